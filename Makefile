@@ -1,0 +1,42 @@
+# Two commands for a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint bench chromium clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install -r requirements-dev.txt
+	touch $@
+
+## run: create .venv, install, and serve the app on http://localhost:$(PORT)
+run: $(VENV)/.installed
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+## chromium: Debian's chromium and chromedriver for the browser tests, when missing
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
+
+## test: install what the tests need and run lint plus the whole suite
+test: $(VENV)/.installed-dev chromium
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+
+## bench: speed and size benchmarks, as ratios against baselines measured in the same run
+bench: $(VENV)/.installed-dev
+	$(PY) -m cnnviz.bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""cnnviz backend: operations, step data for animations, figures, models and data (no UI)."""

@@ -1,0 +1,30 @@
+"""Every page runs under AppTest without an exception."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.catalog import all_pages
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+
+
+def test_catalog_lists_every_page_file():
+    listed = {info.file for info in all_pages()}
+    helpers = {"pages/ui.py"}
+    assert listed == set(PAGE_FILES) - helpers
+
+
+def test_app_runs_home():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    assert not at.exception
+    assert "How convolutional neural networks work" in at.title[0].value
+    assert any("Computing on" in c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_page_runs_without_exception(page):
+    at = AppTest.from_file(str(ROOT / page), default_timeout=30).run()
+    assert not at.exception, at.exception
