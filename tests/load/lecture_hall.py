@@ -9,6 +9,7 @@ Latency is from sending the rerun request to Streamlit's ``script_finished`` mes
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import subprocess
 import sys
@@ -187,12 +188,15 @@ def measure(args: argparse.Namespace, n: int, train: bool) -> tuple[LoadSummary,
             n -= 1  # the trainer is one of the N sessions
         scenario = Scenario(url, n, args.page, args.reruns, args.think, args.run_timeout,
                             args.time_limit)
-        summary = scenario.run(proc.pid)
+        summary = dataclasses.replace(scenario.run(proc.pid), sessions=scenario.n + bool(trainer))
         if trainer is not None:
             trainer.join(timeout=1.0)
-            note = (f"training: {trainer.error}" if trainer.error else
+            note = "1 session trains, the others rerun; " + (
+                    f"training: {trainer.error}" if trainer.error else
                     "training still running when the others finished" if trainer.is_alive()
                     else f"training took {trainer.seconds:.1f} s")
+            if trainer.error:
+                summary = dataclasses.replace(summary, errors=summary.errors + 1)
         if scenario.errors:
             note += f" first errors: {scenario.errors[:3]}"
         return summary, note
