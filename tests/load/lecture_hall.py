@@ -130,31 +130,50 @@ class Scenario:
 
 
 class Trainer(threading.Thread):
-    """One session that opens the training page and presses its train button once."""
+    """One session that presses the training page's train button once and waits for the end.
 
-    def __init__(self, url: str, page: str, button: str, timeout_s: float):
+    Pages may train inside the script run or in a background job that disables the button while
+    it runs; either way training is over when a rerun shows the button enabled again.
+    """
+
+    def __init__(self, url: str, page: str, button: str, timeout_s: float, poll_s: float = 1.0):
         super().__init__(daemon=True)
-        self.url, self.page, self.button, self.timeout_s = url, page, button, timeout_s
+        self.url, self.page, self.button = url, page, button
+        self.timeout_s, self.poll_s = timeout_s, poll_s
         self.started = threading.Event()
         self.seconds: float | None = None
         self.error: str | None = None
 
+    def _find(self, result) -> str:
+        label = next((text for text in result.buttons if self.button in text), None)
+        if label is None:
+            raise RunFailed(f"no button labelled {self.button!r} on {self.page!r}: "
+                            f"{sorted(result.buttons)}")
+        return label
+
     def run(self) -> None:
-        """Load the page, find the button by label, press it, wait until training finished."""
+        """Load the page, press the button, rerun every poll_s until it is enabled again."""
+        session = None
         try:
             session = BrowserSession(self.url, self.page, self.timeout_s)
-            buttons = session.rerun().buttons
-            button_id = next((wid for label, wid in buttons.items() if self.button in label), None)
-            if button_id is None:
-                raise RunFailed(f"no button labelled {self.button!r} on {self.page!r}: "
-                                f"{sorted(buttons)}")
+            first = session.rerun()
+            label = self._find(first)
+            start = time.perf_counter()
             self.started.set()
-            self.seconds = session.rerun(clicked_button_id=button_id).seconds
-            session.close()
+            result = session.rerun(clicked_button_id=first.buttons[label])
+            while label in result.disabled:
+                if time.perf_counter() - start > self.timeout_s:
+                    raise RunFailed(f"training did not end within {self.timeout_s} s")
+                time.sleep(self.poll_s)
+                result = session.rerun()
+                label = self._find(result)
+            self.seconds = time.perf_counter() - start
         except Exception as exc:  # noqa: BLE001 - reported, never raised into the report
             self.error = repr(exc)
         finally:
             self.started.set()
+            if session is not None:
+                session.close()
 
 
 def serve(app: str, data_dir: str | None):

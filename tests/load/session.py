@@ -15,7 +15,7 @@ LOOPBACK = {"127.0.0.1", "localhost"}
 
 
 class RunFailed(Exception):
-    """A script run that did not finish cleanly (exception shown, page missing, timeout)."""
+    """A script run that did not finish cleanly (exception shown, wrong page, timeout)."""
 
 
 @dataclass
@@ -24,6 +24,8 @@ class RunResult:
 
     seconds: float
     buttons: dict[str, str] = field(default_factory=dict)  # label -> widget id
+    disabled: set[str] = field(default_factory=set)  # labels of disabled buttons
+    ran_page: str | None = None  # URL path of the page that ran, when the app navigates
     exceptions: list[str] = field(default_factory=list)
 
 
@@ -73,8 +75,15 @@ class BrowserSession:
                                              f"{element.exception.message}")
                 elif which == "button":
                     result.buttons[element.button.label] = element.button.id
-            elif kind == "page_not_found":
-                raise RunFailed(f"page {self.page!r} not found")
+                    if element.button.disabled:
+                        result.disabled.add(element.button.label)
+            elif kind == "navigation":
+                # The last navigation message names the page that actually ran. (A
+                # page_not_found may come first: Streamlit checks the name against the pages/
+                # folder before app.py's st.navigation resolves it, so it is not an error.)
+                nav = fwd.navigation
+                result.ran_page = next((p.url_pathname for p in nav.app_pages
+                                        if p.page_script_hash == nav.page_script_hash), None)
             elif kind == "script_finished":
                 status = fwd.script_finished
                 if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
@@ -84,4 +93,6 @@ class BrowserSession:
                     raise RunFailed("script has a compile error")
                 if result.exceptions:
                     raise RunFailed("; ".join(result.exceptions))
+                if result.ran_page is not None and result.ran_page != self.page:
+                    raise RunFailed(f"asked for page {self.page!r}, got {result.ran_page!r}")
                 return result
