@@ -21,10 +21,11 @@
     return Math.max(w, 0) * Math.max(h, 0);
   }
 
-  // The animated figure the audience sees most of (pages may show more than one).
+  // The animated figure the audience sees most of (pages may show more than one); when none is
+  // on screen, the page's first one.
   function targetFigure() {
     const figures = Array.from(document.querySelectorAll(".js-plotly-plot")).filter(isAnimated);
-    let best = null;
+    let best = figures.length ? figures[0] : null;
     let bestArea = 0;
     for (const gd of figures) {
       const area = visibleArea(gd);

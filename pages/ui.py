@@ -99,9 +99,10 @@ def share_expander() -> None:
 
 
 def sidebar() -> None:
-    """Sidebar shown on every page: projector mode, sharing, keyboard stepping, the device."""
+    """Sidebar shown on every page: projector mode (with the QR code), keys, the device."""
     with st.sidebar:
         projector_toggle()
-        share_expander()
+        if projector_on():  # the QR code costs ~2 ms a rerun: only the lecturer's session pays
+            share_expander()
         keyboard_stepping()
         st.caption(f"Computing on **{device_label()}**")

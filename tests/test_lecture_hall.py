@@ -34,6 +34,8 @@ def test_sidebar_shares_the_page_with_its_query(monkeypatch):
     at.query_params["size"] = "3"
     at.run()
     assert not at.exception
+    assert not at.sidebar.get("image")  # students' sessions skip the QR code
+    at.sidebar.toggle[0].set_value(True).run()
     codes = [c.value for c in at.sidebar.code]
     assert any(c.startswith("http://10.0.0.9:8501/") and c.endswith("?size=3") for c in codes)
     assert len(at.sidebar.get("image")) == 1

@@ -36,6 +36,13 @@ def test_summary_and_goal():
     assert not summarize(150, [1.5] * 20, errors=0, peak_rss_bytes=0).meets()
 
 
+def test_server_cpu_per_rerun():
+    s = summarize(10, [0.1] * 40, errors=0, peak_rss_bytes=0, server_cpu_s=0.6)
+    assert s.cpu_ms_per_run == pytest.approx(15.0)
+    assert "15.0" in s.row()
+    assert math.isnan(summarize(10, [0.1], errors=0, peak_rss_bytes=0).cpu_ms_per_run)
+
+
 def test_summary_of_nothing_is_infinite():
     s = summarize(50, [], errors=50, peak_rss_bytes=0)
     assert math.isinf(s.p95_s)

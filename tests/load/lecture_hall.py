@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import random
 import subprocess
 import sys
@@ -31,6 +32,12 @@ def default_page() -> str:
     """The animation page when the catalog has it, else the home page ('')."""
     paths = {info.url_path for info in all_pages()}
     return PREFERRED_PAGE if PREFERRED_PAGE in paths else ""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_bytes(pid: int) -> int:
@@ -124,9 +131,11 @@ class Scenario:
             self.ready.wait(timeout=max(1.0, self.deadline - time.monotonic()))
         except threading.BrokenBarrierError:
             self._error("not every session connected before the time limit")
+        cpu_start = cpu_seconds(pid)  # from here on the server only serves the measured reruns
         for thread in threads:
             thread.join(timeout=max(0.0, self.deadline - time.monotonic()) + self.run_timeout_s)
-        return summarize(self.n, list(self.latencies), len(self.errors), memory.stop())
+        return summarize(self.n, list(self.latencies), len(self.errors), memory.stop(),
+                         cpu_seconds(pid) - cpu_start)
 
 
 class Trainer(threading.Thread):
@@ -216,8 +225,9 @@ def measure(args: argparse.Namespace, n: int, train: bool) -> tuple[LoadSummary,
                     else f"training took {trainer.seconds:.1f} s")
             if trainer.error:
                 summary = dataclasses.replace(summary, errors=summary.errors + 1)
+        note += f" load average {os.getloadavg()[0]:.1f}"
         if scenario.errors:
-            note += f" first errors: {scenario.errors[:3]}"
+            note += f"; first errors: {scenario.errors[:3]}"
         return summary, note
     finally:
         stop(proc)
