@@ -52,7 +52,10 @@ def plotly_chart(fig: go.Figure | dict, **kwargs) -> None:
     only serializes a Figure (about 3 ms).
     """
     if projector_on():
-        fig = apply_projector(go.Figure(fig), True)
+        # Copy through to_dict(): figure subclasses that hand over a prebuilt dict keep their
+        # content there, not in .data.
+        spec = fig.to_dict() if isinstance(fig, go.Figure) else fig
+        fig = apply_projector(go.Figure(spec), True)
     st.plotly_chart(fig, **kwargs)
 
 

@@ -44,3 +44,29 @@ def test_sidebar_shares_the_page_with_its_query(monkeypatch):
 def test_keyboard_script_is_installed():
     at = AppTest.from_file(str(TEST_PAGE), default_timeout=30).run()
     assert any("__cnnvizKeyboardStepping" in h.proto.body for h in at.get("html"))
+
+
+def test_projector_copies_figures_that_hand_over_a_prebuilt_dict():
+    at = AppTest.from_function(prebuilt_figure_page, default_timeout=30)
+    at.session_state["ui_projector"] = True
+    at.run()
+    assert not at.exception
+    spec = at.get("plotly_chart")[0].proto.spec.replace(" ", "")
+    assert '"y":[3,1,2]' in spec
+    assert '"size":22' in spec
+
+
+def prebuilt_figure_page():
+    import plotly.graph_objects as go
+
+    from pages import ui
+
+    class Prebuilt(go.Figure):
+        def __init__(self, figure):
+            super().__init__()
+            self._prebuilt = figure
+
+        def to_dict(self):
+            return self._prebuilt
+
+    ui.plotly_chart(Prebuilt(go.Figure(go.Scatter(y=[3, 1, 2])).to_dict()))
