@@ -139,18 +139,18 @@ class Scenario:
 
 
 class Trainer(threading.Thread):
-    """One session that presses the training page's train button once and waits for the end.
+    """One session that keeps training: presses the train button, waits for the end, again.
 
     Pages may train inside the script run or in a background job that disables the button while
-    it runs; either way training is over when a rerun shows the button enabled again.
+    it runs; either way a training is over when a rerun shows the button enabled again.
     """
 
     def __init__(self, url: str, page: str, button: str, timeout_s: float, poll_s: float = 1.0):
         super().__init__(daemon=True)
         self.url, self.page, self.button = url, page, button
         self.timeout_s, self.poll_s = timeout_s, poll_s
-        self.started = threading.Event()
-        self.seconds: float | None = None
+        self.started, self.stop = threading.Event(), threading.Event()
+        self.durations: list[float] = []
         self.error: str | None = None
 
     def _find(self, result) -> str:
@@ -160,29 +160,41 @@ class Trainer(threading.Thread):
                             f"{sorted(result.buttons)}")
         return label
 
+    def _train_once(self, session: BrowserSession, button_id: str) -> None:
+        start = time.perf_counter()
+        session.rerun(clicked_button_id=button_id)
+        while True:  # a background job shows up as a disabled button from the next run on
+            result = session.rerun()
+            if self._find(result) not in result.disabled:
+                break
+            if time.perf_counter() - start > self.timeout_s:
+                raise RunFailed(f"training did not end within {self.timeout_s} s")
+            time.sleep(self.poll_s)
+        self.durations.append(time.perf_counter() - start)
+
     def run(self) -> None:
-        """Load the page, press the button, rerun every poll_s until it is enabled again."""
+        """Load the page, then train again and again until told to stop."""
         session = None
         try:
             session = BrowserSession(self.url, self.page, self.timeout_s)
             first = session.rerun()
-            label = self._find(first)
-            start = time.perf_counter()
+            button_id = first.buttons[self._find(first)]
             self.started.set()
-            result = session.rerun(clicked_button_id=first.buttons[label])
-            while label in result.disabled:
-                if time.perf_counter() - start > self.timeout_s:
-                    raise RunFailed(f"training did not end within {self.timeout_s} s")
-                time.sleep(self.poll_s)
-                result = session.rerun()
-                label = self._find(result)
-            self.seconds = time.perf_counter() - start
+            while not self.stop.is_set():
+                self._train_once(session, button_id)
         except Exception as exc:  # noqa: BLE001 - reported, never raised into the report
             self.error = repr(exc)
         finally:
             self.started.set()
             if session is not None:
                 session.close()
+
+    def report(self) -> str:
+        """One line: how many trainings ran and how long they took."""
+        if self.error:
+            return f"training failed: {self.error}"
+        times = ", ".join(f"{t:.1f}" for t in self.durations) or "none finished"
+        return f"1 session trained throughout ({len(self.durations)} runs: {times} s)"
 
 
 def serve(app: str, data_dir: str | None):
@@ -218,11 +230,9 @@ def measure(args: argparse.Namespace, n: int, train: bool) -> tuple[LoadSummary,
                             args.time_limit)
         summary = dataclasses.replace(scenario.run(proc.pid), sessions=scenario.n + bool(trainer))
         if trainer is not None:
-            trainer.join(timeout=1.0)
-            note = "1 session trains, the others rerun; " + (
-                    f"training: {trainer.error}" if trainer.error else
-                    "training still running when the others finished" if trainer.is_alive()
-                    else f"training took {trainer.seconds:.1f} s")
+            trainer.stop.set()
+            trainer.join(timeout=args.time_limit)
+            note = trainer.report() + ";"
             if trainer.error:
                 summary = dataclasses.replace(summary, errors=summary.errors + 1)
         note += f" load average {os.getloadavg()[0]:.1f}"
