@@ -35,13 +35,13 @@ def chapter_loop_seconds(root: Path, epochs: int) -> float:
     with warnings.catch_warnings():  # torch warns that 4 workers exceed a 2-core machine
         warnings.simplefilter("ignore", UserWarning)
         loader = DataLoader(ds, batch_size=BATCH, shuffle=True, num_workers=4)
-    start = time.perf_counter()
-    for _ in range(epochs):  # workers start again each epoch, as in the chapter's trainer
-        for X, y in loader:
-            loss = F.cross_entropy(model(X), y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+        start = time.perf_counter()
+        for _ in range(epochs):  # workers start again each epoch, as in the chapter's trainer
+            for X, y in loader:
+                loss = F.cross_entropy(model(X), y)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
     return time.perf_counter() - start
 
 
