@@ -129,6 +129,8 @@ def mistakes(test_set: ImageSet, probs: torch.Tensor) -> None:
         for col, (i, truth, guess, p) in zip(cols, wrong, strict=True):
             col.image(big(test_set.images[i], 3),
                       caption=f"#{i} {names[truth]}, said {names[guess]} ({p:.0%})")
+    else:
+        st.success("No wrong answers on this test set.")
 
 
 def micrograph(model: LeNet) -> None:

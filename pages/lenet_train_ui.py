@@ -155,11 +155,7 @@ def live_panel() -> None:
 
 def weights_panel(config: LeNetConfig) -> None:
     """Download the trained weights, or upload weights for the architecture chosen above."""
-    model = st.session_state.get("lenet_model")
     c1, c2 = st.columns(2)
-    if model is not None:
-        c1.download_button("Download trained weights (.pt)", weights_to_bytes(model),
-                           file_name="lenet-weights.pt", key="lenet_weights_download")
     upload = c2.file_uploader("Upload weights (.pt) for the architecture above", type=["pt"],
                               key="lenet_weights_upload")
     if upload is not None and st.session_state.get("lenet_weights_seen") != upload.file_id:
@@ -177,3 +173,7 @@ def weights_panel(config: LeNetConfig) -> None:
                 "dataset": st.session_state.get("lenet_dataset", "shapes")}
     if st.session_state.get("lenet_weights_error"):
         c2.error(st.session_state["lenet_weights_error"])
+    model = st.session_state.get("lenet_model")
+    if model is not None:
+        c1.download_button("Download trained weights (.pt)", weights_to_bytes(model),
+                           file_name="lenet-weights.pt", key="lenet_weights_download")
