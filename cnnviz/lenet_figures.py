@@ -16,8 +16,10 @@ from cnnviz.train import Metrics
 
 GAP = 255  # the white separator between tiles; data uses levels 0..254
 # Gray levels 0..254 then white for gaps between channel tiles.
-TILE_SCALE = [[0.0, "#000004"], [0.35, "#5c126e"], [0.65, "#d44842"], [254 / 255, "#fcffa4"],
-              [254.5 / 255, "#ffffff"], [1.0, "#ffffff"]]
+# (rgb() strings: plotly.js misreads some '#0000xx' hex codes.)
+TILE_SCALE = [[0.0, "rgb(0,0,4)"], [0.35, "rgb(92,18,110)"], [0.65, "rgb(212,72,66)"],
+              [254 / 255, "rgb(252,255,164)"], [254.5 / 255, "rgb(255,255,255)"],
+              [1.0, "rgb(255,255,255)"]]
 BLOCK_COLOURS = {"Conv2d": "#0B5CAD", "AvgPool2d": "#2E8B57", "MaxPool2d": "#2E8B57",
                  "Flatten": "#888888", "Linear": "#B8560B"}
 
@@ -126,19 +128,25 @@ def feature_maps_figure(outputs: Sequence[LayerOutput], columns: int = 3) -> go.
 
 
 def kernels_figure(weight: torch.Tensor, max_inputs: int = 6) -> go.Figure:
-    """Learned kernels (C_out, C_in, k, k) as a grid: one row per output, one column per input."""
+    """Learned kernels (C_out, C_in, k, k): one row per output channel, one column per input.
+
+    With a single input channel (the first layer) the kernels sit side by side in one row.
+    """
     w = weight.detach().cpu().float()[:, :max_inputs].numpy()
-    c_out, c_in, k, _ = w.shape
-    grid = np.full((c_out * (k + 1) - 1, c_in * (k + 1) - 1), np.nan, np.float32)
-    for o in range(c_out):
-        for i in range(c_in):
-            grid[o * (k + 1):o * (k + 1) + k, i * (k + 1):i * (k + 1) + k] = w[o, i]
+    if w.shape[1] == 1:
+        w = w.transpose(1, 0, 2, 3)  # (1, C_out, k, k): one row
+    rows, cols, k, _ = w.shape
+    grid = np.full((rows * (k + 1) - 1, cols * (k + 1) - 1), np.nan, np.float32)
+    for r in range(rows):
+        for c in range(cols):
+            grid[r * (k + 1):r * (k + 1) + k, c * (k + 1):c * (k + 1) + k] = w[r, c]
     bound = float(np.nanmax(np.abs(grid))) or 1.0
-    fig = go.Figure(go.Heatmap(z=grid.round(3), colorscale="RdBu", zmid=0, zmin=-bound,
-                               zmax=bound, hovertemplate="%{z}<extra></extra>"))
-    fig.update_xaxes(visible=False)
+    fig = go.Figure(go.Heatmap(z=grid.round(3), colorscale="RdBu_r", zmid=0, zmin=-bound,
+                               zmax=bound, hovertemplate="%{z}<extra></extra>",
+                               colorbar=dict(thickness=12, len=0.9)))
+    fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
-    fig.update_layout(height=max(160, 26 * c_out * (k + 1) // 5), margin=dict(l=5, r=5, t=5, b=5))
+    fig.update_layout(height=min(620, max(140, 9 * grid.shape[0])), margin=dict(l=5, r=5, t=5, b=5))
     return fig
 
 
@@ -162,6 +170,6 @@ def confusion_figure(counts: torch.Tensor, classes: Sequence[str]) -> go.Figure:
                                text=z, texttemplate="%{text}", showscale=False,
                                hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
     fig.update_xaxes(title="predicted", side="top")
-    fig.update_yaxes(title="true", autorange="reversed")
-    fig.update_layout(height=480, margin=dict(l=5, r=5, t=60, b=5))
+    fig.update_yaxes(title="true", autorange="reversed", automargin=True)
+    fig.update_layout(height=480, margin=dict(l=110, r=5, t=70, b=5))
     return fig

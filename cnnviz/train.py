@@ -87,7 +87,7 @@ def as_batch(images: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
-             chunk: int = 1024) -> float:
+             chunk: int = 256) -> float:
     """Accuracy of ``model`` on uint8 images already on the model's device."""
     was_training = model.training
     model.eval()

@@ -21,6 +21,7 @@ from cnnviz.model import LeNet
 
 MAX_MICROGRAPH_SIDE = 2048  # larger uploads are cropped to their centre to bound memory
 IMAGE_TYPES = ["png", "jpg", "jpeg", "tif", "tiff"]
+GALLERY_PX = 96  # every thumbnail the same size, whatever the column width
 
 
 def read_picture(upload) -> np.ndarray | None:
@@ -58,7 +59,7 @@ def gallery(test_set: ImageSet, probs: torch.Tensor, count: int = 12) -> int:
     for i in range(min(count, len(test_set))):
         truth, guess = names[int(test_set.labels[i])], names[int(probs[i].argmax())]
         mark = "✓" if truth == guess else "✗"
-        cols[i % len(cols)].image(big(test_set.images[i], 3),
+        cols[i % len(cols)].image(big(test_set.images[i]), width=GALLERY_PX,
                                   caption=f"#{i} {truth} → {guess} {mark}")
     return int(st.number_input("Test image to inspect (#)", 0, len(test_set) - 1, 0,
                                key="lenet_test_index"))
@@ -106,12 +107,14 @@ def activations(model: LeNet, image: torch.Tensor, classes, truth: str | None) -
     st.markdown("**Output of every layer** (brightest = largest value in that layer; "
                 "the range is under each title).")
     st.plotly_chart(feature_maps_figure(inspection.feature_maps(model, image)),
-                    key="lenet_feature_maps")
-    k1, k2 = st.columns([1, 3])
-    k1.markdown("**First-layer kernels** (red +, blue −)")
-    k1.plotly_chart(kernels_figure(model.net[0].weight), key="lenet_kernels1")
-    k2.markdown("**Second-layer kernels**: one row per output channel, one column per input")
-    k2.plotly_chart(kernels_figure(model.net[3].weight), key="lenet_kernels2")
+                    key="lenet_feature_maps",
+                    theme=None)
+    st.markdown("**Learned first-layer kernels**, one per output channel "
+                "(red positive, blue negative)")
+    st.plotly_chart(kernels_figure(model.net[0].weight), key="lenet_kernels1", theme=None)
+    st.markdown("**Learned second-layer kernels**: one row per output channel, one column "
+                "per input channel (the first six shown)")
+    st.plotly_chart(kernels_figure(model.net[3].weight), key="lenet_kernels2", theme=None)
 
 
 def mistakes(test_set: ImageSet, probs: torch.Tensor) -> None:
@@ -121,13 +124,14 @@ def mistakes(test_set: ImageSet, probs: torch.Tensor) -> None:
     counts = inspection.confusion_matrix(test_set.labels, predicted, len(names))
     accuracy = float((predicted == test_set.labels).float().mean())
     st.markdown(f"**Test accuracy {accuracy:.1%}** on {len(test_set):,} images")
-    st.plotly_chart(confusion_figure(counts, names), key="lenet_confusion")
+    st.plotly_chart(confusion_figure(counts, names), key="lenet_confusion",
+                    theme=None)
     wrong = inspection.confident_mistakes(test_set.labels, probs, k=8)
     if wrong:
         st.markdown("**The most confident mistakes**")
         cols = st.columns(len(wrong))
         for col, (i, truth, guess, p) in zip(cols, wrong, strict=True):
-            col.image(big(test_set.images[i], 3),
+            col.image(big(test_set.images[i]), width=GALLERY_PX,
                       caption=f"#{i} {names[truth]}, said {names[guess]} ({p:.0%})")
     else:
         st.success("No wrong answers on this test set.")

@@ -110,8 +110,13 @@ def progress_text(view) -> str:
     if m is None:
         return "Starting..."
     epochs = m.steps_total // m.steps_per_epoch
-    return (f"epoch {m.epoch}/{epochs} · {m.images_per_second:,.0f} images/s · "
-            f"about {m.eta_seconds:,.0f} s left")
+    if view.active:
+        return (f"epoch {m.epoch}/{epochs} · {m.images_per_second:,.0f} images/s · "
+                f"about {m.eta_seconds:,.0f} s left")
+    tested = [h for h in view.history if h.test_acc is not None]
+    result = f"test accuracy {tested[-1].test_acc:.1%} after epoch " \
+        f"{tested[-1].epoch}/{epochs}" if tested else f"stopped in epoch {m.epoch}/{epochs}"
+    return f"{result} · {m.images_per_second:,.0f} images/s · {m.seconds:,.0f} s"
 
 
 def live_panel() -> None:
@@ -140,7 +145,7 @@ def live_panel() -> None:
             if st.session_state.get("lenet_harvested") is not job:
                 harvest(job)
                 st.rerun()
-            st.caption(f"Last run ({job.label}) {view.state}: {progress_text(view)}")
+            st.caption(f"Last run ({job.label}), {view.state}: {progress_text(view)}")
         runs = list(st.session_state.get("lenet_runs", []))
         if view is not None and view.active:
             runs = [(job.label + " (running)", view.history), *runs[-1:]]

@@ -13,6 +13,9 @@ def wait_idle(page, timeout=60_000):
 
 
 def test_train_one_epoch_then_see_curve_and_feature_maps(page, app_url, tiny_idx_data):
+    page.goto(app_url)  # home first: it sets up st.navigation for the whole server
+    page.wait_for_selector("h1", timeout=60_000)
+    wait_idle(page)
     page.goto(f"{app_url}/lenet")
     page.wait_for_selector("h1", timeout=60_000)
     wait_idle(page)
