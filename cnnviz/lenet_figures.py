@@ -146,7 +146,8 @@ def kernels_figure(weight: torch.Tensor, max_inputs: int = 6) -> go.Figure:
                                colorbar=dict(thickness=12, len=0.9)))
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
-    fig.update_layout(height=min(620, max(140, 9 * grid.shape[0])), margin=dict(l=5, r=5, t=5, b=5))
+    fig.update_layout(height=min(620, max(140, 9 * grid.shape[0])),
+                      margin=dict(l=5, r=5, t=5, b=5))
     return fig
 
 
