@@ -128,13 +128,8 @@ def feature_maps_figure(outputs: Sequence[LayerOutput], columns: int = 3) -> go.
 
 
 def kernels_figure(weight: torch.Tensor, max_inputs: int = 6) -> go.Figure:
-    """Learned kernels (C_out, C_in, k, k): one row per output channel, one column per input.
-
-    With a single input channel (the first layer) the kernels sit side by side in one row.
-    """
-    w = weight.detach().cpu().float()[:, :max_inputs].numpy()
-    if w.shape[1] == 1:
-        w = w.transpose(1, 0, 2, 3)  # (1, C_out, k, k): one row
+    """Learned kernels (C_out, C_in, k, k): one column per output channel, one row per input."""
+    w = weight.detach().cpu().float()[:, :max_inputs].numpy().transpose(1, 0, 2, 3)
     rows, cols, k, _ = w.shape
     grid = np.full((rows * (k + 1) - 1, cols * (k + 1) - 1), np.nan, np.float32)
     for r in range(rows):
@@ -146,8 +141,7 @@ def kernels_figure(weight: torch.Tensor, max_inputs: int = 6) -> go.Figure:
                                colorbar=dict(thickness=12, len=0.9)))
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
-    fig.update_layout(height=min(620, max(140, 9 * grid.shape[0])),
-                      margin=dict(l=5, r=5, t=5, b=5))
+    fig.update_layout(height=max(140, 9 * grid.shape[0]), margin=dict(l=5, r=5, t=5, b=5))
     return fig
 
 

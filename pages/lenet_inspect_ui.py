@@ -112,8 +112,8 @@ def activations(model: LeNet, image: torch.Tensor, classes, truth: str | None) -
     st.markdown("**Learned first-layer kernels**, one per output channel "
                 "(red positive, blue negative)")
     st.plotly_chart(kernels_figure(model.net[0].weight), key="lenet_kernels1", theme=None)
-    st.markdown("**Learned second-layer kernels**: one row per output channel, one column "
-                "per input channel (the first six shown)")
+    st.markdown("**Learned second-layer kernels**: one column per output channel, one row "
+                "per input channel (at most six shown)")
     st.plotly_chart(kernels_figure(model.net[3].weight), key="lenet_kernels2", theme=None)
 
 
