@@ -12,6 +12,7 @@ from cnnviz.model import (
 from pages import lenet_inspect_ui as inspect_ui
 from pages import lenet_train_ui as train_ui
 
+train_ui.restore_choices()
 st.title("LeNet: a complete CNN, trained live")
 st.markdown(
     "LeNet-5 stacks what the previous pages built: two convolution blocks (convolution, "
@@ -89,3 +90,5 @@ with inspect_tab:
         inspect_ui.mistakes(test, probs)
         st.subheader("First-layer kernels on a whole micrograph")
         inspect_ui.micrograph(model)
+
+train_ui.save_choices()

@@ -21,6 +21,25 @@ from cnnviz.train import TrainConfig
 DATASET_TITLES = {"fashion": "Fashion-MNIST", "mnist": "MNIST digits",
                   "shapes": "Shapes (generated here, no internet needed)"}
 LEARNING_RATES = [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.9]
+# Widgets whose choices survive a visit to another page (Streamlit forgets unrendered widgets).
+REMEMBERED = ("lenet_variant", "lenet_act", "lenet_pool", "lenet_c1", "lenet_c2", "lenet_k",
+              "lenet_dataset", "lenet_optimizer", "lenet_lr_sgd", "lenet_lr_adam", "lenet_batch",
+              "lenet_epochs", "lenet_seed", "lenet_device", "lenet_source", "lenet_test_index",
+              "lenet_patch_polarity")
+
+
+def restore_choices() -> None:
+    """Give widgets back the values they had before the user visited another page."""
+    saved = st.session_state.get("lenet_saved_choices", {})
+    for key, value in saved.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
+def save_choices() -> None:
+    """Copy the widget values to a key Streamlit keeps across pages."""
+    st.session_state["lenet_saved_choices"] = {
+        k: st.session_state[k] for k in REMEMBERED if k in st.session_state}
 
 
 @st.cache_resource(show_spinner="Loading the data set into memory (once for everyone)...")

@@ -176,3 +176,17 @@ def test_weights_upload_round_trip_and_mismatch(tiny_env, trained_model):
     assert not at.exception
     assert any("net.3.weight" in e.value and "(20, 6, 5, 5)" in e.value for e in at.error)
     assert at.session_state["lenet_model"] is loaded  # the good model stays
+
+
+def test_choices_survive_a_visit_to_another_page(tiny_env):
+    app = str(Path(PAGE).parents[1] / "app.py")
+    at = AppTest.from_file(app, default_timeout=60).run()
+    at.switch_page("pages/7_lenet.py").run()
+    at.radio(key="lenet_variant").set_value("modern").run()
+    at.slider(key="lenet_epochs").set_value(3).run()
+    at.switch_page("pages/home.py").run()
+    assert not at.exception
+    at.switch_page("pages/7_lenet.py").run()
+    assert not at.exception
+    assert at.radio(key="lenet_variant").value == "modern"
+    assert at.slider(key="lenet_epochs").value == 3
