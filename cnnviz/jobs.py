@@ -152,16 +152,20 @@ class TrainingJob:
                 self._set("stopped")
                 return
             self._set("running")
-            for metrics in train_lenet(self.model, self.train_set, self.test_set, self.config):
-                with self._lock:
-                    self._history.append(metrics)
-                if not self._resume.is_set() and not self._stop.is_set():
-                    self._pause_here()
-                if self._stop.is_set():
-                    self._set("stopped")
-                    break
-            else:
-                self._set("done")
+            run = train_lenet(self.model, self.train_set, self.test_set, self.config)
+            try:
+                for metrics in run:
+                    with self._lock:
+                        self._history.append(metrics)
+                    if not self._resume.is_set() and not self._stop.is_set():
+                        self._pause_here()
+                    if self._stop.is_set():
+                        self._set("stopped")
+                        break
+                else:
+                    self._set("done")
+            finally:
+                run.close()  # the generator restores the model's plain memory layout
         except Exception as exc:  # shown to the user; the server keeps running
             self._set("failed", f"Training failed: {type(exc).__name__}: {exc}")
         finally:
