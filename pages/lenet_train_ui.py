@@ -127,7 +127,7 @@ def progress_text(view) -> str:
     """'epoch 2/10, 4,100 images/s, about 12 s left' for the progress bar."""
     m = view.last
     if m is None:
-        return "Starting..."
+        return "Starting..." if view.active else "ended before its first batch"
     epochs = m.steps_total // m.steps_per_epoch
     if view.active:
         return (f"epoch {m.epoch}/{epochs} · {m.images_per_second:,.0f} images/s · "

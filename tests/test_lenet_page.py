@@ -2,6 +2,8 @@
 
 import io
 import json
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +11,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import data
+from cnnviz import data, jobs
 from cnnviz.model import VARIANTS, LeNetConfig, build_lenet, weights_to_bytes
 from cnnviz.train import TrainConfig, train_lenet
 
@@ -190,3 +192,27 @@ def test_choices_survive_a_visit_to_another_page(tiny_env):
     assert not at.exception
     assert at.radio(key="lenet_variant").value == "modern"
     assert at.slider(key="lenet_epochs").value == 3
+
+
+def test_waiting_user_sees_queue_position_and_can_stop(tiny_env, monkeypatch):
+    gate = jobs.TrainingGate(1)
+    monkeypatch.setattr(jobs, "_gate", gate)
+    other_session = object()
+    gate.acquire(other_session, threading.Event())  # someone else trains right now
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.button(key="lenet_train").click().run()
+    job = at.session_state["lenet_job"]
+    deadline = time.monotonic() + 10
+    while job.view().queue_position is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    at.run()
+    assert not at.exception
+    assert any("number 1 in the queue" in i.value for i in at.info)
+    assert at.button(key="lenet_train").disabled
+    at.button(key="lenet_stop").click().run()
+    job.join(10)
+    assert job.view().state == "stopped"
+    gate.release(other_session)
+    at.run()
+    assert not at.exception
+    assert not at.button(key="lenet_train").disabled
