@@ -101,11 +101,9 @@ def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
 
 def train_lenet(model: nn.Module, train_set: ImageSet, test_set: ImageSet | None,
                 config: TrainConfig) -> Iterator[Metrics]:
-    """Train in place, yielding Metrics every ``report_every`` batches and at each epoch end.
-
-    Stop by not asking for the next point (close the generator); pause by waiting before asking.
-    The whole split sits on the device once; each batch is an index into it, with no loader.
-    """
+    """Train in place, yielding Metrics every ``report_every`` batches and at each epoch end."""
+    # Stop by not asking for the next point (close the generator); pause by waiting to ask.
+    # The whole split sits on the device once; each batch is an index into it, no loader.
     device = choose_device(None if config.device == "auto" else config.device)
     # Channels-last is oneDNN's fastest layout for these small convolutions on a CPU (about
     # 1.2-1.5x per step here); the arithmetic is the same convolution.

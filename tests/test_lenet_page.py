@@ -216,3 +216,20 @@ def test_waiting_user_sees_queue_position_and_can_stop(tiny_env, monkeypatch):
     at.run()
     assert not at.exception
     assert not at.button(key="lenet_train").disabled
+
+
+def test_without_data_the_page_trains_on_shapes_and_explains_a_failed_download(
+        monkeypatch, tmp_path):
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
+    monkeypatch.setattr(data.DATASETS["fashion"].torchvision_class, "mirrors",
+                        ["http://127.0.0.1:9/"])
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert at.selectbox(key="lenet_dataset").value == "shapes"
+    assert any("generated offline" in c.value for c in at.caption)
+    at.selectbox(key="lenet_dataset").set_value("fashion").run()
+    assert any("not in" in w.value for w in at.warning)
+    at.button(key="lenet_download").click().run()
+    assert not at.exception
+    assert any("Could not download Fashion-MNIST" in e.value for e in at.error)
+    assert any("generated offline" in c.value for c in at.caption)  # still usable
