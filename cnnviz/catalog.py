@@ -21,7 +21,11 @@ HOME = PageInfo("pages/home.py", "", "Home", ":material/home:", "Start",
                 "What each page teaches and which device computes.")
 
 # Pages are added here as they are built; the order is the order of the course.
-PAGES: list[PageInfo] = []
+PAGES: list[PageInfo] = [
+    PageInfo("pages/7_lenet.py", "lenet", "LeNet", ":material/neurology:", "Networks",
+             "Build LeNet-5, train it live on Fashion-MNIST or MNIST, and look at what it "
+             "learned."),
+]
 
 
 def all_pages() -> list[PageInfo]:
