@@ -21,7 +21,15 @@ HOME = PageInfo("pages/home.py", "", "Home", ":material/home:", "Start",
                 "What each page teaches and which device computes.")
 
 # Pages are added here as they are built; the order is the order of the course.
-PAGES: list[PageInfo] = []
+PAGES: list[PageInfo] = [
+    PageInfo("pages/1_why_convolutions.py", "why-convolutions", "Why convolutions",
+             ":material/compress:", "Sliding window",
+             "Count the weights of dense, shared and local layers; shift an image and watch "
+             "the output follow."),
+    PageInfo("pages/4_channels.py", "channels", "Channels", ":material/layers:",
+             "Sliding window",
+             "Several input and output channels, and the 1x1 convolution as a matrix product."),
+]
 
 
 def all_pages() -> list[PageInfo]:

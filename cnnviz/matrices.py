@@ -98,3 +98,13 @@ def random_matrix(rows: int, cols: int, low: int = 0, high: int = 9,
         raise MatrixError(f"Sizes must be between 1 and {MAX_SIDE}, got {rows}x{cols}.")
     rng = random.Random(seed)
     return [[float(rng.randint(low, high)) for _ in range(cols)] for _ in range(rows)]
+
+
+def resize_channels(channels: list[Matrix], c: int, h: int, w: int) -> list[Matrix]:
+    """Channels cropped or zero-padded to c channels of h x w (size controls keep typed values)."""
+    out = []
+    for ch in range(c):
+        src = channels[ch] if ch < len(channels) else []
+        out.append([[float(src[r][col]) if r < len(src) and col < len(src[r]) else 0.0
+                     for col in range(w)] for r in range(h)])
+    return out

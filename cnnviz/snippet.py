@@ -63,3 +63,35 @@ def pool_snippet(X, pool_size, mode: str = "max", padding=(0, 0), stride=None,
     return "\n".join(["import torch", "from torch import nn", "",
                       f"X = {_tensor(X)}  # (N, C, H, W)",
                       f"pool = nn.{layer}({', '.join(args)})", "print(pool(X))"])
+
+
+def _literal(nested) -> str:
+    """Nested lists of numbers as a Python literal with float entries (1. not 1)."""
+    if isinstance(nested, (list, tuple)):
+        return "[" + ", ".join(_literal(v) for v in nested) + "]"
+    text = format_number(nested)
+    return text + "." if float(nested).is_integer() else text
+
+
+def multi_channel_snippet(X, kernels) -> str:
+    """nn.Conv2d(c_i, c_o, ...) code for input X (c_i, H, W) and kernels (c_o, c_i, k_h, k_w).
+
+    For a 1x1 kernel it adds the same result as a matrix product (chapter: 1x1 convolution).
+    """
+    c_o, c_i = len(kernels), len(kernels[0])
+    k_h, k_w = len(kernels[0][0]), len(kernels[0][0][0])
+    lines = ["import torch", "from torch import nn", "",
+             f"X = torch.tensor([{_literal(X)}])  # (N, C, H, W) = (1, {c_i}, {len(X[0])}, "
+             f"{len(X[0][0])})",
+             f"K = torch.tensor({_literal(kernels)})  # (c_o, c_i, k_h, k_w) = ({c_o}, {c_i}, "
+             f"{k_h}, {k_w})",
+             f"conv = nn.Conv2d({c_i}, {c_o}, kernel_size={_arg((k_h, k_w))}, bias=False)",
+             "with torch.no_grad():", "    conv.weight.copy_(K)", "    Y = conv(X)[0]",
+             "print(Y)  # (c_o, out_h, out_w)"]
+    if (k_h, k_w) == (1, 1):
+        lines += ["", "# a 1x1 convolution is a matrix product over the channels:",
+                  "h, w = X.shape[-2:]",
+                  f"Y_matmul = (K.reshape({c_o}, {c_i}) @ X[0].reshape({c_i}, h * w))"
+                  f".reshape({c_o}, h, w)",
+                  "print(torch.allclose(Y, Y_matmul))  # True"]
+    return "\n".join(lines)
