@@ -62,7 +62,7 @@ st.caption(
 st.plotly_chart(static_figures.parameter_figure(rows), key="why_counts_chart")
 
 st.header("Shift the input, the output shifts too")
-left, right = st.columns([1, 2], gap="large")
+left, right = st.columns([2, 5], gap="medium")
 with left:
     st.selectbox("Example", list(translation.PRESETS), format_func=translation.PRESET_LABELS.get,
                  key=editing.key(P, "preset"), on_change=editing.load_preset,
@@ -73,8 +73,9 @@ with left:
     st.radio("Padding", translation.SHIFT_MODES, horizontal=True, key=editing.key(P, "mode"),
              format_func={"circular": "circular (wraps around)", "zeros": "zeros"}.get)
     m1, m2 = st.columns([3, 2])
-    m1.text_area("Input X (one row per line)", key=editing.key(P, "x"), height=220)
-    m2.text_area("Kernel (odd size)", key=editing.key(P, "k"), height=220)
+    height = editing.fit(P, "x")
+    m1.text_area("Input X (one row per line)", key=editing.key(P, "x"), height=height)
+    m2.text_area("Kernel (odd size)", key=editing.key(P, "k"), height=height)
     current = translation.sizes_of(st.session_state[editing.key(P, "valid")])
     if not errors:
         current = translation.sizes_of(config)
@@ -101,4 +102,4 @@ st.plotly_chart(animation_of(demo.shifted_input, config["k"][0], demo.padding, c
                 key="why_window_chart")
 st.subheader("The same in PyTorch")
 st.code(snippet.conv_snippet([demo.shifted_input], config["k"], padding=demo.padding,
-                             padding_mode=config["mode"]), language="python")
+                             padding_mode=config["mode"]), language="python", wrap_lines=True)

@@ -64,8 +64,9 @@ with right:
     st.plotly_chart(outputs_view(config["x"], kernels), key="chan_outputs_chart")
     st.radio("Animate output channel", list(range(1, c_o + 1)), horizontal=True, key=show_key)
     d = st.session_state[show_key]
-    st.caption("Each step adds one bracket per input channel: that channel's window times its "
-               "kernel slice.")
+    st.caption(f"Y{d} is output channel {d}. Each step adds one bracket per input channel: that "
+               "channel's window times its kernel slice (the chapter's figure writes channel 2's "
+               "bracket first; the sum is the same).")
     st.plotly_chart(animation_of(config["x"], kernels[d - 1], d), key="chan_window_chart")
 
 st.header("1x1 convolution = matrix product")
@@ -90,4 +91,4 @@ else:
                    f"{mp.max_difference:.2g} (floating-point rounding).")
 
 st.subheader("The same in PyTorch")
-st.code(snippet.multi_channel_snippet(config["x"], kernels), language="python")
+st.code(snippet.multi_channel_snippet(config["x"], kernels), language="python", wrap_lines=True)

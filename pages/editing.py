@@ -97,6 +97,12 @@ def settle(prefix: str, fields, config: dict, errors: list[str], check: Callable
     return config
 
 
+def fit(prefix: str, name: str) -> int:
+    """Pixel height that shows a text area's lines without scrolling (up to 34 lines)."""
+    lines = str(st.session_state.get(key(prefix, name), "")).count("\n") + 1
+    return 24 * min(max(lines, 2), 34) + 26
+
+
 def _apply(prefix: str, fields, update: dict) -> None:
     """Write new values into the widgets (from a size change or a random fill)."""
     _seed(prefix, fields, update, overwrite=True)
