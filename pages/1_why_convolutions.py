@@ -68,8 +68,9 @@ with left:
                  key=editing.key(P, "preset"), on_change=editing.load_preset,
                  args=(P, FIELDS, preset_config))
     s1, s2 = st.columns(2)
-    s1.number_input("Shift down (rows)", -32, 32, key=editing.key(P, "dy"))
-    s2.number_input("Shift right (columns)", -32, 32, key=editing.key(P, "dx"))
+    s1.number_input("Shift down", -32, 32, key=editing.key(P, "dy"), help="Rows; negative: up.")
+    s2.number_input("Shift right", -32, 32, key=editing.key(P, "dx"),
+                    help="Columns; negative: left.")
     st.radio("Padding", translation.SHIFT_MODES, horizontal=True, key=editing.key(P, "mode"),
              format_func={"circular": "circular (wraps around)", "zeros": "zeros"}.get)
     m1, m2 = st.columns([3, 2])

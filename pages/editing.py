@@ -100,7 +100,7 @@ def settle(prefix: str, fields, config: dict, errors: list[str], check: Callable
 def fit(prefix: str, name: str) -> int:
     """Pixel height that shows a text area's lines without scrolling (up to 34 lines)."""
     lines = str(st.session_state.get(key(prefix, name), "")).count("\n") + 1
-    return 24 * min(max(lines, 2), 34) + 26
+    return 26 * min(max(lines, 2), 34) + 36
 
 
 def _apply(prefix: str, fields, update: dict) -> None:
