@@ -21,7 +21,16 @@ HOME = PageInfo("pages/home.py", "", "Home", ":material/home:", "Start",
                 "What each page teaches and which device computes.")
 
 # Pages are added here as they are built; the order is the order of the course.
-PAGES: list[PageInfo] = []
+PAGES: list[PageInfo] = [
+    PageInfo("pages/2_cross_correlation.py", "cross-correlation", "Cross-correlation",
+             ":material/grid_on:", "Sliding window",
+             "Slide a kernel over an input and watch each output cell being summed up."),
+    PageInfo("pages/3_padding_and_stride.py", "padding-and-stride", "Padding and stride",
+             ":material/border_outer:", "Sliding window",
+             "Padding, stride, dilation and padding modes, with the output-size formula."),
+    PageInfo("pages/5_pooling.py", "pooling", "Pooling", ":material/filter_center_focus:",
+             "Sliding window", "Max and average pooling, channel by channel."),
+]
 
 
 def all_pages() -> list[PageInfo]:
