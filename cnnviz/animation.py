@@ -17,7 +17,7 @@ from cnnviz.frames import Plan, Step, format_number, step_arithmetic
 WINDOW_COLOR = "#D81B60"  # stands out against cividis' blue-to-yellow
 COVER_COLOR = "#F4F4F4"
 SPEEDS = (("▶ Slow", 1200), ("▶ Play", 500), ("▶▶ Fast", 120))
-ASSUMED_WIDTH = 1100  # px of a wide Streamlit page; used to size the numbers in the cells
+ASSUMED_WIDTH = 760  # px of the chart column on a laptop; used to size the numbers in the cells
 
 
 def _ref(kind: str, n: int) -> str:

@@ -17,17 +17,15 @@ st.markdown(
 
 anim.init_state(P, FIELDS, PRESETS)
 anim.preset_picker(P, FIELDS, PRESETS)
-left, middle, right = st.columns([3, 2, 2])
-with left:
+controls, stage = st.columns([2, 5])
+with controls:
     X = anim.matrix_editor(P, "X", "Input X")
-with middle:
     K = anim.matrix_editor(P, "K", "Kernel K", max_side=KERNEL_SIDE, low=-2, high=2)
-with right:
-    flip = st.toggle("True convolution (flip the kernel)", key=anim.key(P, "flip"))
-    st.caption(
-        "Deep learning libraries compute cross-correlation and still call it convolution. "
-        "A true convolution flips the kernel top-to-bottom and left-to-right first; since a "
-        "network learns its kernels, it would simply learn the flipped one.")
+    flip = st.toggle("True convolution (flip the kernel)", key=anim.key(P, "flip"),
+                     help="Deep learning libraries compute cross-correlation and still call it "
+                     "convolution. A true convolution flips the kernel top-to-bottom and "
+                     "left-to-right first; a network that learns its kernel would simply learn "
+                     "the flipped one.")
 anim.remember(P, FIELDS)
 
 
@@ -36,9 +34,10 @@ def compute():
     return figure, snippet.conv_snippet(X, K, flip=flip)
 
 
-error = None if X and K else "Fix the matrices above; the animation keeps the last valid ones."
-if anim.show_result(P, compute, error):
-    anim.share_link({"preset": st.session_state[anim.key(P, "preset")], "X": X, "K": K,
-                     "flip": flip}, FIELDS)
-    st.caption(f"Output size: ({len(X[0])} − {len(K[0])} + 1) × ({len(X[0][0])} − "
-               f"{len(K[0][0])} + 1), the input size minus the kernel size plus one per axis.")
+error = None if X and K else "Fix the matrices on the left; the last valid animation stays."
+with stage:
+    if anim.show_result(P, compute, error):
+        anim.share_link({"preset": st.session_state[anim.key(P, "preset")], "X": X, "K": K,
+                         "flip": flip}, FIELDS)
+        st.caption(f"Output size: ({len(X[0])} − {len(K[0])} + 1) × ({len(X[0][0])} − "
+                   f"{len(K[0][0])} + 1): per axis, the input size minus the kernel size plus 1.")

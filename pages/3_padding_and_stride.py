@@ -19,13 +19,11 @@ st.markdown(
 
 anim.init_state(P, FIELDS, PRESETS)
 anim.preset_picker(P, FIELDS, PRESETS)
-left, middle, right = st.columns([3, 2, 3])
-with left:
+controls, stage = st.columns([2, 5])
+with controls:
     X = anim.matrix_editor(P, "X", "Input X")
-with middle:
     K = anim.matrix_editor(P, "K", "Kernel K", max_side=KERNEL_SIDE, low=-2, high=2)
-with right:
-    padding = anim.pair_input(P, "padding", "Padding per side", 0, 8)
+    padding = anim.pair_input(P, "padding", "Padding", 0, 8)
     stride = anim.pair_input(P, "stride", "Stride", 1, 8)
     dilation = anim.pair_input(P, "dilation", "Dilation", 1, 8)
     mode = st.selectbox("Padding mode", PADDING_MODES, key=anim.key(P, "mode"),
@@ -39,8 +37,10 @@ def compute():
     return figure, snippet.conv_snippet(X, K, padding, stride, dilation, mode)
 
 
-error = None if X and K else "Fix the matrices above; the animation keeps the last valid ones."
-if anim.show_result(P, compute, error):
+error = None if X and K else "Fix the matrices on the left; the last valid animation stays."
+with stage:
+    ok = anim.show_result(P, compute, error)
+if ok:
     anim.share_link({"preset": st.session_state[anim.key(P, "preset")], "X": X, "K": K,
                      "padding": padding, "stride": stride, "dilation": dilation, "mode": mode},
                     FIELDS)

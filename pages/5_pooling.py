@@ -19,15 +19,14 @@ st.markdown(
 
 anim.init_state(P, FIELDS, PRESETS)
 anim.preset_picker(P, FIELDS, PRESETS)
-left, right = st.columns([3, 3])
-with left:
+controls, stage = st.columns([2, 5])
+with controls:
     X = anim.matrix_editor(P, "X", "Input X", max_channels=MAX_CHANNELS)
-with right:
     mode = st.radio("Pooling", POOL_MODES, key=anim.key(P, "mode"), horizontal=True,
                     format_func={"max": "maximum", "avg": "average"}.get)
     window = anim.pair_input(P, "window", "Window", 1, KERNEL_SIDE)
     stride = anim.pair_input(P, "stride", "Stride", 1, 8)
-    padding = anim.pair_input(P, "padding", "Padding per side", 0, 4)
+    padding = anim.pair_input(P, "padding", "Padding", 0, 4)
     dilation = anim.pair_input(P, "dilation", "Dilation", 1, 8)
     st.caption("PyTorch pads max pooling with −∞ (padding never wins) and average pooling with "
                "zeros that count in the mean. nn.MaxPool2d's stride defaults to the window size.")
@@ -39,8 +38,10 @@ def compute():
     return figure, snippet.pool_snippet(X, window, mode, padding, stride, dilation)
 
 
-error = None if X else "Fix the input above; the animation keeps the last valid one."
-if anim.show_result(P, compute, error):
+error = None if X else "Fix the input on the left; the animation keeps the last valid one."
+with stage:
+    ok = anim.show_result(P, compute, error)
+if ok:
     anim.share_link({"preset": st.session_state[anim.key(P, "preset")], "X": X,
                      "window": window, "padding": padding, "stride": stride,
                      "dilation": dilation, "mode": mode}, FIELDS)

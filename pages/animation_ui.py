@@ -88,7 +88,7 @@ def matrix_editor(prefix: str, name: str, label: str, max_side: int = matrices.M
 
     Returns the parsed channels, or None after showing what is wrong.
     """
-    text = st.text_area(label, key=key(prefix, name), height=150,
+    text = st.text_area(label, key=key(prefix, name), height=110,
                         help="One row per line, numbers separated by spaces or commas."
                         + (" Separate channels with an empty line." if max_channels > 1 else ""))
     try:
@@ -99,23 +99,26 @@ def matrix_editor(prefix: str, name: str, label: str, max_side: int = matrices.M
     else:  # the size controls follow what was typed
         for part, size in (("_c", len(value)), ("_r", len(value[0])), ("_k", len(value[0][0]))):
             st.session_state[key(prefix, name, part)] = size
-    cols = st.columns(3 if max_channels > 1 else 2)
-    sizes = [("_r", "rows", max_side), ("_k", "columns", max_side)]
+    sizes = [("_r", "rows", max_side), ("_k", "cols", max_side)]
     if max_channels > 1:
-        sizes.insert(0, ("_c", "channels", max_channels))
-    for col, (part, what, top) in zip(cols, sizes, strict=True):
+        sizes.insert(0, ("_c", "chan.", max_channels))
+    cols = st.columns([2] * len(sizes) + [1], vertical_alignment="bottom")
+    for col, (part, what, top) in zip(cols, sizes, strict=False):
         col.number_input(what, 1, top, key=key(prefix, name, part), on_change=_random_fill,
                          args=(prefix, name, low, high), help="Changing a size refills randomly.")
-    st.button("Random fill", key=key(prefix, name, "_random"), on_click=_random_fill,
-              args=(prefix, name, low, high), icon=":material/casino:")
+    cols[-1].button("", key=key(prefix, name, "_random"), on_click=_random_fill,
+                    args=(prefix, name, low, high), icon=":material/casino:",
+                    help="Random fill: new whole numbers of the chosen size.")
     return value
 
 
 def pair_input(prefix: str, name: str, label: str, low: int, high: int) -> tuple[int, int]:
     """Two whole numbers (height, width) side by side."""
     h, w = st.columns(2)
-    return (int(h.number_input(f"{label} (height)", low, high, key=key(prefix, name, "_h"))),
-            int(w.number_input(f"{label} (width)", low, high, key=key(prefix, name, "_w"))))
+    return (int(h.number_input(f"{label} ↕", low, high, key=key(prefix, name, "_h"),
+                               help=f"{label} along the height (rows)")),
+            int(w.number_input(f"{label} ↔", low, high, key=key(prefix, name, "_w"),
+                               help=f"{label} along the width (columns)")))
 
 
 def remember(prefix: str, fields) -> None:
