@@ -38,7 +38,7 @@ CORRELATION = {
                     [[[0, 1, 0, 0, 0, -1, 0]] * 6]),
     "edges_t": Preset("Edge detection on the transposed image (no vertical edges)",
                       {"X": [_transpose(EDGES)], "K": [[[1.0, -1.0]]], "flip": False},
-                      [[[0] * 7] * 8]),
+                      [[[0] * 5] * 8]),
     "convolution": Preset("True convolution of the chapter's input (kernel flipped)",
                           {"X": [X3], "K": [K2], "flip": True}, [[[5, 11], [23, 29]]]),
 }
