@@ -1,23 +1,23 @@
 """Plotly animation of a sliding window from a ``frames.Plan`` (playback runs in the browser).
 
-The heatmaps (padded input, kernel, full output) are sent once. Each frame updates only a few
-small scatter traces: the window outline, a cover over the output cells not yet written, the
-current output cell and the arithmetic line, so the payload grows linearly with the steps.
+The grids (padded input, kernel, full output) are sent once, as layout images with a text trace
+of their numbers. Each frame updates only a few small scatter traces: the window outline, a cover
+over the output cells not yet written, the current output cell and the arithmetic line, so the
+payload grows linearly with the steps. (Heatmap traces would vanish: plotly drops them while it
+animates scatter traces without a full redraw.)
 """
 
 from __future__ import annotations
 
-import math
+import plotly.graph_objects as go
 
+from cnnviz import gridimage
 from cnnviz.frames import Plan, Step, format_number, step_arithmetic
 
-INPUT_SCALE = "Cividis"  # colorblind-safe sequential map for inputs
-SIGNED_SCALE = "RdBu"  # diverging, centered at zero for signed values (zmid=0)
-PADDING_COLOR = "#D0D0D0"
 WINDOW_COLOR = "#D81B60"  # stands out against cividis' blue-to-yellow
 COVER_COLOR = "#F4F4F4"
 SPEEDS = (("▶ Slow", 1200), ("▶ Play", 500), ("▶▶ Fast", 120))
-TEXT_LIMIT = 24  # grids wider or taller than this show colors only, no numbers
+ASSUMED_WIDTH = 760  # px of the chart column on a laptop; used to size the numbers in the cells
 
 
 def _ref(kind: str, n: int) -> str:
@@ -66,32 +66,43 @@ def _wrap(text: str, width: int = 100) -> str:
     return "<br>".join([*lines, line])
 
 
-def _heatmap(z, axis: int, scale, zmin, zmax, zmid=None, text=True) -> dict:
-    """A static heatmap with its numbers written in the cells."""
-    trace = {"type": "heatmap", "z": z, "xaxis": _ref("x", axis), "yaxis": _ref("y", axis),
-             "colorscale": scale, "showscale": False, "zmin": zmin, "zmax": zmax,
-             "xgap": 1, "ygap": 1, "hovertemplate": "row %{y}, col %{x}: %{z}<extra></extra>"}
-    if zmid is not None:
-        trace.update(zmid=zmid, zmin=None, zmax=None)
-    if text:
-        trace["text"] = [[None if v is None else format_number(v) for v in row] for row in z]
-        trace["texttemplate"] = "%{text}"
-        trace["textfont"] = {"size": 15}
-    return trace
+def _font_size(h: int, w: int, x_dom, y_dom, height: int) -> int:
+    """Font size that fits a number in a cell of an h x w grid; 0 when cells are too small."""
+    cell = min((height - 130) * (y_dom[1] - y_dom[0]) / h,
+               ASSUMED_WIDTH * (x_dom[1] - x_dom[0]) / w)
+    size = int(min(16, cell * 0.5))
+    return size if size >= 8 else 0
 
 
-def _limits(grids) -> tuple[float, float]:
-    """Smallest and largest finite value over nested grids (ignoring None)."""
-    vals = [v for g in grids for row in g for v in row if v is not None and math.isfinite(v)]
-    return (min(vals), max(vals)) if vals else (0.0, 1.0)
+def _grid(layout: dict, data: list, kept: list, axis: int, grid, scale: dict, font: int,
+          padding=None) -> None:
+    """Draw a grid as a layout image plus (when small enough) a text trace of its numbers.
 
-
-def _scale_for(grids) -> dict:
-    """Diverging map centered at zero when values are signed, sequential otherwise."""
-    lo, hi = _limits(grids)
-    if lo < 0:
-        return {"scale": SIGNED_SCALE, "zmin": lo, "zmax": hi, "zmid": 0.0}
-    return {"scale": INPUT_SCALE, "zmin": lo, "zmax": hi}
+    ``padding`` is a same-shaped grid of values shown on grey cells (where ``grid`` is None).
+    """
+    h, w = len(grid), len(grid[0])
+    rgb = gridimage.cell_colors(grid, scale["scale"], scale["zmin"], scale["zmax"])
+    layout["images"].append({"source": gridimage.grid_png(rgb, gridimage.cell_pixels(h, w)),
+                             "xref": _ref("x", axis), "yref": _ref("y", axis), "x": -0.5,
+                             "y": -0.5, "sizex": w, "sizey": h, "sizing": "stretch",
+                             "xanchor": "left", "yanchor": "top", "layer": "below"})
+    if not font:
+        return
+    colors = gridimage.text_colors(rgb)
+    xs, ys, labels, fonts = [], [], [], []
+    for r in range(h):
+        for c in range(w):
+            value = grid[r][c] if grid[r][c] is not None else (padding or grid)[r][c]
+            if value is None:
+                continue
+            xs.append(c)
+            ys.append(r)
+            labels.append(format_number(value))
+            fonts.append("#555555" if grid[r][c] is None else colors[r][c])
+    kept.append(len(data))  # plotly keeps static traces through an animation only if listed
+    data.append({"type": "scatter", "mode": "text", "x": xs, "y": ys, "text": labels,
+                 "xaxis": _ref("x", axis), "yaxis": _ref("y", axis), "hoverinfo": "skip",
+                 "textfont": {"size": font, "color": fonts}})
 
 
 def _axes(layout: dict, n: int, x_dom, y_dom, h: int, w: int, title: str) -> None:
@@ -125,89 +136,79 @@ def _rows(n: int, bottom: float = 0.16, top: float = 0.93, gap: float = 0.06) ->
     return [[top - (k + 1) * height - k * gap, top - k * height - k * gap] for k in range(n)]
 
 
+def _outline_trace(axis: int, fill: str | None) -> dict:
+    """An (initially empty) scatter outline the frames move around."""
+    trace = {"type": "scatter", "mode": "lines", "xaxis": _ref("x", axis),
+             "yaxis": _ref("y", axis), "hoverinfo": "skip",
+             "line": {"color": WINDOW_COLOR, "width": 4}}
+    if fill:
+        trace.update(fill="toself", fillcolor=fill)
+    return trace
+
+
 def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> dict:
     """A plotly figure (as a dict) animating ``plan``: one frame per step, played in the browser."""
     c_in, (hp, wp) = len(plan.padded), (len(plan.padded[0]), len(plan.padded[0][0]))
     c_out, oh, ow = plan.out_shape
     pooling = plan.kernel is None
     kh, kw = plan.window
-    layout = {"annotations": [], "showlegend": False, "margin": {"l": 10, "r": 10, "t": 60,
-                                                                 "b": 70},
-              "height": 200 + 260 * max(c_in, 1) if c_in > 1 else 470,
-              "plot_bgcolor": "white", "paper_bgcolor": "white", "template": {}}
+    layout = {"annotations": [], "images": [], "showlegend": False, "template": {},
+              "margin": {"l": 10, "r": 10, "t": 60, "b": 70},
+              "height": 200 + 260 * c_in if c_in > 1 else
+              int(min(900, max(470, 150 + 28 * max(hp, oh)))),
+              "plot_bgcolor": "white", "paper_bgcolor": "white"}
     cols = _columns([wp, ow] if pooling else [wp, kw, ow])
     rows_in = _rows(c_in)
     real = [[[None if plan.is_padding[r][c] else v for c, v in enumerate(row)]
              for r, row in enumerate(ch)] for ch in plan.padded]
-    in_scale = _scale_for(real)
-    in_scale["scale"] = INPUT_SCALE
-    in_scale.pop("zmid", None)
-    out_scale = _scale_for(plan.output)
+    in_scale = gridimage.color_scale_for((v for ch in real for row in ch for v in row),
+                                         signed=False)  # inputs: always the sequential map
     has_pad = any(any(row) for row in plan.is_padding)
     data, dynamic_windows, axis = [], [], 0
+    kept: list[int] = []  # the static text traces, listed (unchanged) in every frame
+    height = layout["height"]
     for ch in range(c_in):
         axis += 1
         name = f"{input_name}, channel {ch + 1}" if c_in > 1 else input_name
         _axes(layout, axis, cols[0], rows_in[ch], hp, wp,
-              f"{name} (padded, grey = padding)" if has_pad else name)
-        show_text = max(hp, wp) <= TEXT_LIMIT
-        data.append(_heatmap(real[ch], axis, in_scale["scale"], in_scale["zmin"],
-                             in_scale["zmax"], text=show_text))
-        if has_pad:
-            pad_z = [[v if plan.is_padding[r][c] else None for c, v in enumerate(row)]
-                     for r, row in enumerate(plan.padded[ch])]
-            pad = _heatmap([[None if v is None else 0.0 for v in row] for row in pad_z], axis,
-                           [[0, PADDING_COLOR], [1, PADDING_COLOR]], 0, 1, text=False)
-            if show_text:
-                pad["text"] = [[None if v is None else format_number(v) for v in row]
-                               for row in pad_z]
-                pad.update(texttemplate="%{text}", textfont={"size": 15, "color": "#555555"},
-                           hoverinfo="skip")
-                pad.pop("hovertemplate")
-            data.append(pad)
+              f"{name} (padded; grey = padding)" if has_pad else name)
+        _grid(layout, data, kept, axis, real[ch], in_scale,
+              _font_size(hp, wp, cols[0], rows_in[ch], height), padding=plan.padded[ch])
         dynamic_windows.append(len(data))
-        data.append({"type": "scatter", "mode": "lines", "xaxis": _ref("x", axis),
-                     "yaxis": _ref("y", axis), "fill": "toself", "hoverinfo": "skip",
-                     "fillcolor": "rgba(216, 27, 96, 0.18)",
-                     "line": {"color": WINDOW_COLOR, "width": 4}})
+        data.append(_outline_trace(axis, "rgba(216, 27, 96, 0.18)"))
     if not pooling:
-        k_scale = _scale_for(plan.kernel)
+        k_scale = gridimage.color_scale_for(v for ch in plan.kernel for row in ch for v in row)
         title = "kernel (flipped)" if plan.flipped else "kernel"
         for ch in range(c_in):
             axis += 1
             _axes(layout, axis, cols[1], rows_in[ch], kh, kw,
                   f"{title}, channel {ch + 1}" if c_in > 1 else title)
-            data.append(_heatmap(plan.kernel[ch], axis, k_scale["scale"], k_scale["zmin"],
-                                 k_scale["zmax"], k_scale.get("zmid")))
+            _grid(layout, data, kept, axis, plan.kernel[ch], k_scale,
+                  _font_size(kh, kw, cols[1], rows_in[ch], height))
+    out_scale = gridimage.color_scale_for(v for ch in plan.output for row in ch for v in row)
     rows_out = _rows(c_out)
     covers, currents = [], []
     for ch in range(c_out):
         axis += 1
         name = f"{output_name}, channel {ch + 1}" if c_out > 1 else output_name
         _axes(layout, axis, cols[-1], rows_out[ch], oh, ow, name)
-        data.append(_heatmap(plan.output[ch], axis, out_scale["scale"], out_scale["zmin"],
-                             out_scale["zmax"], out_scale.get("zmid"),
-                             text=max(oh, ow) <= TEXT_LIMIT))
+        _grid(layout, data, kept, axis, plan.output[ch], out_scale,
+              _font_size(oh, ow, cols[-1], rows_out[ch], height))
         covers.append(len(data))
-        data.append({"type": "scatter", "mode": "lines", "xaxis": _ref("x", axis),
-                     "yaxis": _ref("y", axis), "fill": "toself", "fillcolor": COVER_COLOR,
-                     "line": {"width": 0}, "hoverinfo": "skip"})
+        data.append({**_outline_trace(axis, COVER_COLOR), "line": {"width": 0}})
         currents.append(len(data))
-        data.append({"type": "scatter", "mode": "lines", "xaxis": _ref("x", axis),
-                     "yaxis": _ref("y", axis), "hoverinfo": "skip",
-                     "line": {"color": WINDOW_COLOR, "width": 4}})
+        data.append(_outline_trace(axis, None))
     axis += 1  # a strip under the grids for the arithmetic line
     layout[_ref("xaxis", axis)] = {"domain": [0, 1], "range": [0, 1], "visible": False,
-                              "anchor": _ref("y", axis), "fixedrange": True}
+                                   "anchor": _ref("y", axis), "fixedrange": True}
     layout[_ref("yaxis", axis)] = {"domain": [0, 0.1], "range": [0, 1], "visible": False,
-                              "anchor": _ref("x", axis), "fixedrange": True}
+                                   "anchor": _ref("x", axis), "fixedrange": True}
     text_trace = len(data)
     data.append({"type": "scatter", "mode": "text", "x": [0.5], "y": [0.5],
-                 "xaxis": _ref("x", axis), "yaxis": _ref("y", axis),
-                 "textfont": {"size": 18, "color": "#111111"},
-                 "hoverinfo": "skip"})
+                 "xaxis": _ref("x", axis), "yaxis": _ref("y", axis), "hoverinfo": "skip",
+                 "textfont": {"size": 18, "color": "#111111"}})
     dilated = plan.dilation != (1, 1)
-    traces = [*dynamic_windows, *covers, *currents, text_trace]
+    traces = [*dynamic_windows, *covers, *currents, text_trace, *kept]
     empty = {"x": [], "y": []}
     fx, fy = _rect(0, 0, oh - 1, ow - 1)
     full = {"x": fx, "y": fy}
@@ -227,7 +228,7 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
         where = f"channel {step.channel + 1}, " if c_out > 1 else ""
         line = f"{where}{output_name}[{i}, {j}] = {step_arithmetic(step, plan.op, plan.kernel)}"
         frames.append({"name": str(step.index),
-                       "data": [*wins, *cov, *cur, {"text": [_wrap(line)]}],
+                       "data": [*wins, *cov, *cur, {"text": [_wrap(line)]}, *[{}] * len(kept)],
                        "traces": traces})
     for trace, update in zip(traces, frames[0]["data"], strict=True):
         data[trace].update(update)
@@ -246,7 +247,7 @@ def _buttons() -> dict:
     """Play at three speeds and pause (plotly's own buttons, no server involved)."""
     buttons = [{"label": label, "method": "animate", "args": _animate_args(ms, None)}
                for label, ms in SPEEDS]
-    buttons.append({"label": "⏸ Pause", "method": "animate", "args": _animate_args(0, [None])})
+    buttons.append({"label": "■ Pause", "method": "animate", "args": _animate_args(0, [None])})
     return {"type": "buttons", "direction": "left", "showactive": False, "x": 0, "y": 1.0,
             "xanchor": "left", "yanchor": "bottom", "pad": {"t": 0, "b": 30},
             "font": {"size": 15}, "buttons": buttons}
@@ -263,3 +264,19 @@ def _slider(n: int) -> dict:
                                                "font": {"size": 16, "color": "#111111"}},
             "ticklen": 0 if n > 40 else 4,  # many steps: hide the crowded tick labels
             "font": {"size": 11, "color": "#333333" if n <= 40 else "rgba(0, 0, 0, 0)"}}
+
+
+class PrebuiltFigure(go.Figure):
+    """A go.Figure that hands over an already valid figure dict as is.
+
+    Chart elements call ``to_dict()`` on figure objects; the default copies and re-validates
+    every frame (about 0.4 s for 1024 frames), this one returns the dict unchanged.
+    """
+
+    def __init__(self, figure: dict):
+        super().__init__()
+        self._prebuilt = figure
+
+    def to_dict(self) -> dict:
+        """The prebuilt figure itself (not a copy)."""
+        return self._prebuilt

@@ -8,6 +8,7 @@ numbers come from ``cnnviz.ops`` (pad2d, window_slice, output_size), so they equ
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -151,6 +152,7 @@ def pooling_steps(X, pool_size, mode: str = "max", padding=0, stride=None, dilat
     return Plan(mode, Xp.tolist(), mask, None, window, pad, strd, dil, output, steps)
 
 
+@functools.lru_cache(maxsize=4096)  # grids repeat their values; formatting is the hot loop
 def format_number(v: float) -> str:
     """A value as a student writes it: 19 not 19.0, -1 not -1.0, 0.333 not 0.33333334."""
     if math.isinf(v):

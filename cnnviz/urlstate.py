@@ -76,12 +76,16 @@ def _decode_value(field: Field, name: str, text: str):
     raise ValueError(f"unknown field kind {field.kind!r}")
 
 
-def decode(params: Mapping[str, str], fields: Mapping[str, Field]
+def decode(params: Mapping[str, str], fields: Mapping[str, Field], present_only: bool = False
            ) -> tuple[dict[str, object], list[str]]:
-    """Configuration from query parameters: defaults where absent; messages for bad values."""
+    """Configuration from query parameters: defaults where absent; messages for bad values.
+
+    With ``present_only`` the result holds only the valid values the link actually carries.
+    """
     config, messages = {}, []
     for name, field in fields.items():
-        config[name] = field.default
+        if not present_only:
+            config[name] = field.default
         if name not in params:
             continue
         try:

@@ -120,3 +120,9 @@ def test_pool_snippet_matches_torch(size, mode, padding, stride):
     torch.testing.assert_close(namespace["result"], expected)
     if stride == size:
         assert "stride" not in code  # PyTorch's default stride is the window
+
+
+def test_urlstate_present_only_keeps_just_valid_given_values():
+    decoded, messages = urlstate.decode({"stride": "2", "padding": "x"}, FIELDS, present_only=True)
+    assert decoded == {"stride": (2, 2)}
+    assert len(messages) == 1
