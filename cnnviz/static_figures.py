@@ -1,7 +1,8 @@
 """Still plotly figures (dicts) for the why-convolutions and channels pages: no animation frames.
 
 Inputs use the colorblind-safe sequential map, signed values a diverging map centered at zero
-(the same maps as ``cnnviz.animation``).
+(the same maps as the animations, from ``cnnviz.gridimage``). Still figures keep heatmaps: the
+plotly problem with heatmaps concerns only redraw-free animation frames.
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ import math
 
 from plotly.subplots import make_subplots
 
-from cnnviz.animation import INPUT_SCALE, SIGNED_SCALE, TEXT_LIMIT, WINDOW_COLOR
+from cnnviz.animation import WINDOW_COLOR
 from cnnviz.frames import format_number
+from cnnviz.gridimage import DIVERGING as SIGNED_SCALE
+from cnnviz.gridimage import SEQUENTIAL as INPUT_SCALE
 from cnnviz.params import LayerCount, power_of_ten
+
+TEXT_LIMIT = 24  # grids wider or taller than this show colors only, no numbers
 
 
 def _colors(grids) -> dict:

@@ -6,6 +6,8 @@ from pages import editing
 P = "why"  # session-state prefix of this page
 FIELDS = translation.FIELDS
 LABELS = {"x": "Input", "k": "Kernel"}
+PLAY_HELP = ("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; drag or click the "
+             "slider to step forward and back one window position at a time.")
 
 
 def preset_config(name: str) -> dict:
@@ -99,8 +101,10 @@ with right:
 st.header("The sliding window on the shifted input")
 st.caption(f"'Same' padding of {demo.padding[0]} row(s) and {demo.padding[1]} column(s) per "
            f"side, {config['mode']} mode, keeps the output as large as the input.")
-st.plotly_chart(animation_of(demo.shifted_input, config["k"][0], demo.padding, config["mode"]),
-                key="why_window_chart")
-st.subheader("The same in PyTorch")
-st.code(snippet.conv_snippet([demo.shifted_input], config["k"], padding=demo.padding,
-                             padding_mode=config["mode"]), language="python", wrap_lines=True)
+st.plotly_chart(animation.PrebuiltFigure(animation_of(demo.shifted_input, config["k"][0],
+                                                     demo.padding, config["mode"])),
+                key="why_window_chart", config={"displayModeBar": False})
+st.caption(PLAY_HELP)
+with st.expander("PyTorch code for these settings"):
+    st.code(snippet.conv_snippet([demo.shifted_input], config["k"], padding=demo.padding,
+                                 padding_mode=config["mode"]), language="python", wrap_lines=True)

@@ -67,7 +67,10 @@ with right:
     st.caption(f"Y{d} is output channel {d}. Each step adds one bracket per input channel: that "
                "channel's window times its kernel slice (the chapter's figure writes channel 2's "
                "bracket first; the sum is the same).")
-    st.plotly_chart(animation_of(config["x"], kernels[d - 1], d), key="chan_window_chart")
+    st.plotly_chart(animation.PrebuiltFigure(animation_of(config["x"], kernels[d - 1], d)),
+                    key="chan_window_chart", config={"displayModeBar": False})
+    st.caption("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; drag or click the "
+               "slider to step forward and back one window position at a time.")
 
 st.header("1x1 convolution = matrix product")
 if (kh, kw) != (1, 1):
@@ -90,5 +93,6 @@ else:
         st.warning(f"Matrix product and corr2d_multi_in_out differ by at most "
                    f"{mp.max_difference:.2g} (floating-point rounding).")
 
-st.subheader("The same in PyTorch")
-st.code(snippet.multi_channel_snippet(config["x"], kernels), language="python", wrap_lines=True)
+with st.expander("PyTorch code for these settings"):
+    st.code(snippet.multi_channel_snippet(config["x"], kernels), language="python",
+            wrap_lines=True)

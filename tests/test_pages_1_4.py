@@ -35,7 +35,7 @@ def animation(at):
 
 
 def frame_texts(fig):
-    return [f["data"][-1]["text"][0] for f in fig["frames"]]
+    return [d["text"][0] for f in fig["frames"] for d in f["data"] if "text" in d]
 
 
 @pytest.mark.parametrize("preset", list(translation.PRESETS))
