@@ -47,10 +47,10 @@ with left:
                  key=editing.key(P, "preset"), on_change=editing.load_preset,
                  args=(P, FIELDS, channels.preset_config))
     st.text_area("Input X: one matrix per channel, channels separated by a blank line",
-                 key=editing.key(P, "x"), height=200)
+                 key=editing.key(P, "x"), height=editing.fit(P, "x"))
     for d, name in enumerate(channels.KERNEL_NAMES[:co], start=1):
         st.text_area(f"Kernel for output channel {d}: one slice per input channel",
-                     key=editing.key(P, name), height=140)
+                     key=editing.key(P, name), height=editing.fit(P, name))
     valid = st.session_state[editing.key(P, "valid")]
     current = channels.sizes_of(config if not errors else valid)
     editing.size_controls(P, FIELDS, channels.SIZES, current, channels.resized,
