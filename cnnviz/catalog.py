@@ -22,6 +22,21 @@ HOME = PageInfo("pages/home.py", "", "Home", ":material/home:", "Start",
 
 # Pages are added here as they are built; the order is the order of the course.
 PAGES: list[PageInfo] = [
+    PageInfo("pages/1_why_convolutions.py", "why-convolutions", "Why convolutions",
+             ":material/compress:", "Sliding window",
+             "Count the weights of dense, shared and local layers; shift an image and watch "
+             "the output follow."),
+    PageInfo("pages/2_cross_correlation.py", "cross-correlation", "Cross-correlation",
+             ":material/grid_on:", "Sliding window",
+             "Slide a kernel over an input and watch each output cell being summed up."),
+    PageInfo("pages/3_padding_and_stride.py", "padding-and-stride", "Padding and stride",
+             ":material/border_outer:", "Sliding window",
+             "Padding, stride, dilation and padding modes, with the output-size formula."),
+    PageInfo("pages/4_channels.py", "channels", "Channels", ":material/layers:",
+             "Sliding window",
+             "Several input and output channels, and the 1x1 convolution as a matrix product."),
+    PageInfo("pages/5_pooling.py", "pooling", "Pooling", ":material/filter_center_focus:",
+             "Sliding window", "Max and average pooling, channel by channel."),
     PageInfo("pages/7_lenet.py", "lenet", "LeNet", ":material/neurology:", "Networks",
              "Build LeNet-5, train it live on Fashion-MNIST or MNIST, and look at what it "
              "learned."),

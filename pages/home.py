@@ -16,8 +16,8 @@ if PAGES:
     for info in PAGES:
         try:
             st.page_link(info.file, label=f"**{info.title}**: {info.teaches}", icon=info.icon)
-        except StreamlitPageNotFoundError:  # run on its own (AppTest): no navigation to link
-            st.markdown(f"**{info.title}**: {info.teaches}")
+        except StreamlitPageNotFoundError:  # run alone (AppTest), without app.py's navigation
+            st.markdown(f"- [**{info.title}**](/{info.url_path}): {info.teaches}")
 else:
     st.info("No lesson pages are installed yet.")
 
