@@ -10,7 +10,9 @@ class PageInfo:
     """One page of the app."""
 
     file: str  # path relative to the project root
-    url_path: str  # shareable address: http://host:8501/<url_path>
+    # Shareable address http://host:8501/<url_path>. It must equal the name Streamlit derives
+    # from the file name (pages/2_cross_correlation.py -> cross_correlation): see pages/__init__.py.
+    url_path: str
     title: str
     icon: str
     section: str
@@ -22,14 +24,14 @@ HOME = PageInfo("pages/home.py", "", "Home", ":material/home:", "Start",
 
 # Pages are added here as they are built; the order is the order of the course.
 PAGES: list[PageInfo] = [
-    PageInfo("pages/1_why_convolutions.py", "why-convolutions", "Why convolutions",
+    PageInfo("pages/1_why_convolutions.py", "why_convolutions", "Why convolutions",
              ":material/compress:", "Sliding window",
              "Count the weights of dense, shared and local layers; shift an image and watch "
              "the output follow."),
-    PageInfo("pages/2_cross_correlation.py", "cross-correlation", "Cross-correlation",
+    PageInfo("pages/2_cross_correlation.py", "cross_correlation", "Cross-correlation",
              ":material/grid_on:", "Sliding window",
              "Slide a kernel over an input and watch each output cell being summed up."),
-    PageInfo("pages/3_padding_and_stride.py", "padding-and-stride", "Padding and stride",
+    PageInfo("pages/3_padding_and_stride.py", "padding_and_stride", "Padding and stride",
              ":material/border_outer:", "Sliding window",
              "Padding, stride, dilation and padding modes, with the output-size formula."),
     PageInfo("pages/4_channels.py", "channels", "Channels", ":material/layers:",

@@ -31,7 +31,7 @@ def test_play_advances_the_step_counter_in_the_browser(page, app_url):
     sent = []  # messages from the browser to the server
     page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
     open_app(page, app_url, chart=False)  # a first visit to the root warms the server up
-    open_app(page, f"{app_url}/padding-and-stride?preset=padded")
+    open_app(page, f"{app_url}/padding_and_stride?preset=padded")
     assert step_counter(page) == "Step 1 / 16"
     kernel_numbers = page.locator(".js-plotly-plot g.textpoint").count()
     page.wait_for_timeout(500)
@@ -59,7 +59,7 @@ def test_shared_link_opens_its_configuration(page, app_url):
     params = urlstate.encode(config, presets.PADDING_FIELDS)
     query = "&".join(f"{k}={quote(v)}" for k, v in params.items())
     open_app(page, app_url, chart=False)
-    open_app(page, f"{app_url}/padding-and-stride?{query}")
+    open_app(page, f"{app_url}/padding_and_stride?{query}")
     typed = page.get_by_role("textbox", name="Input X").input_value()
     assert typed == "1 2 3 4\n5 6 7 8\n9 10 11 12"
     assert page.get_by_role("textbox", name="Kernel K").input_value() == "1 0\n0 -1"

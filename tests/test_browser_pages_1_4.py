@@ -21,7 +21,7 @@ def step_counter(page):
 
 
 def test_why_convolutions_link(page, app_url):
-    open_link(page, app_url, "why-convolutions?preset=edge-zeros&dy=1&dx=2&delta=3")
+    open_link(page, app_url, "why_convolutions?preset=edge-zeros&dy=1&dx=2&delta=3")
     assert page.get_by_role("spinbutton", name="Shift down").input_value() == "1"
     assert page.get_by_role("spinbutton", name="Shift right").input_value() == "2"
     assert page.get_by_label("Window half-width Δ").input_value() == "3"
