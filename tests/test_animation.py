@@ -99,6 +99,10 @@ def test_padding_cells_drawn_apart_and_pooling_channels():
     assert tuple(pixels[5, 5]) == gridimage.PADDING_RGB
     texts = [t["text"][0] for f in fig["frames"] for t in f["data"] if "text" in t]
     assert texts[4].startswith("channel 2, Y[0, 0] = max(")
+    # plotly keeps an outline whose update is an empty list; hidden ones must be [None]
+    updates = [d for f in fig["frames"] for d in f["data"]]
+    assert not any(d.get("x") == [] for d in updates)
+    assert {"x": [None], "y": [None]} in updates
     json.dumps(fig, allow_nan=False)  # -inf padding never reaches the JSON as a number
 
 
