@@ -17,6 +17,7 @@ from cnnviz.frames import Plan, Step, format_number, step_arithmetic
 WINDOW_COLOR = "#D81B60"  # stands out against cividis' blue-to-yellow
 COVER_COLOR = "#F4F4F4"
 MARGIN_PX = 130  # top and bottom margins of the figure
+TEXT_SIZE, TEXT_LINE_PX = 18, 24  # the arithmetic line under the grids
 SPEEDS = (("▶ Slow", 1200), ("▶ Play", 500), ("▶▶ Fast", 120))
 ASSUMED_WIDTH = 760  # px of the chart column on a laptop; used to size the numbers in the cells
 
@@ -54,7 +55,7 @@ def _cover(i: int, j: int, h: int, w: int) -> dict:
     return {"x": x, "y": y}
 
 
-def _wrap(text: str, width: int = 100) -> str:
+def _wrap(text: str, width: int = 64) -> str:
     """Break a long arithmetic line at ' + ' so it fits under the grids."""
     lines, line = [], ""
     for part in text.split(" + "):
@@ -134,13 +135,19 @@ def _columns(widths: list[int], gap: float = 0.05) -> list[list[float]]:
     return doms
 
 
-def _height(panels) -> int:
-    """Figure height (px) at which the tallest panel's square cells fill its width."""
-    needed = max(h * (ASSUMED_WIDTH * (x[1] - x[0]) / w) / (y[1] - y[0]) for h, w, x, y in panels)
-    return int(min(900, max(420, needed + MARGIN_PX)))
+def _vertical_layout(panels, text_lines: int) -> tuple[int, float, float]:
+    """Figure height (px) and the plot fractions (text strip top, grid top) around the grids.
+
+    ``panels`` holds (h, w, x_domain, n_stacked) per column; the grids get the height at which
+    their square cells fill the column width, the arithmetic strip one line per text line.
+    """
+    needed = max(h * n * (ASSUMED_WIDTH * (x[1] - x[0]) / w) for h, w, x, n in panels)
+    text_px, title_px = TEXT_LINE_PX * text_lines + 16, 36
+    plot_px = min(900, max(300, needed * 1.15)) + text_px + title_px
+    return int(plot_px + MARGIN_PX), text_px / plot_px, 1 - title_px / plot_px
 
 
-def _rows(n: int, bottom: float = 0.16, top: float = 0.93, gap: float = 0.06) -> list[list[float]]:
+def _rows(n: int, bottom: float, top: float, gap: float = 0.06) -> list[list[float]]:
     """Vertical domains for n stacked panels, top first."""
     height = (top - bottom - gap * (n - 1)) / n
     return [[top - (k + 1) * height - k * gap, top - k * height - k * gap] for k in range(n)]
@@ -163,8 +170,14 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
     pooling = plan.kernel is None
     kh, kw = plan.window
     cols = _columns([wp, ow] if pooling else [wp, kw, ow])
-    rows_in, rows_out = _rows(c_in), _rows(c_out)
-    height = _height([(hp, wp, cols[0], rows_in[0]), (oh, ow, cols[-1], rows_out[0])])
+    where = (lambda step: f"channel {step.channel + 1}, ") if c_out > 1 else (lambda step: "")
+    lines = [_wrap(f"{where(s)}{output_name}[{s.out[0]}, {s.out[1]}] = "
+                   f"{step_arithmetic(s, plan.op, plan.kernel)}") for s in plan.steps]
+    height, text_top, grid_top = _vertical_layout(
+        [(hp, wp, cols[0], c_in), (oh, ow, cols[-1], c_out)],
+        max(line.count("<br>") + 1 for line in lines))
+    rows_in, rows_out = _rows(c_in, text_top + 0.03, grid_top), _rows(c_out, text_top + 0.03,
+                                                                     grid_top)
     layout = {"annotations": [], "images": [], "showlegend": False, "template": {},
               "margin": {"l": 10, "r": 10, "t": 60, "b": 70}, "height": height,
               "plot_bgcolor": "white", "paper_bgcolor": "white"}
@@ -208,12 +221,12 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
     axis += 1  # a strip under the grids for the arithmetic line
     layout[_ref("xaxis", axis)] = {"domain": [0, 1], "range": [0, 1], "visible": False,
                                    "anchor": _ref("y", axis), "fixedrange": True}
-    layout[_ref("yaxis", axis)] = {"domain": [0, 0.1], "range": [0, 1], "visible": False,
+    layout[_ref("yaxis", axis)] = {"domain": [0, text_top], "range": [0, 1], "visible": False,
                                    "anchor": _ref("x", axis), "fixedrange": True}
     text_trace = len(data)
     data.append({"type": "scatter", "mode": "text", "x": [0.5], "y": [0.5],
                  "xaxis": _ref("x", axis), "yaxis": _ref("y", axis), "hoverinfo": "skip",
-                 "textfont": {"size": 18, "color": "#111111"}})
+                 "textfont": {"size": TEXT_SIZE, "color": "#111111"}})
     dilated = plan.dilation != (1, 1)
     traces = [*dynamic_windows, *covers, *currents, text_trace, *kept]
     empty = {"x": [None], "y": [None]}  # [] would leave the old outline in place
@@ -232,10 +245,9 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
                for ch in range(c_out)]
         x, y = _rect(i, j, i, j)
         cur = [{"x": x, "y": y} if ch == step.channel else empty for ch in range(c_out)]
-        where = f"channel {step.channel + 1}, " if c_out > 1 else ""
-        line = f"{where}{output_name}[{i}, {j}] = {step_arithmetic(step, plan.op, plan.kernel)}"
         frames.append({"name": str(step.index),
-                       "data": [*wins, *cov, *cur, {"text": [_wrap(line)]}, *[{}] * len(kept)],
+                       "data": [*wins, *cov, *cur, {"text": [lines[step.index]]},
+                                *[{}] * len(kept)],
                        "traces": traces})
     for trace, update in zip(traces, frames[0]["data"], strict=True):
         data[trace].update(update)
