@@ -16,6 +16,8 @@ from cnnviz.frames import Plan, Step, format_number, step_arithmetic
 
 WINDOW_COLOR = "#D81B60"  # stands out against cividis' blue-to-yellow
 COVER_COLOR = "#F4F4F4"
+MARGIN_PX = 130  # top and bottom margins of the figure
+TEXT_SIZE, TEXT_LINE_PX = 18, 24  # the arithmetic line under the grids
 SPEEDS = (("▶ Slow", 1200), ("▶ Play", 500), ("▶▶ Fast", 120))
 ASSUMED_WIDTH = 760  # px of the chart column on a laptop; used to size the numbers in the cells
 
@@ -53,7 +55,7 @@ def _cover(i: int, j: int, h: int, w: int) -> dict:
     return {"x": x, "y": y}
 
 
-def _wrap(text: str, width: int = 100) -> str:
+def _wrap(text: str, width: int = 64) -> str:
     """Break a long arithmetic line at ' + ' so it fits under the grids."""
     lines, line = [], ""
     for part in text.split(" + "):
@@ -68,7 +70,7 @@ def _wrap(text: str, width: int = 100) -> str:
 
 def _font_size(h: int, w: int, x_dom, y_dom, height: int) -> int:
     """Font size that fits a number in a cell of an h x w grid; 0 when cells are too small."""
-    cell = min((height - 130) * (y_dom[1] - y_dom[0]) / h,
+    cell = min((height - MARGIN_PX) * (y_dom[1] - y_dom[0]) / h,
                ASSUMED_WIDTH * (x_dom[1] - x_dom[0]) / w)
     size = int(min(16, cell * 0.5))
     return size if size >= 8 else 0
@@ -109,10 +111,12 @@ def _axes(layout: dict, n: int, x_dom, y_dom, h: int, w: int, title: str) -> Non
     """Axis pair n for an h x w grid: square cells, row 0 on top, no ticks."""
     common = {"showgrid": False, "zeroline": False, "showticklabels": False, "ticks": ""}
     layout[_ref("xaxis", n)] = {**common, "domain": x_dom, "range": [-0.5, w - 0.5],
-                           "anchor": _ref("y", n), "constrain": "domain", "fixedrange": True}
+                                "anchor": _ref("y", n), "constrain": "domain",
+                                "constraintoward": "center", "fixedrange": True}
     layout[_ref("yaxis", n)] = {**common, "domain": y_dom, "range": [h - 0.5, -0.5],
                                 "anchor": _ref("x", n), "scaleanchor": _ref("x", n),
-                                "constrain": "domain", "fixedrange": True}
+                                "constrain": "domain", "constraintoward": "top",
+                                "fixedrange": True}
     layout["annotations"].append({"text": f"<b>{title}</b>", "showarrow": False,
                                   "xref": _ref("x", n) + " domain",
                                   "yref": _ref("y", n) + " domain", "x": 0.5, "y": 1.0,
@@ -121,7 +125,8 @@ def _axes(layout: dict, n: int, x_dom, y_dom, h: int, w: int, title: str) -> Non
 
 def _columns(widths: list[int], gap: float = 0.05) -> list[list[float]]:
     """Horizontal domains proportional to the grid widths (with a floor for tiny grids)."""
-    widths = [max(w, 3) for w in widths]
+    floor = max(3.0, 0.2 * max(widths))  # a 2x2 kernel stays readable beside a 34x34 input
+    widths = [max(w, floor) for w in widths]
     free = 1.0 - gap * (len(widths) - 1)
     doms, x = [], 0.0
     for w in widths:
@@ -130,7 +135,19 @@ def _columns(widths: list[int], gap: float = 0.05) -> list[list[float]]:
     return doms
 
 
-def _rows(n: int, bottom: float = 0.16, top: float = 0.93, gap: float = 0.06) -> list[list[float]]:
+def _vertical_layout(panels, text_lines: int) -> tuple[int, float, float]:
+    """Figure height (px) and the plot fractions (text strip top, grid top) around the grids.
+
+    ``panels`` holds (h, w, x_domain, n_stacked) per column; the grids get the height at which
+    their square cells fill the column width, the arithmetic strip one line per text line.
+    """
+    needed = max(h * n * (ASSUMED_WIDTH * (x[1] - x[0]) / w) for h, w, x, n in panels)
+    text_px, title_px = TEXT_LINE_PX * text_lines + 16, 36
+    plot_px = min(900, max(300, needed * 1.15)) + text_px + title_px
+    return int(plot_px + MARGIN_PX), text_px / plot_px, 1 - title_px / plot_px
+
+
+def _rows(n: int, bottom: float, top: float, gap: float = 0.06) -> list[list[float]]:
     """Vertical domains for n stacked panels, top first."""
     height = (top - bottom - gap * (n - 1)) / n
     return [[top - (k + 1) * height - k * gap, top - k * height - k * gap] for k in range(n)]
@@ -152,13 +169,18 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
     c_out, oh, ow = plan.out_shape
     pooling = plan.kernel is None
     kh, kw = plan.window
-    layout = {"annotations": [], "images": [], "showlegend": False, "template": {},
-              "margin": {"l": 10, "r": 10, "t": 60, "b": 70},
-              "height": 200 + 260 * c_in if c_in > 1 else
-              int(min(900, max(470, 150 + 28 * max(hp, oh)))),
-              "plot_bgcolor": "white", "paper_bgcolor": "white"}
     cols = _columns([wp, ow] if pooling else [wp, kw, ow])
-    rows_in = _rows(c_in)
+    where = (lambda step: f"channel {step.channel + 1}, ") if c_out > 1 else (lambda step: "")
+    lines = [_wrap(f"{where(s)}{output_name}[{s.out[0]}, {s.out[1]}] = "
+                   f"{step_arithmetic(s, plan.op, plan.kernel)}") for s in plan.steps]
+    height, text_top, grid_top = _vertical_layout(
+        [(hp, wp, cols[0], c_in), (oh, ow, cols[-1], c_out)],
+        max(line.count("<br>") + 1 for line in lines))
+    rows_in, rows_out = _rows(c_in, text_top + 0.03, grid_top), _rows(c_out, text_top + 0.03,
+                                                                     grid_top)
+    layout = {"annotations": [], "images": [], "showlegend": False, "template": {},
+              "margin": {"l": 10, "r": 10, "t": 60, "b": 70}, "height": height,
+              "plot_bgcolor": "white", "paper_bgcolor": "white"}
     real = [[[None if plan.is_padding[r][c] else v for c, v in enumerate(row)]
              for r, row in enumerate(ch)] for ch in plan.padded]
     in_scale = gridimage.color_scale_for((v for ch in real for row in ch for v in row),
@@ -166,7 +188,6 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
     has_pad = any(any(row) for row in plan.is_padding)
     data, dynamic_windows, axis = [], [], 0
     kept: list[int] = []  # the static text traces, listed (unchanged) in every frame
-    height = layout["height"]
     for ch in range(c_in):
         axis += 1
         name = f"{input_name}, channel {ch + 1}" if c_in > 1 else input_name
@@ -186,7 +207,6 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
             _grid(layout, data, kept, axis, plan.kernel[ch], k_scale,
                   _font_size(kh, kw, cols[1], rows_in[ch], height))
     out_scale = gridimage.color_scale_for(v for ch in plan.output for row in ch for v in row)
-    rows_out = _rows(c_out)
     covers, currents = [], []
     for ch in range(c_out):
         axis += 1
@@ -201,15 +221,15 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
     axis += 1  # a strip under the grids for the arithmetic line
     layout[_ref("xaxis", axis)] = {"domain": [0, 1], "range": [0, 1], "visible": False,
                                    "anchor": _ref("y", axis), "fixedrange": True}
-    layout[_ref("yaxis", axis)] = {"domain": [0, 0.1], "range": [0, 1], "visible": False,
+    layout[_ref("yaxis", axis)] = {"domain": [0, text_top], "range": [0, 1], "visible": False,
                                    "anchor": _ref("x", axis), "fixedrange": True}
     text_trace = len(data)
     data.append({"type": "scatter", "mode": "text", "x": [0.5], "y": [0.5],
                  "xaxis": _ref("x", axis), "yaxis": _ref("y", axis), "hoverinfo": "skip",
-                 "textfont": {"size": 18, "color": "#111111"}})
+                 "textfont": {"size": TEXT_SIZE, "color": "#111111"}})
     dilated = plan.dilation != (1, 1)
     traces = [*dynamic_windows, *covers, *currents, text_trace, *kept]
-    empty = {"x": [], "y": []}
+    empty = {"x": [None], "y": [None]}  # [] would leave the old outline in place
     fx, fy = _rect(0, 0, oh - 1, ow - 1)
     full = {"x": fx, "y": fy}
     frames = []
@@ -225,10 +245,9 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
                for ch in range(c_out)]
         x, y = _rect(i, j, i, j)
         cur = [{"x": x, "y": y} if ch == step.channel else empty for ch in range(c_out)]
-        where = f"channel {step.channel + 1}, " if c_out > 1 else ""
-        line = f"{where}{output_name}[{i}, {j}] = {step_arithmetic(step, plan.op, plan.kernel)}"
         frames.append({"name": str(step.index),
-                       "data": [*wins, *cov, *cur, {"text": [_wrap(line)]}, *[{}] * len(kept)],
+                       "data": [*wins, *cov, *cur, {"text": [lines[step.index]]},
+                                *[{}] * len(kept)],
                        "traces": traces})
     for trace, update in zip(traces, frames[0]["data"], strict=True):
         data[trace].update(update)

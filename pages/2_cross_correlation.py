@@ -22,6 +22,7 @@ with controls:
     X = anim.matrix_editor(P, "X", "Input X")
     K = anim.matrix_editor(P, "K", "Kernel K", max_side=KERNEL_SIDE, low=-2, high=2)
     flip = st.toggle("True convolution (flip the kernel)", key=anim.key(P, "flip"),
+                     on_change=anim.mark_custom, args=(P,),
                      help="Deep learning libraries compute cross-correlation and still call it "
                      "convolution. A true convolution flips the kernel top-to-bottom and "
                      "left-to-right first; a network that learns its kernel would simply learn "

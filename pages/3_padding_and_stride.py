@@ -27,6 +27,7 @@ with controls:
     stride = anim.pair_input(P, "stride", "Stride", 1, 8)
     dilation = anim.pair_input(P, "dilation", "Dilation", 1, 8)
     mode = st.selectbox("Padding mode", PADDING_MODES, key=anim.key(P, "mode"),
+                        on_change=anim.mark_custom, args=(P,),
                         help="zeros: fill with 0; reflect: mirror the input without repeating "
                         "the edge; replicate: repeat the edge; circular: wrap around.")
 anim.remember(P, FIELDS)

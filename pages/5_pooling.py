@@ -23,6 +23,7 @@ controls, stage = st.columns([2, 5])
 with controls:
     X = anim.matrix_editor(P, "X", "Input X", max_channels=MAX_CHANNELS)
     mode = st.radio("Pooling", POOL_MODES, key=anim.key(P, "mode"), horizontal=True,
+                    on_change=anim.mark_custom, args=(P,),
                     format_func={"max": "maximum", "avg": "average"}.get)
     window = anim.pair_input(P, "window", "Window", 1, KERNEL_SIDE)
     stride = anim.pair_input(P, "stride", "Stride", 1, 8)

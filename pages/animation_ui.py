@@ -74,6 +74,11 @@ def preset_picker(prefix: str, fields, presets: dict[str, Preset]) -> None:
         st.warning(message)
 
 
+def mark_custom(prefix: str) -> None:
+    """Widget callback: the settings no longer match the chosen example."""
+    st.session_state[key(prefix, "preset")] = "custom"
+
+
 def _random_fill(prefix: str, name: str, low: int, high: int) -> None:
     """Fill a matrix editor with random whole numbers of the chosen size."""
     c, r, k = (st.session_state[key(prefix, name, p)] for p in ("_c", "_r", "_k"))
@@ -88,7 +93,8 @@ def matrix_editor(prefix: str, name: str, label: str, max_side: int = matrices.M
 
     Returns the parsed channels, or None after showing what is wrong.
     """
-    text = st.text_area(label, key=key(prefix, name), height=110,
+    text = st.text_area(label, key=key(prefix, name), height=110, on_change=mark_custom,
+                        args=(prefix,),
                         help="One row per line, numbers separated by spaces or commas."
                         + (" Separate channels with an empty line." if max_channels > 1 else ""))
     try:
@@ -116,9 +122,11 @@ def pair_input(prefix: str, name: str, label: str, low: int, high: int) -> tuple
     """Two whole numbers (height, width) side by side."""
     h, w = st.columns(2)
     return (int(h.number_input(f"{label} ↕", low, high, key=key(prefix, name, "_h"),
-                               help=f"{label} along the height (rows)")),
+                               help=f"{label} along the height (rows)",
+                               on_change=mark_custom, args=(prefix,))),
             int(w.number_input(f"{label} ↔", low, high, key=key(prefix, name, "_w"),
-                               help=f"{label} along the width (columns)")))
+                               help=f"{label} along the width (columns)",
+                               on_change=mark_custom, args=(prefix,))))
 
 
 def remember(prefix: str, fields) -> None:

@@ -99,6 +99,10 @@ def test_padding_cells_drawn_apart_and_pooling_channels():
     assert tuple(pixels[5, 5]) == gridimage.PADDING_RGB
     texts = [t["text"][0] for f in fig["frames"] for t in f["data"] if "text" in t]
     assert texts[4].startswith("channel 2, Y[0, 0] = max(")
+    # plotly keeps an outline whose update is an empty list; hidden ones must be [None]
+    updates = [d for f in fig["frames"] for d in f["data"]]
+    assert not any(d.get("x") == [] for d in updates)
+    assert {"x": [None], "y": [None]} in updates
     json.dumps(fig, allow_nan=False)  # -inf padding never reaches the JSON as a number
 
 
@@ -107,3 +111,18 @@ def test_dilated_window_outlines_each_cell():
     fig = animation.window_figure(plan)
     window = fig["frames"][0]["data"][0]
     assert window["x"].count(None) == 9
+
+
+def test_animation_bench_suite_is_registered_and_reports_sizes():
+    from cnnviz.bench import SUITES
+    from cnnviz.bench import animation as suite
+
+    assert "animation" in SUITES
+    results = suite.run(quick=True)
+    names = [r.name for r in results]
+    for n in (8, 16, 32):
+        assert f"{n}x{n} k3 p1 figure JSON" in names
+        assert f"{n}x{n} k3 p1 build time" in names
+    sizes = [r for r in results if r.unit in ("B", "kB") and r.ok is not None]
+    assert len(sizes) == 7
+    assert all(r.ok for r in sizes)  # bytes do not depend on the machine; times are not asserted

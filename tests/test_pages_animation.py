@@ -147,3 +147,11 @@ def test_edits_survive_a_page_switch():
     at.switch_page("pages/2_cross_correlation.py").run()
     assert at.text_area(key="xc_X").value == "1 2\n3 4"
     assert len(chart(at)["frames"]) == 1
+
+
+def test_editing_marks_the_settings_as_your_own_in_the_link():
+    at = open_page("ps")
+    at.number_input(key="ps_stride_w").set_value(2).run()
+    assert at.selectbox(key="ps_preset").value == "custom"
+    assert at.query_params["preset"] in ("custom", ["custom"])
+    assert at.query_params["stride"] in ("1,2", ["1,2"])
