@@ -10,7 +10,9 @@ class PageInfo:
     """One page of the app."""
 
     file: str  # path relative to the project root
-    url_path: str  # shareable address: http://host:8501/<url_path>
+    # Shareable address http://host:8501/<url_path>. It must equal the name Streamlit derives
+    # from the file name (pages/2_cross_correlation.py -> cross_correlation): see pages/__init__.py.
+    url_path: str
     title: str
     icon: str
     section: str
@@ -21,7 +23,26 @@ HOME = PageInfo("pages/home.py", "", "Home", ":material/home:", "Start",
                 "What each page teaches and which device computes.")
 
 # Pages are added here as they are built; the order is the order of the course.
-PAGES: list[PageInfo] = []
+PAGES: list[PageInfo] = [
+    PageInfo("pages/1_why_convolutions.py", "why_convolutions", "Why convolutions",
+             ":material/compress:", "Sliding window",
+             "Count the weights of dense, shared and local layers; shift an image and watch "
+             "the output follow."),
+    PageInfo("pages/2_cross_correlation.py", "cross_correlation", "Cross-correlation",
+             ":material/grid_on:", "Sliding window",
+             "Slide a kernel over an input and watch each output cell being summed up."),
+    PageInfo("pages/3_padding_and_stride.py", "padding_and_stride", "Padding and stride",
+             ":material/border_outer:", "Sliding window",
+             "Padding, stride, dilation and padding modes, with the output-size formula."),
+    PageInfo("pages/4_channels.py", "channels", "Channels", ":material/layers:",
+             "Sliding window",
+             "Several input and output channels, and the 1x1 convolution as a matrix product."),
+    PageInfo("pages/5_pooling.py", "pooling", "Pooling", ":material/filter_center_focus:",
+             "Sliding window", "Max and average pooling, channel by channel."),
+    PageInfo("pages/7_lenet.py", "lenet", "LeNet", ":material/neurology:", "Networks",
+             "Build LeNet-5, train it live on Fashion-MNIST or MNIST, and look at what it "
+             "learned."),
+]
 
 
 def all_pages() -> list[PageInfo]:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tiny_idx import write_tiny_datasets
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -76,6 +78,12 @@ def app_url(tmp_path_factory, tiny_data_dir):
 def tiny_data_dir(tmp_path_factory) -> Path:
     """An empty data directory for the app; data-set fixtures write tiny IDX files into it."""
     return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def tiny_idx_data(tiny_data_dir) -> Path:
+    """tiny_data_dir filled with tiny Fashion-MNIST and MNIST IDX files (what the app reads)."""
+    return write_tiny_datasets(tiny_data_dir)
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,10 @@
 from pathlib import Path
 
 import pytest
+from streamlit.source_util import page_icon_and_name
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.catalog import all_pages
+from cnnviz.catalog import PAGES, all_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
@@ -13,8 +14,15 @@ PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glo
 
 def test_catalog_lists_every_page_file():
     listed = {info.file for info in all_pages()}
-    helpers = {"pages/ui.py"}
+    helpers = {"pages/__init__.py", "pages/ui.py", "pages/animation_ui.py", "pages/editing.py",
+               "pages/lenet_train_ui.py", "pages/lenet_inspect_ui.py"}
     assert listed == set(PAGE_FILES) - helpers
+
+
+def test_url_paths_equal_the_names_streamlit_derives_from_file_names():
+    # pages/__init__.py relies on it: a first request in legacy mode must find the same page
+    for info in PAGES:
+        assert info.url_path == page_icon_and_name(Path(info.file))[1]
 
 
 def test_app_runs_home():

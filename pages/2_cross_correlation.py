@@ -1,0 +1,44 @@
+import streamlit as st
+
+from cnnviz import snippet
+from cnnviz.presets import CORRELATION as PRESETS
+from cnnviz.presets import CORRELATION_FIELDS as FIELDS
+from cnnviz.presets import KERNEL_SIDE
+from pages import animation_ui as anim
+
+P = "xc"  # session-state prefix of this page
+
+st.title("Cross-correlation")
+st.markdown(
+    "A convolutional layer slides a small **kernel** over its input. At every position it "
+    "multiplies the kernel with the input cells under it, element by element, and adds the "
+    "products up: that sum is one output cell. Press play and follow the window; the line under "
+    "the grids writes out the arithmetic of the current step.")
+
+anim.init_state(P, FIELDS, PRESETS)
+anim.preset_picker(P, FIELDS, PRESETS)
+controls, stage = st.columns([2, 5])
+with controls:
+    X = anim.matrix_editor(P, "X", "Input X")
+    K = anim.matrix_editor(P, "K", "Kernel K", max_side=KERNEL_SIDE, low=-2, high=2)
+    flip = st.toggle("True convolution (flip the kernel)", key=anim.key(P, "flip"),
+                     on_change=anim.mark_custom, args=(P,),
+                     help="Deep learning libraries compute cross-correlation and still call it "
+                     "convolution. A true convolution flips the kernel top-to-bottom and "
+                     "left-to-right first; a network that learns its kernel would simply learn "
+                     "the flipped one.")
+anim.remember(P, FIELDS)
+
+
+def compute():
+    figure, _ = anim.correlation_view(X, K, (0, 0), (1, 1), (1, 1), "zeros", flip)
+    return figure, snippet.conv_snippet(X, K, flip=flip)
+
+
+error = None if X and K else "Fix the matrices on the left; the last valid animation stays."
+with stage:
+    if anim.show_result(P, compute, error):
+        anim.share_link({"preset": st.session_state[anim.key(P, "preset")], "X": X, "K": K,
+                         "flip": flip}, FIELDS)
+        st.caption(f"Output size: ({len(X[0])} − {len(K[0])} + 1) × ({len(X[0][0])} − "
+                   f"{len(K[0][0])} + 1): per axis, the input size minus the kernel size plus 1.")

@@ -1,0 +1,94 @@
+import streamlit as st
+
+from cnnviz.lenet_figures import architecture_figure
+from cnnviz.model import (
+    ACTIVATIONS,
+    KERNEL_SIZES,
+    VARIANTS,
+    LeNetConfig,
+    build_lenet,
+    layer_summary,
+)
+from pages import lenet_inspect_ui as inspect_ui
+from pages import lenet_train_ui as train_ui
+
+train_ui.restore_choices()
+st.title("LeNet: a complete CNN, trained live")
+st.markdown(
+    "LeNet-5 stacks what the previous pages built: two convolution blocks (convolution, "
+    "activation, 2x2 pooling with stride 2) turn a 28x28 image into 16 small feature maps, "
+    "which are flattened and passed through three dense layers that end in one score per "
+    "class. Choose the architecture, train it here, then look inside.")
+
+arch_tab, train_tab, inspect_tab = st.tabs(["Architecture", "Training", "Inside the network"])
+
+with arch_tab:
+    variant = st.radio("Variant", ["classic", "modern", "custom"], horizontal=True,
+                       key="lenet_variant",
+                       help="classic: sigmoid and average pooling, as in 1998. "
+                            "modern: ReLU and max pooling.")
+    config = VARIANTS.get(variant)
+    if config is None:
+        c1, c2, c3, c4, c5 = st.columns(5)
+        config = LeNetConfig(
+            activation=c1.selectbox("Activation", list(ACTIVATIONS), 1, key="lenet_act"),
+            pooling=c2.selectbox("Pooling", ["avg", "max"], 1, key="lenet_pool"),
+            channels1=c3.number_input("Channels, conv 1", 1, 64, 6, key="lenet_c1"),
+            channels2=c4.number_input("Channels, conv 2", 1, 64, 16, key="lenet_c2"),
+            kernel_size=c5.selectbox("Kernel size", KERNEL_SIZES, 1, key="lenet_k"))
+    rows = layer_summary(build_lenet(config, seed=0))
+    st.plotly_chart(architecture_figure(rows), key="lenet_diagram")
+    st.dataframe({"layer": [r.name for r in rows], "output shape": [r.shape_text for r in rows],
+                  "parameters": [r.params for r in rows]}, hide_index=True, width="content")
+    st.caption(f"{sum(r.params for r in rows):,} parameters in total, for a 1x1x28x28 input. "
+               "The first convolution pads 2 pixels per side (for a 5x5 kernel) so 28x28 "
+               "stays 28x28; the second does not pad, so 14x14 becomes 10x10.")
+
+with train_tab:
+    dataset, train_set, test_set = train_ui.dataset_choice()
+    st.caption(f"{len(train_set):,} training and {len(test_set):,} test images "
+               f"({train_set.source}).")
+    tconfig = train_ui.hyperparameters()
+    job = st.session_state.get("lenet_job")
+    busy = job is not None and job.view().active
+    if st.button(f"Train the {config.label} LeNet", type="primary", disabled=busy,
+                 key="lenet_train"):
+        train_ui.start_training(config, tconfig, dataset, train_set, test_set)
+    train_ui.live_panel()
+    st.subheader("Weights")
+    train_ui.weights_panel(config)
+
+with inspect_tab:
+    model = st.session_state.get("lenet_model")
+    meta = st.session_state.get("lenet_model_meta", {})
+    if model is None:
+        st.info("Train a network on the Training tab (or upload weights) to look inside it.")
+    else:
+        key = meta.get("dataset", dataset)
+        test = train_ui.splits(key)[1] if key != dataset else test_set
+        if len(test.classes) != model.config.num_classes:
+            st.error("The model's number of classes does not match this data set.")
+            st.stop()
+        st.caption(f"Model: {meta.get('label', 'trained')} · data set: {test.name}")
+        probs = inspect_ui.predictions(model, test)
+        source = st.radio("Input", ["test image", "draw", "upload"], horizontal=True,
+                          key="lenet_source")
+        truth = image = None
+        try:
+            if source == "test image":
+                index = inspect_ui.gallery(test, probs)
+                image, truth = test.images[index], test.classes[int(test.labels[index])]
+            elif source == "draw":
+                image = inspect_ui.drawn_input(test.name)
+            else:
+                image = inspect_ui.uploaded_input()
+            if image is not None:
+                inspect_ui.activations(model, image, test.classes, truth)
+        except ValueError as exc:
+            st.warning(str(exc))
+        st.subheader("Where it goes wrong")
+        inspect_ui.mistakes(test, probs)
+        st.subheader("First-layer kernels on a whole micrograph")
+        inspect_ui.micrograph(model)
+
+train_ui.save_choices()

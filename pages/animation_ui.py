@@ -1,0 +1,187 @@
+"""Streamlit parts shared by the sliding-window pages: link state, matrix editors, the animation.
+
+Widget values live in st.session_state under page-prefixed keys and are copied to
+``<prefix>_widgets`` after every run, so they survive a page switch; the first visit reads the
+configuration from the link (st.query_params) and every valid configuration is written back.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz import animation, frames, matrices, urlstate
+from cnnviz.presets import Preset
+
+
+def key(prefix: str, name: str, part: str = "") -> str:
+    """Session-state key of one widget of a page."""
+    return f"{prefix}_{name}{part}"
+
+
+def _widget_values(prefix: str, fields, config: dict) -> dict:
+    """Widget states that show ``config``."""
+    values = {}
+    for name, field in fields.items():
+        value = config[name]
+        if field.kind == "pair":
+            values[key(prefix, name, "_h")], values[key(prefix, name, "_w")] = value
+        elif field.kind == "matrix":
+            values[key(prefix, name)] = matrices.format_channels(value)
+            values[key(prefix, name, "_c")] = len(value)
+            values[key(prefix, name, "_r")] = len(value[0])
+            values[key(prefix, name, "_k")] = len(value[0][0])
+        else:
+            values[key(prefix, name)] = value
+    return values
+
+
+def preset_config(fields, presets: dict[str, Preset], name: str) -> dict:
+    """Defaults overlaid with a preset's settings."""
+    base = {n: f.default for n, f in fields.items()}
+    return {**base, **presets[name].settings, "preset": name} if name in presets else base
+
+
+def init_state(prefix: str, fields, presets: dict[str, Preset]) -> None:
+    """First visit: configuration from the link; later visits: restore widgets after a switch."""
+    store = key(prefix, "widgets")
+    if store in st.session_state:
+        for k, v in st.session_state[store].items():
+            if k not in st.session_state:
+                st.session_state[k] = v
+        return
+    params = {k: st.query_params[k] for k in st.query_params}
+    given, messages = urlstate.decode(params, fields, present_only=True)
+    config = {**preset_config(fields, presets, given.get("preset", next(iter(presets)))),
+              **given}
+    st.session_state.update(_widget_values(prefix, fields, config))
+    st.session_state[key(prefix, "link_messages")] = messages
+
+
+def load_preset(prefix: str, fields, presets: dict[str, Preset]) -> None:
+    """Selectbox callback: put the chosen example into every widget."""
+    name = st.session_state[key(prefix, "preset")]
+    if name in presets:
+        st.session_state.update(_widget_values(prefix, fields, preset_config(fields, presets,
+                                                                             name)))
+
+
+def preset_picker(prefix: str, fields, presets: dict[str, Preset]) -> None:
+    """Choose one of the chapter's examples (or keep your own settings)."""
+    labels = {**{n: p.label for n, p in presets.items()}, "custom": "Your own settings"}
+    st.selectbox("Example", list(labels), format_func=labels.get, key=key(prefix, "preset"),
+                 on_change=load_preset, args=(prefix, fields, presets))
+    for message in st.session_state.pop(key(prefix, "link_messages"), []):
+        st.warning(message)
+
+
+def mark_custom(prefix: str) -> None:
+    """Widget callback: the settings no longer match the chosen example."""
+    st.session_state[key(prefix, "preset")] = "custom"
+
+
+def _random_fill(prefix: str, name: str, low: int, high: int) -> None:
+    """Fill a matrix editor with random whole numbers of the chosen size."""
+    c, r, k = (st.session_state[key(prefix, name, p)] for p in ("_c", "_r", "_k"))
+    st.session_state[key(prefix, name)] = matrices.format_channels(
+        [matrices.random_matrix(r, k, low, high) for _ in range(c)])
+    st.session_state[key(prefix, "preset")] = "custom"
+
+
+def matrix_editor(prefix: str, name: str, label: str, max_side: int = matrices.MAX_SIDE,
+                  max_channels: int = 1, low: int = 0, high: int = 9):
+    """Text editor for a matrix (channels split by a blank line), size controls, random fill.
+
+    Returns the parsed channels, or None after showing what is wrong.
+    """
+    text = st.text_area(label, key=key(prefix, name), height=110, on_change=mark_custom,
+                        args=(prefix,),
+                        help="One row per line, numbers separated by spaces or commas."
+                        + (" Separate channels with an empty line." if max_channels > 1 else ""))
+    try:
+        value = matrices.parse_channels(text, label, max_side, max_channels)
+    except matrices.MatrixError as err:
+        st.error(str(err))
+        value = None
+    else:  # the size controls follow what was typed
+        for part, size in (("_c", len(value)), ("_r", len(value[0])), ("_k", len(value[0][0]))):
+            st.session_state[key(prefix, name, part)] = size
+    sizes = [("_r", "rows", max_side), ("_k", "cols", max_side)]
+    if max_channels > 1:
+        sizes.insert(0, ("_c", "chan.", max_channels))
+    cols = st.columns([2] * len(sizes) + [1], vertical_alignment="bottom")
+    for col, (part, what, top) in zip(cols, sizes, strict=False):
+        col.number_input(what, 1, top, key=key(prefix, name, part), on_change=_random_fill,
+                         args=(prefix, name, low, high), help="Changing a size refills randomly.")
+    cols[-1].button("", key=key(prefix, name, "_random"), on_click=_random_fill,
+                    args=(prefix, name, low, high), icon=":material/casino:",
+                    help="Random fill: new whole numbers of the chosen size.")
+    return value
+
+
+def pair_input(prefix: str, name: str, label: str, low: int, high: int) -> tuple[int, int]:
+    """Two whole numbers (height, width) side by side."""
+    h, w = st.columns(2)
+    return (int(h.number_input(f"{label} ↕", low, high, key=key(prefix, name, "_h"),
+                               help=f"{label} along the height (rows)",
+                               on_change=mark_custom, args=(prefix,))),
+            int(w.number_input(f"{label} ↔", low, high, key=key(prefix, name, "_w"),
+                               help=f"{label} along the width (columns)",
+                               on_change=mark_custom, args=(prefix,))))
+
+
+def remember(prefix: str, fields) -> None:
+    """Copy the widget states aside so a page switch does not lose them."""
+    names = []
+    for name, field in fields.items():
+        parts = {"pair": ("_h", "_w"), "matrix": ("", "_c", "_r", "_k")}.get(field.kind, ("",))
+        names += [key(prefix, name, p) for p in parts]
+    st.session_state[key(prefix, "widgets")] = {k: st.session_state[k] for k in names
+                                               if k in st.session_state}
+
+
+def share_link(config: dict, fields) -> None:
+    """Write a valid configuration into the address bar (a link that reopens it)."""
+    params = urlstate.encode(config, fields)
+    if {k: st.query_params.get(k) for k in params} != params or len(st.query_params) != len(
+            params):
+        st.query_params.from_dict(params)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def correlation_view(X, K, padding, stride, dilation, mode, flip):
+    """Animation figure and output of a cross-correlation (cached per settings)."""
+    plan = frames.correlation_steps(X, K, padding, stride, dilation, mode, flip)
+    return animation.window_figure(plan), plan.output
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def pooling_view(X, window, mode, padding, stride, dilation):
+    """Animation figure and output of a pooling layer (cached per settings)."""
+    plan = frames.pooling_steps(X, window, mode, padding, stride, dilation)
+    return animation.window_figure(plan), plan.output
+
+
+def show_result(prefix: str, compute, error: str | None = None) -> bool:
+    """Show the animation of ``compute()``; on bad settings, the message and the last good one.
+
+    Returns True when the current settings are valid.
+    """
+    last = key(prefix, "last_result")
+    if error is None:
+        try:
+            st.session_state[last] = compute()
+        except ValueError as err:
+            error = str(err)
+    if error is not None:
+        st.error(error, icon=":material/error:")
+        if last not in st.session_state:
+            return False
+        st.caption("Still showing the last valid settings:")
+    figure, code = st.session_state[last]
+    st.plotly_chart(animation.PrebuiltFigure(figure), key=key(prefix, "chart"),
+                    config={"displayModeBar": False})
+    st.caption("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; drag or click the "
+               "slider to step forward and back one window position at a time.")
+    with st.expander("PyTorch code for these settings", expanded=False):
+        st.code(code, language="python")
+    return error is None

@@ -1,0 +1,70 @@
+"""The animation in headless Chromium: play advances the step counter; a shared link reopens."""
+
+import re
+from urllib.parse import quote
+
+import pytest
+
+from cnnviz import presets, urlstate
+
+pytestmark = pytest.mark.browser
+
+
+def open_app(page, url: str, chart: bool = True) -> None:
+    """Open a page of the app and wait until its script run finished (and the chart is drawn)."""
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stApp']", timeout=30_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    if chart:
+        page.wait_for_selector(".js-plotly-plot text.slider-label", timeout=30_000)
+    else:
+        page.wait_for_selector("h1", timeout=60_000)  # the first script run has finished
+
+
+def step_counter(page) -> str:
+    """The slider's label, e.g. 'Step 3 / 16'."""
+    return page.locator(".js-plotly-plot text.slider-label").first.text_content()
+
+
+def test_play_advances_the_step_counter_in_the_browser(page, app_url):
+    sent = []  # messages from the browser to the server
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    open_app(page, app_url, chart=False)  # a first visit to the root warms the server up
+    open_app(page, f"{app_url}/padding_and_stride?preset=padded")
+    assert step_counter(page) == "Step 1 / 16"
+    kernel_numbers = page.locator(".js-plotly-plot g.textpoint").count()
+    page.wait_for_timeout(500)
+    before_play = len(sent)
+    page.locator(".js-plotly-plot g.updatemenu-button").nth(2).click()  # "▶▶ Fast"
+    page.wait_for_function(
+        "() => /Step ([2-9]|1[0-6]) \\/ 16/.test("
+        "document.querySelector('.js-plotly-plot text.slider-label').textContent)",
+        timeout=15_000)
+    page.wait_for_timeout(2500)  # 16 frames at 120 ms: the animation has finished
+    assert step_counter(page) == "Step 16 / 16"
+    assert len(sent) == before_play  # playback ran in the browser: no message to the server
+    arithmetic = page.locator(".js-plotly-plot g.textpoint text").all_text_contents()
+    assert "Y[3, 3] = 8×0 + 0×1 + 0×2 + 0×3 = 0" in arithmetic
+    # the grids (layout images) and their numbers are still drawn after playing
+    assert page.locator(".js-plotly-plot image").count() == 3
+    assert page.locator(".js-plotly-plot g.textpoint").count() == kernel_numbers
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_shared_link_opens_its_configuration(page, app_url):
+    config = {"preset": "custom", "X": [[[1.0, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]],
+              "K": [[[1.0, 0], [0, -1]]], "padding": (1, 0), "stride": (2, 1),
+              "dilation": (1, 2), "mode": "replicate"}
+    params = urlstate.encode(config, presets.PADDING_FIELDS)
+    query = "&".join(f"{k}={quote(v)}" for k, v in params.items())
+    open_app(page, app_url, chart=False)
+    open_app(page, f"{app_url}/padding_and_stride?{query}")
+    typed = page.get_by_role("textbox", name="Input X").input_value()
+    assert typed == "1 2 3 4\n5 6 7 8\n9 10 11 12"
+    assert page.get_by_role("textbox", name="Kernel K").input_value() == "1 0\n0 -1"
+    assert page.get_by_text("replicate").count() >= 1
+    assert step_counter(page) == "Step 1 / 4"
+    first = page.locator(".js-plotly-plot g.textpoint text").all_text_contents()
+    assert any(re.match(r"Y\[0, 0\] = ", t) for t in first)
+    assert "mode=replicate" in page.url

@@ -1,0 +1,154 @@
+"""Looking inside LeNet: inputs prepared like the data, layer outputs, mistakes, payload size."""
+
+import json
+
+import numpy as np
+import plotly.io
+import pytest
+import torch
+import torch.nn.functional as F
+from torch.testing import assert_close
+
+from cnnviz import inspection
+from cnnviz.lenet_figures import (
+    curves_figure,
+    feature_maps_figure,
+    kernels_figure,
+    quantize,
+    tile,
+)
+from cnnviz.model import VARIANTS, build_lenet, layer_summary
+from cnnviz.shapes import make_shapes, shapes_split
+from cnnviz.train import TrainConfig, as_batch, train_lenet
+
+
+@pytest.fixture(scope="module")
+def model():
+    return build_lenet(VARIANTS["modern"], seed=0).eval()
+
+
+@pytest.fixture(scope="module")
+def image():
+    return make_shapes(1, seed=9)[0][0]
+
+
+def test_feature_maps_follow_the_layer_summary_and_end_in_the_logits(model, image):
+    outputs = inspection.feature_maps(model, image)
+    rows = layer_summary(model)
+    assert [(o.name, (1, *o.values.shape)) for o in outputs] == [(r.name, r.shape) for r in rows]
+    assert_close(outputs[-1].values, model(as_batch(image[None]))[0])
+    assert_close(outputs[0].values, F.conv2d(as_batch(image[None]), model.net[0].weight,
+                                             model.net[0].bias, padding=2)[0])
+
+
+def test_class_probabilities_are_the_softmax(model, image):
+    probs = inspection.class_probabilities(model, image)
+    assert_close(probs, torch.softmax(model(as_batch(image[None])), 1)[0])
+    assert probs.sum().item() == pytest.approx(1.0)
+
+
+def test_confusion_matrix_counts_pairs():
+    labels = torch.tensor([0, 0, 1, 2, 2, 2])
+    predicted = torch.tensor([0, 1, 1, 2, 0, 2])
+    expected = torch.tensor([[1, 1, 0], [0, 1, 0], [1, 0, 2]])
+    assert torch.equal(inspection.confusion_matrix(labels, predicted, 3), expected)
+
+
+def test_confident_mistakes_are_wrong_and_sorted():
+    labels = torch.tensor([0, 1, 2, 0])
+    probs = torch.tensor([[0.9, 0.1, 0.0], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.2, 0.5, 0.3]])
+    assert inspection.confident_mistakes(labels, probs, k=5) == [
+        (1, 1, 0, pytest.approx(0.7)), (3, 0, 1, pytest.approx(0.5))]
+
+
+def test_predict_matches_the_model_on_a_split(model):
+    split = shapes_split(False, n=30)
+    probs = inspection.predict(model, split, chunk=7)
+    assert_close(probs, torch.softmax(model(split.float_images()), 1))
+
+
+def canvas_drawing(dark_background: bool) -> np.ndarray:
+    """An RGBA 'drawing' of a thick off-centre stroke, as the canvas returns it."""
+    rgba = np.zeros((224, 224, 4), np.uint8)
+    if not dark_background:
+        rgba[...] = 255
+    rgba[30:120, 20:50, :3] = 255 if dark_background else 0
+    rgba[30:120, 20:50, 3] = 255
+    return rgba
+
+
+@pytest.mark.parametrize("dark", [True, False])
+def test_drawing_is_prepared_like_mnist(dark):
+    x = inspection.prepare_drawing(canvas_drawing(dark), "mnist")
+    assert x.shape == (28, 28)
+    assert x.dtype == torch.uint8
+    assert x[0].max() == 0
+    assert x[:, 0].max() == 0
+    assert x.max() > 200
+    mass = x.float() / x.float().sum()
+    yy, xx = torch.meshgrid(torch.arange(28.0), torch.arange(28.0), indexing="ij")
+    assert (mass * yy).sum().item() == pytest.approx(13.5, abs=1.0)  # centred by mass
+    assert (mass * xx).sum().item() == pytest.approx(13.5, abs=1.0)
+    rows = (x > 0).any(1).nonzero()
+    assert rows.max() - rows.min() + 1 <= 21  # fits MNIST's 20-pixel box (plus blur)
+
+
+def test_empty_drawing_gets_a_clear_message():
+    with pytest.raises(ValueError, match="empty"):
+        inspection.prepare_drawing(np.zeros((50, 50, 4), np.uint8), "fashion")
+
+
+def test_patch_is_cropped_square_shrunk_and_made_bright_on_dark():
+    patch = np.full((60, 90), 200, np.uint8)  # bright background, dark blob
+    patch[20:40, 35:55] = 10
+    x = inspection.prepare_patch(patch)
+    assert x.shape == (28, 28)
+    assert x[0, 0] == 0
+    assert x[14, 14] == 255
+    assert inspection.prepare_patch(patch, invert=False)[0, 0] == 255
+
+
+def test_first_layer_responses_at_full_resolution(model):
+    micrograph = inspection.synthetic_micrograph(96, seed=1)
+    assert micrograph.shape == (96, 96)
+    assert micrograph.min() >= 0
+    assert micrograph.max() <= 1
+    responses = inspection.first_layer_responses(model, micrograph, activate=False)
+    X = torch.from_numpy(inspection.to_gray(micrograph))[None, None]
+    assert_close(responses, F.conv2d(X, model.net[0].weight, model.net[0].bias, padding=2)[0])
+    assert inspection.first_layer_responses(model, micrograph).min() >= 0  # after ReLU
+    assert inspection.to_uint8(responses[0]).dtype == np.uint8
+
+
+def test_tiles_and_quantization():
+    maps = np.arange(2 * 3 * 3, dtype=np.float32).reshape(2, 3, 3)
+    grid = tile(maps, columns=2)
+    assert grid.shape == (3, 7)
+    assert np.isnan(grid[:, 3]).all()
+    levels, lo, hi = quantize(grid)
+    assert (lo, hi) == (0.0, 17.0)
+    assert levels[0, 0] == 0
+    assert levels[2, 6] == 254
+    assert (levels[:, 3] == 255).all()
+
+
+def test_feature_maps_reach_the_browser_in_under_100_kb(model, image):
+    fig = feature_maps_figure(inspection.feature_maps(model, image))
+    size = len(plotly.io.to_json(fig, validate=False).encode())
+    assert size < 100_000
+    spec = json.loads(plotly.io.to_json(fig, validate=False))
+    assert len(spec["data"]) == len(layer_summary(model))
+
+
+def test_kernel_and_curve_figures_hold_the_data(model):
+    spec = json.loads(plotly.io.to_json(kernels_figure(model.net[3].weight), validate=False))
+    assert spec["layout"]["height"] > 0
+    assert len(spec["data"]) == 1
+    history = list(train_lenet(build_lenet(), shapes_split(True, n=64), shapes_split(False, n=20),
+                               TrainConfig(batch_size=16, epochs=2, device="cpu",
+                                           report_every=1)))
+    fig = curves_figure([("a", history), ("b", history[:3])])
+    names = [t.name for t in fig.data]
+    assert names[:3] == ["train loss (a)", "train acc (a)", "test acc (a)"]
+    assert len(fig.data[2].x) == 2  # one test point per epoch
+    assert fig.data[3].line.dash == "dash"  # the older run is dashed

@@ -1,0 +1,141 @@
+"""Background training jobs: stop, pause, and the server-wide limit with its queue."""
+
+import threading
+import time
+
+import pytest
+
+from cnnviz import jobs
+from cnnviz.model import build_lenet
+from cnnviz.shapes import shapes_split
+from cnnviz.train import TrainConfig
+
+TRAIN, TEST = shapes_split(True, n=256), shapes_split(False, n=40)
+BIG = shapes_split(True, n=4096)
+
+
+def wait_until(condition, timeout=30.0):
+    """Poll ``condition`` until true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def make_job(gate, epochs=2, label="run"):
+    config = TrainConfig(batch_size=8, epochs=epochs, device="cpu", report_every=1)
+    return jobs.TrainingJob(build_lenet(), TRAIN, TEST, config, label, gate=gate)
+
+
+def test_job_runs_to_the_end_in_a_thread():
+    job = make_job(jobs.TrainingGate(1), epochs=1).start()
+    job.join(60)
+    view = job.view()
+    assert view.state == "done"
+    assert not view.active
+    assert view.error is None
+    assert view.last.epoch_end
+    assert view.last.test_acc is not None
+    assert next(job.model.parameters()).device.type == "cpu"
+
+
+def test_stop_mid_epoch_keeps_the_weights_so_far():
+    job = jobs.TrainingJob(build_lenet(), BIG, TEST,
+                           TrainConfig(batch_size=8, epochs=3, device="cpu", report_every=1),
+                           "big", gate=jobs.TrainingGate(1))
+    before = job.model.net[0].weight.detach().clone()
+    job.start()
+    wait_until(lambda: len(job.view().history) >= 2)
+    job.stop()
+    job.join(30)
+    view = job.view()
+    assert view.state == "stopped"
+    assert view.last.step < view.last.steps_per_epoch  # it stopped inside the first epoch
+    assert not any(m.epoch_end for m in view.history)
+    assert not job.model.net[0].weight.equal(before)
+
+
+def test_queue_then_pause_frees_the_slot_and_resume_finishes():
+    gate = jobs.TrainingGate(1)
+    blocker = object()
+    gate.acquire(blocker, threading.Event())
+    first = make_job(gate, epochs=2, label="first")
+    first.pause()  # takes effect after its first point, once it runs
+    first.start()
+    wait_until(lambda: first.view().queue_position == 1)
+    second = make_job(gate, epochs=1, label="second").start()
+    wait_until(lambda: second.view().queue_position == 2)
+    assert first.view().state == second.view().state == "queued"
+    gate.release(blocker)
+    wait_until(lambda: first.view().state == "paused")
+    assert first.view().last.step == 1
+    second.join(60)
+    assert second.view().state == "done"
+    assert first.view().last.step == 1  # it did not train while paused
+    first.resume()
+    first.join(60)
+    assert first.view().state == "done"
+
+
+def test_queue_positions_are_first_come_first_served():
+    gate = jobs.TrainingGate(1)
+    owners = [object() for _ in range(3)]
+    never = threading.Event()
+    assert gate.acquire(owners[0], never)
+    threads = []
+    for owner in owners[1:]:
+        t = threading.Thread(target=gate.acquire, args=(owner, never), daemon=True)
+        t.start()
+        threads.append(t)
+        wait_until(lambda owner=owner: gate.position(owner) is not None)
+    assert [gate.position(o) for o in owners] == [None, 1, 2]
+    assert gate.running() == 1
+    gate.release(owners[0])
+    threads[0].join(5)
+    assert gate.position(owners[2]) == 1
+    assert gate.running() == 1
+    gate.release(owners[1])
+    threads[1].join(5)
+    assert gate.running() == 1
+    assert gate.position(owners[2]) is None
+
+
+def test_two_slots_run_two_jobs_at_once():
+    gate = jobs.TrainingGate(2)
+    never = threading.Event()
+    a, b = object(), object()
+    assert gate.acquire(a, never)
+    assert gate.acquire(b, never)
+    assert gate.running() == 2
+
+
+def test_stop_while_queued_leaves_the_queue():
+    gate = jobs.TrainingGate(1)
+    blocker = object()
+    gate.acquire(blocker, threading.Event())
+    job = make_job(gate).start()
+    wait_until(lambda: job.view().queue_position == 1)
+    job.stop()
+    job.join(10)
+    assert job.view().state == "stopped"
+    assert job.view().queue_position is None
+    gate.release(blocker)
+
+
+def test_failure_is_reported_not_raised():
+    gate = jobs.TrainingGate(1)
+    job = jobs.TrainingJob(build_lenet(), TRAIN, TEST,
+                           TrainConfig(device="cpu", epochs=1), "bad", gate=gate)
+    job.train_set = None  # breaks inside the worker
+    job.start().join(10)
+    view = job.view()
+    assert view.state == "failed"
+    assert "Training failed" in view.error
+    assert gate.running() == 0
+
+
+@pytest.mark.parametrize(("raw", "slots"), [("", 1), ("3", 3), ("zero", 1)])
+def test_gate_size_from_environment(monkeypatch, raw, slots):
+    monkeypatch.setenv(jobs.MAX_TRAININGS_ENV, raw)
+    monkeypatch.setattr(jobs, "_gate", None)
+    assert jobs.training_gate().slots == slots

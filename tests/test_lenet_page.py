@@ -1,0 +1,235 @@
+"""The LeNet page under AppTest: architecture, training through the page, a pre-filled session."""
+
+import io
+import json
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from cnnviz import data, jobs
+from cnnviz.model import VARIANTS, LeNetConfig, build_lenet, weights_to_bytes
+from cnnviz.train import TrainConfig, train_lenet
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "7_lenet.py")
+
+
+@pytest.fixture
+def tiny_env(monkeypatch, tiny_idx_data):
+    """Point the app at the tiny IDX files."""
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tiny_idx_data))
+    monkeypatch.setenv("CNNVIZ_DEVICE", "cpu")
+    return tiny_idx_data
+
+
+def charts(at):
+    """Every plotly chart's spec as a dict."""
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def chart_with_title(at, text):
+    """The spec of the chart with data whose subplot titles mention ``text``."""
+    for spec in (s for s in charts(at) if s["data"]):
+        titles = [a.get("text", "") for a in spec["layout"].get("annotations", [])]
+        if any(text in t for t in titles):
+            return spec
+    return None
+
+
+def test_architecture_table_matches_the_chapter(tiny_env):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["output shape"]) == [
+        "1x6x28x28", "1x6x28x28", "1x6x14x14", "1x16x10x10", "1x16x10x10", "1x16x5x5",
+        "1x400", "1x120", "1x120", "1x84", "1x84", "1x10"]
+    assert sum(table["parameters"]) == 61706
+    assert any("Train a network" in i.value for i in at.info)
+    assert at.selectbox(key="lenet_dataset").value == "fashion"  # the tiny files are found
+
+
+def test_custom_architecture_changes_the_shapes(tiny_env):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.radio(key="lenet_variant").set_value("custom").run()
+    at.number_input(key="lenet_c1").set_value(8).run()
+    at.selectbox(key="lenet_k").set_value(3).run()
+    assert not at.exception
+    shapes = list(at.dataframe[0].value["output shape"])
+    assert shapes[0] == "1x8x28x28"
+    assert shapes[3] == "1x16x12x12"
+    assert shapes[6] == "1x576"
+
+
+def test_training_from_the_page_keeps_model_and_curve(tiny_env):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.slider(key="lenet_epochs").set_value(2).run()
+    at.button(key="lenet_train").click().run()
+    assert not at.exception
+    job = at.session_state["lenet_job"]
+    job.join(60)
+    assert job.view().state == "done"
+    at.run()
+    assert not at.exception
+    assert at.session_state["lenet_model"] is job.model
+    assert len(at.session_state["lenet_runs"]) == 1
+    curves = [s for s in charts(at) if any("train loss" in t.get("name", "") for t in s["data"])]
+    assert len(curves) == 1
+    assert chart_with_title(at, "Conv2d") is not None  # inspection now shows feature maps
+    at.run()  # a rerun keeps everything
+    assert at.session_state["lenet_model"] is job.model
+
+
+@pytest.fixture(scope="module")
+def trained_model(tiny_idx_data):
+    spec = data.DATASETS["fashion"]
+    train = data.load_split(spec, tiny_idx_data, True)
+    test = data.load_split(spec, tiny_idx_data, False)
+    model = build_lenet(VARIANTS["modern"], seed=0)
+    for _ in train_lenet(model, train, test, TrainConfig("adam", 0.003, 16, 3, device="cpu")):
+        pass
+    return model.eval()
+
+
+def prefilled(trained_model):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["lenet_model"] = trained_model
+    at.session_state["lenet_model_meta"] = {"label": "modern, test", "dataset": "fashion"}
+    return at.run()
+
+
+def test_prefilled_session_shows_everything_inside_the_network(tiny_env, trained_model):
+    at = prefilled(trained_model)
+    assert not at.exception
+    maps = chart_with_title(at, "Conv2d")
+    assert maps is not None
+    assert len(maps["data"]) == 12
+    assert len(json.dumps(maps)) < 100_000
+    assert any("Test accuracy" in m.value for m in at.markdown)
+    assert any("confident mistakes" in m.value for m in at.markdown) or at.success
+    heatmaps = [s for s in charts(at) if s["data"] and s["data"][0]["type"] == "heatmap"]
+    assert len(heatmaps) >= 4  # feature maps, two kernel grids, confusion matrix
+    assert len(at.image) >= 12 + 1 + 6  # gallery, input, micrograph and its 6 responses
+
+
+def test_prefilled_session_other_inputs(tiny_env, trained_model):
+    at = prefilled(trained_model)
+    at.number_input(key="lenet_test_index").set_value(5).run()
+    assert not at.exception
+    at.radio(key="lenet_source").set_value("draw").run()
+    assert not at.exception
+    assert any("Draw something" in i.value for i in at.info)
+    at.radio(key="lenet_source").set_value("upload").run()
+    assert not at.exception
+    assert at.session_state["lenet_model"] is trained_model  # nothing lost across reruns
+
+
+def captions(at) -> list[str]:
+    return [c for image in at.image for c in image.captions]
+
+
+def png_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_uploaded_patch_and_micrograph(tiny_env, trained_model):
+    at = prefilled(trained_model)
+    at.radio(key="lenet_source").set_value("upload").run()
+    patch = np.full((40, 60), 230, np.uint8)
+    patch[10:30, 20:40] = 20
+    at.file_uploader(key="lenet_patch_upload").set_value(("patch.png", png_bytes(patch),
+                                                          "image/png")).run()
+    assert not at.exception
+    assert any("28x28" in c for c in captions(at))
+    at.file_uploader(key="lenet_micrograph_upload").set_value(
+        ("m.png", png_bytes(np.random.default_rng(0).integers(0, 255, (64, 80), np.uint8)),
+         "image/png")).run()
+    assert not at.exception
+    assert any("micrograph 80x64" in c for c in captions(at))
+
+
+def test_broken_image_upload_gets_a_message(tiny_env, trained_model):
+    at = prefilled(trained_model)
+    at.radio(key="lenet_source").set_value("upload").run()
+    at.file_uploader(key="lenet_patch_upload").set_value(("x.png", b"not an image",
+                                                          "image/png")).run()
+    assert not at.exception
+    assert any("could not be read" in e.value for e in at.error)
+
+
+def test_weights_upload_round_trip_and_mismatch(tiny_env, trained_model):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.radio(key="lenet_variant").set_value("modern").run()
+    at.file_uploader(key="lenet_weights_upload").set_value(
+        ("w.pt", weights_to_bytes(trained_model), "application/octet-stream")).run()
+    assert not at.exception
+    assert not at.error
+    loaded = at.session_state["lenet_model"]
+    assert loaded.net[0].weight.equal(trained_model.net[0].weight)
+    assert at.get("download_button")  # and it can be downloaded again
+    other = weights_to_bytes(build_lenet(LeNetConfig(channels2=20)))
+    at.file_uploader(key="lenet_weights_upload").set_value(
+        ("other.pt", other, "application/octet-stream")).run()
+    assert not at.exception
+    assert any("net.3.weight" in e.value and "(20, 6, 5, 5)" in e.value for e in at.error)
+    assert at.session_state["lenet_model"] is loaded  # the good model stays
+
+
+def test_choices_survive_a_visit_to_another_page(tiny_env):
+    app = str(Path(PAGE).parents[1] / "app.py")
+    at = AppTest.from_file(app, default_timeout=60).run()
+    at.switch_page("pages/7_lenet.py").run()
+    at.radio(key="lenet_variant").set_value("modern").run()
+    at.slider(key="lenet_epochs").set_value(3).run()
+    at.switch_page("pages/home.py").run()
+    assert not at.exception
+    at.switch_page("pages/7_lenet.py").run()
+    assert not at.exception
+    assert at.radio(key="lenet_variant").value == "modern"
+    assert at.slider(key="lenet_epochs").value == 3
+
+
+def test_waiting_user_sees_queue_position_and_can_stop(tiny_env, monkeypatch):
+    gate = jobs.TrainingGate(1)
+    monkeypatch.setattr(jobs, "_gate", gate)
+    other_session = object()
+    gate.acquire(other_session, threading.Event())  # someone else trains right now
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.button(key="lenet_train").click().run()
+    job = at.session_state["lenet_job"]
+    deadline = time.monotonic() + 10
+    while job.view().queue_position is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    at.run()
+    assert not at.exception
+    assert any("number 1 in the queue" in i.value for i in at.info)
+    assert at.button(key="lenet_train").disabled
+    at.button(key="lenet_stop").click().run()
+    job.join(10)
+    assert job.view().state == "stopped"
+    gate.release(other_session)
+    at.run()
+    assert not at.exception
+    assert not at.button(key="lenet_train").disabled
+
+
+def test_without_data_the_page_trains_on_shapes_and_explains_a_failed_download(
+        monkeypatch, tmp_path):
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
+    monkeypatch.setattr(data.DATASETS["fashion"].torchvision_class, "mirrors",
+                        ["http://127.0.0.1:9/"])
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert at.selectbox(key="lenet_dataset").value == "shapes"
+    assert any("generated offline" in c.value for c in at.caption)
+    at.selectbox(key="lenet_dataset").set_value("fashion").run()
+    assert any("not in" in w.value for w in at.warning)
+    at.button(key="lenet_download").click().run()
+    assert not at.exception
+    assert any("Could not download Fashion-MNIST" in e.value for e in at.error)
+    assert any("generated offline" in c.value for c in at.caption)  # still usable
