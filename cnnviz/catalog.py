@@ -21,7 +21,10 @@ HOME = PageInfo("pages/home.py", "", "Home", ":material/home:", "Start",
                 "What each page teaches and which device computes.")
 
 # Pages are added here as they are built; the order is the order of the course.
-PAGES: list[PageInfo] = []
+PAGES: list[PageInfo] = [
+    PageInfo("pages/6_kernel_lab.py", "kernel-lab", "Kernel lab", ":material/tune:", "Kernels",
+             "Filter your own micrographs with typed or preset kernels, and learn a kernel."),
+]
 
 
 def all_pages() -> list[PageInfo]:

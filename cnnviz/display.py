@@ -97,3 +97,19 @@ def nm_footprint(kernel_shape: tuple[int, int], pixel_size_nm: float | None) -> 
     if pixel_size_nm is None:
         return f"{kh} x {kw} pixels (pixel size unknown)"
     return f"{kh} x {kw} pixels = {kh * pixel_size_nm:.3g} x {kw * pixel_size_nm:.3g} nm"
+
+
+def render_pair(image: np.ndarray, result: np.ndarray, *, zoom: float = 1.0,
+                center: tuple[float, float] = (0.5, 0.5), low_pct: float = 0.5,
+                high_pct: float = 99.5, gamma: float = 1.0, max_side: int = 512) -> dict:
+    """Browser-sized views of the same window of image (gray) and signed result (diverging)."""
+    rows, cols = view_window(image.shape, zoom, center)
+    lo, hi = contrast_limits(image, low_pct, high_pct)
+    limit = signed_limit(result)
+    small_image = downsample(image[rows, cols], max_side)
+    small_result = downsample(result[rows, cols], max_side)
+    return {"image": to_gray8(small_image, lo, hi, gamma),
+            "result": to_diverging_rgb(small_result, limit), "limits": (lo, hi),
+            "signed_limit": limit, "rows": (rows.start, rows.stop),
+            "cols": (cols.start, cols.stop),
+            "scale": (rows.stop - rows.start) / small_image.shape[0]}
