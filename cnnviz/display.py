@@ -71,8 +71,8 @@ def signed_limit(array: np.ndarray, pct: float = 99.5) -> float:
 
 
 def diverging_lut() -> np.ndarray:
-    """256 RGB colours from blue through white (index 128 ~ zero) to red."""
-    x = np.linspace(0, len(_DIVERGING_ANCHORS) - 1, 256)
+    """255 RGB colours from blue through white (index 127 is zero) to red."""
+    x = np.linspace(0, len(_DIVERGING_ANCHORS) - 1, 255)
     lut = np.stack([np.interp(x, np.arange(len(_DIVERGING_ANCHORS)), _DIVERGING_ANCHORS[:, c])
                     for c in range(3)], axis=1)
     return lut.round().astype(np.uint8)
@@ -81,7 +81,7 @@ def diverging_lut() -> np.ndarray:
 def to_diverging_rgb(array: np.ndarray, limit: float) -> np.ndarray:
     """Signed values in a blue-white-red map centred at zero, clipped at +-limit: (H, W, 3)."""
     unit = np.clip(np.asarray(array, dtype=np.float32) / (2 * limit) + 0.5, 0, 1)
-    return diverging_lut()[(unit * 255 + 0.5).astype(np.uint8)]
+    return diverging_lut()[(unit * 254 + 0.5).astype(np.uint8)]
 
 
 def histogram(array: np.ndarray, bins: int = 128) -> tuple[np.ndarray, np.ndarray]:

@@ -96,7 +96,7 @@ def load_dm(data: bytes, fmt: str, frame: int, max_pixels: int):
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         signals = file_reader(path, lazy=True)
-        images = [s for s in signals if len(s["data"].shape) in (2, 3)
+        images = [s for s in signals if len(s["data"].shape) >= 2
                   and min(s["data"].shape[-2:]) > 1]
         if not images:
             raise FormatError(f"The {fmt} file holds no 2-D image (spectra are not supported).")

@@ -166,15 +166,18 @@ def _load_tiff(data: bytes, frame: int) -> LoadedImage:
     with tifffile.TiffFile(io.BytesIO(data)) as tf:
         pages = tf.pages
         first = pages.first
-        _check_size(first.shape if first.samplesperpixel == 1 else first.shape[:-1])
+        _check_size((first.imagelength, first.imagewidth))
         pixel_nm = emformats.tiff_pixel_size_nm(tf)
         if len(pages) > 1:
             _pick_frame(len(pages), frame)
             page = pages[frame]
-            _check_size(page.shape)
+            _check_size((page.imagelength, page.imagewidth))
             return LoadedImage(_tiff_page(page, data), pixel_nm, "TIFF", len(pages), frame)
         arr = _tiff_page(first, data)
-    if arr.ndim == 3 and not (first.samplesperpixel in (3, 4) and arr.shape[-1] in (3, 4)):
+        samples = first.samplesperpixel
+    if arr.ndim == 3 and samples in (3, 4) and arr.shape[0] == samples:  # planar RGB(A)
+        arr = np.moveaxis(arr, 0, -1)
+    if arr.ndim == 3 and not (samples in (3, 4) and arr.shape[-1] == samples):
         _pick_frame(arr.shape[0], frame)  # a stack stored in one page
         return LoadedImage(arr[frame], pixel_nm, "TIFF", arr.shape[0], frame)
     return LoadedImage(arr, pixel_nm, "TIFF")
