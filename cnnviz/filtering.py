@@ -55,9 +55,8 @@ def apply_kernel(image, kernel, *, mode: str = "zeros", convolution: bool = Fals
     if convolution:
         K = np.ascontiguousarray(K[::-1, ::-1])
     _check(image, K, mode)
-    device = torch.device(device) if device is not None else torch.device("cpu")
-    if device.type != "cpu":
-        return _apply_torch(image, K, mode, device)
+    if device is not None and torch.device(device).type != "cpu":
+        return _apply_torch(image, K, mode, torch.device(device))
     return _apply_cv2(image, K, mode)
 
 

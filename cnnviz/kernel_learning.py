@@ -56,7 +56,8 @@ def learn_kernel(X, Y, kernel_shape: tuple[int, int], *, lr: float, steps: int,
         value.backward()
         with torch.no_grad():
             W -= lr * W.grad
-        yield {"step": step, "loss": float(value.detach()), "kernel": W.detach()[0, 0].numpy().copy()}
+        kernel = W.detach()[0, 0].numpy().copy()
+        yield {"step": step, "loss": float(value.detach()), "kernel": kernel}
 
 
 def chapter_pair() -> tuple[np.ndarray, np.ndarray]:

@@ -64,7 +64,7 @@ def image_picker() -> dict:
                 "notes": [], "n_frames": 1, "frame": 0, "token": "sample:step edge"}
     if image["n_frames"] > 1:
         frame = st.number_input(f"Frame (0 to {image['n_frames'] - 1})", 0,
-                                image["n_frames"] - 1, image["frame"])
+                                image["n_frames"] - 1, image["frame"], key="kl_frame")
         if frame != image["frame"]:
             _store_upload(st.session_state.kl_upload["data"], image["name"], int(frame))
             image = st.session_state.kl_image

@@ -18,7 +18,8 @@ from cnnviz.kernel_learning import (
 
 def test_chapter_pair_matches_the_chapter():
     X, Y = chapter_pair()
-    assert X.shape == (6, 8) and Y.shape == (6, 7)
+    assert X.shape == (6, 8)
+    assert Y.shape == (6, 7)
     np.testing.assert_array_equal(Y[0], [0, 1, 0, 0, 0, -1, 0])
 
 

@@ -9,7 +9,9 @@ from cnnviz import samples
 @pytest.mark.parametrize("name", samples.SAMPLES)
 def test_every_sample_is_a_finite_float_image(name):
     X = samples.sample(name, 64)
-    assert X.dtype == np.float32 and X.ndim == 2 and np.isfinite(X).all()
+    assert X.dtype == np.float32
+    assert X.ndim == 2
+    assert np.isfinite(X).all()
 
 
 def test_chapter_stripes():
@@ -28,7 +30,8 @@ def _lattice_angle(patch: np.ndarray) -> float:
 
 def test_lattice_has_two_grains_rotated_by_25_degrees():
     X = samples.lattice_micrograph(128, dose=1e6)  # nearly noise-free
-    assert X.min() >= 0 and X.max() <= 1.01
+    assert X.min() >= 0
+    assert X.max() <= 1.01
     left, right = X[:40, :40], X[88:, 88:]  # either side of the diagonal grain boundary
     assert min(_lattice_angle(left), 90 - _lattice_angle(left)) < 5
     assert 15 < _lattice_angle(right) < 35 or 55 < _lattice_angle(right) < 75
