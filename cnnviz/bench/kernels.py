@@ -23,12 +23,13 @@ SUITE = "kernels"
 
 
 def _interleaved_best(fns: list, repeat: int) -> list[float]:
-    """Best time of each function, alternating them so machine load hits all alike."""
+    """Best time of each function, run interleaved in alternating order (ABBA) like machine load."""
     for fn in fns:
         fn()
     best = [float("inf")] * len(fns)
-    for _ in range(repeat):
-        for i, fn in enumerate(fns):
+    for r in range(repeat):
+        order = list(enumerate(fns))
+        for i, fn in order if r % 2 == 0 else order[::-1]:
             start = time.perf_counter()
             fn()
             best[i] = min(best[i], time.perf_counter() - start)
