@@ -1,0 +1,91 @@
+"""A page's configuration to and from URL query parameters, so a shared link reopens it exactly.
+
+Pages describe their settings as a dict of ``Field``s. ``decode`` never raises: a bad value falls
+back to the field's default and adds a message saying what was ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cnnviz import matrices
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting: its kind, default and limits."""
+
+    kind: str  # "int", "pair", "choice", "bool" or "matrix" (channels of a matrix)
+    default: object
+    low: int = 0  # int and pair: smallest allowed value
+    high: int = 32  # int and pair: largest allowed value
+    choices: tuple[str, ...] = ()  # choice: the allowed values
+    max_side: int = matrices.MAX_SIDE  # matrix: largest height or width
+
+
+def _encode_value(field: Field, value) -> str:
+    """One value as a short string."""
+    if field.kind == "pair":
+        h, w = value
+        return str(h) if h == w else f"{h},{w}"
+    if field.kind == "bool":
+        return "1" if value else "0"
+    if field.kind == "matrix":
+        return matrices.compact(value)
+    return str(value)
+
+
+def encode(config: Mapping[str, object], fields: Mapping[str, Field]) -> dict[str, str]:
+    """Query parameters for a configuration (every field, so a link never depends on defaults)."""
+    return {name: _encode_value(field, config[name]) for name, field in fields.items()
+            if name in config}
+
+
+def _whole(text: str, name: str, field: Field) -> int:
+    """A whole number within the field's limits."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a whole number") from None
+    if not field.low <= value <= field.high:
+        raise ValueError(f"{value} is outside {field.low}..{field.high}")
+    return value
+
+
+def _decode_value(field: Field, name: str, text: str):
+    """One value from its string, or ValueError with the reason."""
+    if field.kind == "int":
+        return _whole(text, name, field)
+    if field.kind == "pair":
+        parts = text.split(",")
+        if len(parts) not in (1, 2):
+            raise ValueError(f"'{text}' is neither one number nor a pair")
+        values = [_whole(p.strip(), name, field) for p in parts]
+        return (values[0], values[-1])
+    if field.kind == "choice":
+        if text not in field.choices:
+            raise ValueError(f"'{text}' is not one of {', '.join(field.choices)}")
+        return text
+    if field.kind == "bool":
+        if text not in ("0", "1", "true", "false"):
+            raise ValueError(f"'{text}' is not 0 or 1")
+        return text in ("1", "true")
+    if field.kind == "matrix":
+        return matrices.parse_channels(text, name, field.max_side)
+    raise ValueError(f"unknown field kind {field.kind!r}")
+
+
+def decode(params: Mapping[str, str], fields: Mapping[str, Field]
+           ) -> tuple[dict[str, object], list[str]]:
+    """Configuration from query parameters: defaults where absent; messages for bad values."""
+    config, messages = {}, []
+    for name, field in fields.items():
+        config[name] = field.default
+        if name not in params:
+            continue
+        try:
+            config[name] = _decode_value(field, name, str(params[name]))
+        except ValueError as err:
+            messages.append(f"Link setting '{name}' ignored ({err}); using the default.")
+    return config, messages

@@ -1,0 +1,109 @@
+"""The plotly animation: one frame per output cell, small frames, valid plotly, right colors."""
+
+import base64
+import io
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import torch
+from PIL import Image
+from plotly.colors import hex_to_rgb
+
+from cnnviz import animation, frames, gridimage
+
+X3 = [[0.0, 1, 2], [3, 4, 5], [6, 7, 8]]
+K2 = [[0.0, 1], [2, 3]]
+
+
+def test_one_frame_per_output_cell_and_step_counter():
+    fig = animation.window_figure(frames.correlation_steps(X3, K2, padding=1))
+    assert len(fig["frames"]) == 16
+    slider = fig["layout"]["sliders"][0]
+    assert len(slider["steps"]) == 16
+    assert slider["currentvalue"]["prefix"] == "Step "
+    assert slider["currentvalue"]["suffix"] == " / 16"
+    assert slider["steps"][2]["label"] == "3"  # reads "Step 3 / 16"
+    labels = [b["label"] for b in fig["layout"]["updatemenus"][0]["buttons"]]
+    assert len([label for label in labels if "▶" in label]) == 3
+    assert "■ Pause" in labels
+
+
+def test_first_frame_shows_the_chapter_arithmetic_and_is_valid_plotly():
+    fig = animation.window_figure(frames.correlation_steps(X3, K2))
+    texts = [t["text"][0] for f in fig["frames"] for t in f["data"] if "text" in t]
+    assert texts[0] == "Y[0, 0] = 0×0 + 1×1 + 3×2 + 4×3 = 19"
+    assert texts[3] == "Y[1, 1] = 4×0 + 5×1 + 7×2 + 8×3 = 43"
+    go.Figure(fig)  # plotly's validator accepts every property
+    # the initial state equals frame 0, so the page opens on step 1
+    frame = fig["frames"][0]
+    text_trace = next(i for i, d in zip(frame["traces"], frame["data"], strict=True) if "text" in d)
+    assert fig["data"][text_trace]["text"] == [texts[0]]
+
+
+def test_frames_only_touch_small_scatter_traces():
+    fig = animation.window_figure(frames.correlation_steps(torch.rand(8, 8), torch.rand(3, 3)))
+    for frame in fig["frames"]:
+        for index in frame["traces"]:
+            assert fig["data"][index]["type"] == "scatter"
+        assert not any("z" in update or "source" in update for update in frame["data"])
+
+
+@pytest.mark.parametrize("n", [8, 16, 32])
+def test_payload_grows_linearly(n):
+    X, K = torch.randint(0, 10, (n, n)).float(), torch.randint(-2, 3, (3, 3)).float()
+    fig = animation.window_figure(frames.correlation_steps(X, K, padding=1))
+    total = len(json.dumps(fig, separators=(",", ":")))
+    per_frame = [len(json.dumps(f, separators=(",", ":"))) for f in fig["frames"]]
+    slider_step = len(json.dumps(fig["layout"]["sliders"][0]["steps"][-1], separators=(",", ":")))
+    assert max(per_frame) + slider_step <= 1024
+    assert total <= 1024 * n * n + 60_000
+
+
+def png_pixels(uri):
+    """Decode a data-URI PNG into an (h, w, 3) array."""
+    raw = base64.b64decode(uri.split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(raw)).convert("RGB"))
+
+
+def test_colors_sequential_input_diverging_signed_output():
+    X = torch.ones(6, 8)
+    X[:, 2:6] = 0
+    fig = animation.window_figure(frames.correlation_steps(X, [[1.0, -1.0]]))
+    images = fig["layout"]["images"]
+    assert len(images) == 3  # input, kernel, output
+    cell = gridimage.cell_pixels(6, 7)
+    output = png_pixels(images[2]["source"])
+    assert tuple(output[cell // 2, cell // 2]) == (247, 247, 247)  # 0: RdBu's white middle
+    assert tuple(output[cell // 2, cell + cell // 2]) == (5, 48, 97)  # +1: darkest blue
+    assert tuple(output[cell // 2, 5 * cell + cell // 2]) == (103, 0, 31)  # -1: darkest red
+    source = png_pixels(images[0]["source"])
+    cell = gridimage.cell_pixels(6, 8)
+    yellow_end = hex_to_rgb(gridimage.SEQUENTIAL[-1])
+    assert tuple(source[cell // 2, cell // 2]) == yellow_end  # 1, the largest input value
+    assert gridimage.color_scale_for([0, 1, 2]) == {"scale": "sequential", "zmin": 0, "zmax": 2}
+    assert gridimage.color_scale_for([-1, 3])["zmid"] == 0
+
+
+def test_padding_cells_drawn_apart_and_pooling_channels():
+    X16 = torch.arange(16.0).reshape(4, 4)
+    plan = frames.pooling_steps(torch.stack([X16, X16 + 1]), 3, padding=1, stride=2)
+    fig = animation.window_figure(plan)
+    assert len(fig["frames"]) == 8
+    numbers = fig["data"][0]
+    assert numbers["mode"] == "text"
+    assert numbers["text"][0] == "-∞"  # max pooling pads with -inf, shown on a grey cell
+    assert numbers["textfont"]["color"][0] == "#555555"
+    pixels = png_pixels(fig["layout"]["images"][0]["source"])
+    assert tuple(pixels[5, 5]) == gridimage.PADDING_RGB
+    texts = [t["text"][0] for f in fig["frames"] for t in f["data"] if "text" in t]
+    assert texts[4].startswith("channel 2, Y[0, 0] = max(")
+    json.dumps(fig, allow_nan=False)  # -inf padding never reaches the JSON as a number
+
+
+def test_dilated_window_outlines_each_cell():
+    plan = frames.correlation_steps(torch.rand(7, 7), torch.rand(3, 3), dilation=2)
+    fig = animation.window_figure(plan)
+    window = fig["frames"][0]["data"][0]
+    assert window["x"].count(None) == 9
