@@ -113,3 +113,18 @@ def render_pair(image: np.ndarray, result: np.ndarray, *, zoom: float = 1.0,
             "signed_limit": limit, "rows": (rows.start, rows.stop),
             "cols": (cols.start, cols.stop),
             "scale": (rows.stop - rows.start) / small_image.shape[0]}
+
+
+def mark_box(gray8: np.ndarray, view: dict, rows: tuple[int, int],
+             cols: tuple[int, int]) -> np.ndarray:
+    """The rendered view as RGB with an orange outline around full-resolution rows x cols."""
+    rgb = np.repeat(np.asarray(gray8)[..., None], 3, axis=2) if gray8.ndim == 2 else gray8.copy()
+    scale, (r0, _), (c0, _) = view["scale"], view["rows"], view["cols"]
+    top, bottom = (rows[0] - r0) / scale, (rows[1] - r0) / scale - 1
+    left, right = (cols[0] - c0) / scale, (cols[1] - c0) / scale - 1
+    h, w = rgb.shape[:2]
+    if bottom < 0 or right < 0 or top >= h or left >= w:
+        return rgb  # the box is outside the shown window
+    pt1 = (int(max(left, 0)), int(max(top, 0)))
+    pt2 = (int(min(max(right, left), w - 1)), int(min(max(bottom, top), h - 1)))
+    return cv2.rectangle(np.ascontiguousarray(rgb), pt1, pt2, (255, 140, 0), 2)

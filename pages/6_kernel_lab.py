@@ -65,7 +65,7 @@ if K is not None:
     (r0, r1), (c0, c1_) = view["rows"], view["cols"]
     where = f"rows {r0}-{r1 - 1}, columns {c0}-{c1_ - 1}, {view['scale']:.3g} pixels per dot"
     a, b, c = st.columns(3)
-    a.image(view["image"], caption=f"Original ({where})", width="stretch")
+    original = a.empty()
     b.image(view["result"], caption=f"Result, colour limit +-{view['signed_limit']:.3g}",
             width="stretch")
     c.plotly_chart(frequency_figure(kernels.frequency_response(K), kernels.frequency_axis()))
@@ -74,5 +74,9 @@ if K is not None:
     with st.expander("Histogram of the original"):
         counts, edges = display.histogram(source)
         st.plotly_chart(histogram_figure(counts, edges, *view["limits"]))
+    box = parts.patch_section(source, K, op != "cross-correlation")
+    shown = view["image"] if box is None else display.mark_box(
+        view["image"], view, (box[0], box[0] + box[2]), (box[1], box[1] + box[2]))
+    original.image(shown, caption=f"Original ({where})", width="stretch")
 
 parts.learning_section()

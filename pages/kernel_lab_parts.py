@@ -9,6 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz import kernels, samples
+from cnnviz.animation import window_figure
+from cnnviz.frames import correlation_steps
 from cnnviz.imageio import EXTENSIONS, ImageLoadError, load_image
 from cnnviz.kernel_learning import chapter_experiment, micrograph_experiment
 from cnnviz.lab_figures import kernel_figure, loss_figure
@@ -143,3 +145,28 @@ def learning_section() -> None:
                                       f"{hist[-1]['step']}"))
         step = st.slider("Kernel at step", 1, len(hist), len(hist), key="kl_learn_step")
         st.dataframe(pd.DataFrame(hist[step - 1]["kernel"]).style.format("{:.4f}"))
+
+
+@st.cache_data(max_entries=16)
+def _patch_animation(patch: np.ndarray, K: np.ndarray, flip: bool) -> dict:
+    return window_figure(correlation_steps(patch, K, flip=flip), "patch", "result")
+
+
+def patch_section(image: np.ndarray, K: np.ndarray, flip: bool) -> tuple[int, int, int] | None:
+    """Sliding-window animation with the raw values of a small patch the user picks."""
+    st.subheader("Step by step on a patch of your image")
+    if max(K.shape) > 5:
+        st.info("The step-by-step view works for kernels up to 5 x 5; pick a smaller kernel.")
+        return None
+    h, w = image.shape
+    c1, c2, c3 = st.columns(3)
+    size = c1.number_input("Patch size", max(K.shape), min(12, h, w), min(8, h, w),
+                           key="kl_patch_size")
+    top = c2.number_input("Patch top row", 0, h - size, min(h // 2, h - size), key="kl_patch_r")
+    left = c3.number_input("Patch left column", 0, w - size, min(w // 2, w - size),
+                           key="kl_patch_c")
+    patch = image[top: top + size, left: left + size]
+    st.caption(f"Rows {top}-{top + size - 1}, columns {left}-{left + size - 1} (orange box in "
+               "the original), no padding: the output is the valid part, with the raw values.")
+    st.plotly_chart(_patch_animation(patch, K, flip), key="kl_patch_anim")
+    return int(top), int(left), int(size)
