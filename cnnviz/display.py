@@ -102,12 +102,13 @@ def nm_footprint(kernel_shape: tuple[int, int], pixel_size_nm: float | None) -> 
 def render_pair(image: np.ndarray, result: np.ndarray, *, zoom: float = 1.0,
                 center: tuple[float, float] = (0.5, 0.5), low_pct: float = 0.5,
                 high_pct: float = 99.5, gamma: float = 1.0, max_side: int = 512) -> dict:
-    """Browser-sized views of the same window of image (gray) and signed result (diverging)."""
+    """Browser-sized views of one window of image (gray) and signed result (diverging map)."""
     rows, cols = view_window(image.shape, zoom, center)
-    lo, hi = contrast_limits(image, low_pct, high_pct)
-    limit = signed_limit(result)
     small_image = downsample(image[rows, cols], max_side)
     small_result = downsample(result[rows, cols], max_side)
+    # Limits from what is shown: averaging many pixels per dot narrows the range of values.
+    lo, hi = contrast_limits(small_image, low_pct, high_pct)
+    limit = signed_limit(small_result)
     return {"image": to_gray8(small_image, lo, hi, gamma),
             "result": to_diverging_rgb(small_result, limit), "limits": (lo, hi),
             "signed_limit": limit, "rows": (rows.start, rows.stop),

@@ -44,7 +44,7 @@ def lattice_micrograph(size: int = 256, *, spacing: float = 8.0, angle_deg: floa
         return np.exp(-(du**2 + dv**2) / (2 * 0.18**2))
 
     boundary = xx - 0.4 * yy - size * 0.35  # > 0 on the right grain
-    weight = 1 / (1 + np.exp(-boundary / 1.5))  # a soft, 2-3 pixel wide boundary
+    weight = 0.5 * (1 + np.tanh(boundary / 3.0))  # logistic step: a soft, 2-3 pixel boundary
     clean = (1 - weight) * grain(0.0) + weight * grain(np.deg2rad(angle_deg))
     clean = 0.2 + 0.8 * clean
     return shot_noise(clean, dose, seed=seed)

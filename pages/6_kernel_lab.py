@@ -48,11 +48,14 @@ with st.expander("Filter, noise and display settings", expanded=True):
     parts.persist("kl_dose", 0)
     dose = c2.select_slider("Dose (electrons/pixel, 0 = no added noise)",
                             [0, 1, 3, 10, 30, 100, 300, 1000], key="kl_dose")
-    low, high = c3.slider("Contrast percentiles", 0.0, 100.0, (0.5, 99.5), 0.5, key="kl_pct")
-    gamma = c3.slider("Gamma", 0.2, 3.0, 1.0, 0.1, key="kl_gamma")
+    for key, default in (("kl_pct", (0.5, 99.5)), ("kl_gamma", 1.0), ("kl_zoom", 1),
+                         ("kl_cy", 0.5), ("kl_cx", 0.5)):
+        parts.persist(key, default)
+    low, high = c3.slider("Contrast percentiles", 0.0, 100.0, step=0.5, key="kl_pct")
+    gamma = c3.slider("Gamma", 0.2, 3.0, step=0.1, key="kl_gamma")
     zoom = c4.select_slider("Zoom", [1, 2, 4, 8, 16, 32], key="kl_zoom")
-    cy = c4.slider("Pan: rows", 0.0, 1.0, 0.5, 0.01, key="kl_cy")
-    cx = c4.slider("Pan: columns", 0.0, 1.0, 0.5, 0.01, key="kl_cx")
+    cy = c4.slider("Pan: rows", 0.0, 1.0, step=0.01, key="kl_cy")
+    cx = c4.slider("Pan: columns", 0.0, 1.0, step=0.01, key="kl_cx")
 
 if K is not None:
     try:
@@ -69,8 +72,10 @@ if K is not None:
     b.image(view["result"], caption=f"Result, colour limit +-{view['signed_limit']:.3g}",
             width="stretch")
     c.plotly_chart(frequency_figure(kernels.frequency_response(K), kernels.frequency_axis()))
+    noise = (f" Shot noise at {dose} electrons/pixel: the image was scaled to 0..1 and "
+             "Poisson counts / dose drawn." if dose else "")
     st.caption(f"Kernel footprint: {display.nm_footprint(K.shape, image['pixel_size_nm'])}. "
-               f"Result range {result.min():.4g} to {result.max():.4g}.")
+               f"Result range {result.min():.4g} to {result.max():.4g}.{noise}")
     with st.expander("Histogram of the original"):
         counts, edges = display.histogram(source)
         st.plotly_chart(histogram_figure(counts, edges, *view["limits"]))
