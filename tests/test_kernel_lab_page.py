@@ -1,5 +1,6 @@
 """The kernel lab page under AppTest: uploads (good and bad), kernels, learning, persistence."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -121,3 +122,32 @@ def test_mrc_upload_runs():
     assert not at.exception
     assert not at.error
     assert at.session_state["kl_image"]["pixel_size_nm"] == pytest.approx(0.3)
+
+
+def test_oversized_upload_gets_an_error(monkeypatch):
+    from cnnviz import imageio
+
+    monkeypatch.setattr(imageio, "MAX_UPLOAD_BYTES", 500)
+    at = upload(fresh(), "big.png", png_bytes(np.zeros((64, 64), np.uint8)) + b"\0" * 1000)
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "accepts files up to" in at.error[0].value
+
+
+def test_learning_a_sobel_kernel_from_the_micrograph():
+    at = fresh()
+    at.radio(key="kl_learn_which").set_value("3x3 kernel from a micrograph").run()
+    at.button(key="kl_train").click().run()
+    assert not at.exception
+    learned = at.session_state["kl_learned"]["history"][-1]["kernel"]
+    np.testing.assert_allclose(learned, kernels.preset("Sobel x"), atol=0.1)
+
+
+def test_patch_animation_has_one_frame_per_output_cell():
+    at = fresh()
+    at.number_input(key="kl_patch_size").set_value(6).run()
+    assert not at.exception
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    animated = [f for f in figures if f.get("frames")]
+    assert len(animated) == 1
+    assert len(animated[0]["frames"]) == (6 - 2) ** 2  # valid 3x3 Sobel on a 6x6 patch
