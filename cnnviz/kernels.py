@@ -39,6 +39,23 @@ def as_kernel(values) -> np.ndarray:
     return K.astype(np.float32)
 
 
+def parse_kernel_text(text: str) -> np.ndarray:
+    """A kernel typed as rows separated by ';' or new lines, numbers by spaces or commas."""
+    rows = [r.replace(",", " ").split() for r in text.replace(";", "\n").splitlines()]
+    rows = [r for r in rows if r]
+    if not rows:
+        raise ValueError("Type at least one number, e.g. '1 -1' or '1 0 -1; 2 0 -2; 1 0 -1'.")
+    for i, row in enumerate(rows[1:], start=2):
+        if len(row) != len(rows[0]):
+            raise ValueError(f"Row {i} has {len(row)} number(s) but row 1 has {len(rows[0])}: "
+                             "every row needs the same count.")
+    try:
+        values = [[float(v) for v in row] for row in rows]
+    except ValueError as err:
+        raise ValueError(f"Not a number: {str(err).split(': ')[-1]}.") from err
+    return as_kernel(values)
+
+
 def gaussian(sigma: float, size: int | None = None) -> np.ndarray:
     """Sampled 2-D Gaussian summing to 1; default size covers +-3 sigma (odd, at most 15)."""
     if not sigma > 0:

@@ -88,12 +88,17 @@ def kernel_editor() -> np.ndarray | None:
     b1, b2, b3, b4 = st.columns(4)
     rows = b3.number_input("rows", 1, kernels.MAX_SIZE, state.kl_kernel.shape[0])
     cols = b4.number_input("columns", 1, kernels.MAX_SIZE, state.kl_kernel.shape[1])
+    t1, t2 = st.columns([2, 1], vertical_alignment="bottom")
+    typed = t1.text_input("Or type a kernel (rows separated by ';')", key="kl_typed",
+                          placeholder="1 0 -1; 2 0 -2; 1 0 -1")
     new = None
     try:
         if b1.button("Use preset", type="primary"):
             new = kernels.preset(name, sigma=sigma, size=int(size), direction=(v1, v2))
         if b2.button("Normalize"):
             new = kernels.normalize(state.kl_kernel)
+        if t2.button("Use typed", key="kl_use_typed"):
+            new = kernels.parse_kernel_text(typed)
     except ValueError as err:
         st.error(str(err))
     if new is None and (rows, cols) != state.kl_kernel.shape:
@@ -106,6 +111,7 @@ def kernel_editor() -> np.ndarray | None:
     key = f"kl_editor_{state.kl_version}"
     if key not in state:  # a fresh editor starts from the current kernel (incl. earlier edits)
         state.kl_base = state.kl_kernel
+    st.caption("Kernel: click a cell to change its value (rows and columns resize the grid).")
     edited = st.data_editor(pd.DataFrame(state.kl_base.astype(float)), key=key)
     try:
         state.kl_kernel = kernels.as_kernel(edited.to_numpy(dtype=float))

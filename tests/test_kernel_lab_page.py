@@ -151,3 +151,16 @@ def test_patch_animation_has_one_frame_per_output_cell():
     animated = [f for f in figures if f.get("frames")]
     assert len(animated) == 1
     assert len(animated[0]["frames"]) == (6 - 2) ** 2  # valid 3x3 Sobel on a 6x6 patch
+
+
+def test_typed_kernel_is_used_and_bad_text_gets_an_error():
+    at = fresh()
+    at.text_input(key="kl_typed").set_value("1 -1").run()
+    at.button(key="kl_use_typed").click().run()
+    assert not at.exception
+    np.testing.assert_array_equal(at.session_state["kl_kernel"], [[1, -1]])
+    at.text_input(key="kl_typed").set_value("1 2; 3").run()
+    at.button(key="kl_use_typed").click().run()
+    assert not at.exception
+    assert any("Row 2 has 1 number(s)" in e.value for e in at.error)
+    np.testing.assert_array_equal(at.session_state["kl_kernel"], [[1, -1]])

@@ -97,3 +97,15 @@ def test_as_kernel_rejects_bad_grids():
         kernels.as_kernel([1, 2, 3])
     with pytest.raises(ValueError, match="Unknown preset"):
         kernels.preset("emboss")
+
+
+def test_parse_kernel_text():
+    np.testing.assert_array_equal(kernels.parse_kernel_text("1 -1"), [[1, -1]])
+    np.testing.assert_array_equal(kernels.parse_kernel_text("1, 0, -1; 2 0 -2\n1 0 -1"),
+                                  kernels.preset("Sobel x"))
+    with pytest.raises(ValueError, match=r"Row 2 has 2 number\(s\)"):
+        kernels.parse_kernel_text("1 2 3; 4 5")
+    with pytest.raises(ValueError, match="Not a number: 'x'"):
+        kernels.parse_kernel_text("1 x")
+    with pytest.raises(ValueError, match="at least one number"):
+        kernels.parse_kernel_text(" ; ")
