@@ -13,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from cnnviz.buffers import OUTPUTS
 from cnnviz.kernels import as_kernel, separable_factors
 
 BORDER_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -70,11 +71,13 @@ def _apply_cv2(image: np.ndarray, K: np.ndarray, mode: str) -> np.ndarray:
         border = cv2.BORDER_CONSTANT
     anchor = (left, top)  # (x, y) of the kernel cell that lands on the output pixel
     factors = separable_factors(K) if max(K.shape) >= SEPARABLE_FROM else None
+    dst = OUTPUTS.empty(src.shape) if mode != "circular" else None
     if factors is not None:
         column, row = factors
-        out = cv2.sepFilter2D(src, cv2.CV_32F, row, column, anchor=anchor, borderType=border)
+        out = cv2.sepFilter2D(src, cv2.CV_32F, row, column, dst=dst, anchor=anchor,
+                              borderType=border)
     else:
-        out = cv2.filter2D(src, cv2.CV_32F, K, anchor=anchor, borderType=border)
+        out = cv2.filter2D(src, cv2.CV_32F, K, dst=dst, anchor=anchor, borderType=border)
     if mode == "circular":
         out = np.ascontiguousarray(out[top: top + image.shape[0], left: left + image.shape[1]])
     return out

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cnnviz import emformats
+from cnnviz.buffers import OUTPUTS
 
 MAX_UPLOAD_BYTES = 256 * 2**20  # matches server.maxUploadSize in .streamlit/config.toml
 MAX_PIXELS = 8192 * 8192  # 256 MB as float32; larger images would crowd a shared server
@@ -214,7 +215,9 @@ def _finish(image: LoadedImage) -> LoadedImage:
         raise ImageLoadError(f"The image is only {h} x {w} pixel(s): too small to filter. "
                              f"Upload one with at least {MIN_SIDE} pixels per side.")
     was_float = arr.dtype.kind == "f"
-    arr = arr.astype(np.float32)  # always a fresh, writable, native-order array
+    out = OUTPUTS.empty(arr.shape)  # a writable, native-order array that only we hold
+    np.copyto(out, arr, casting="unsafe")  # exact for <= 24-bit integers, rounds wider ones
+    arr = out
     bad = ~np.isfinite(arr) if was_float else None  # integers are always finite
     if bad is not None and bad.any():
         n_nan = int(np.isnan(arr).sum())

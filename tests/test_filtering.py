@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnviz import filtering, kernels
+from cnnviz import buffers, filtering, kernels
 from cnnviz.filtering import BORDER_MODES, apply_kernel
 
 RNG = np.random.default_rng(1)
@@ -79,3 +79,39 @@ def test_unknown_mode_and_bad_kernel():
         apply_kernel(np.ones((8, 8)), [[1, np.nan]])
     with pytest.raises(ValueError, match="up to 15x15"):
         apply_kernel(np.ones((20, 20)), np.ones((16, 16)))
+
+
+def test_recycled_outputs_never_overwrite_a_result_still_in_use():
+    pool = buffers.OutputPool(max_buffers=2, min_bytes=0)
+    a = pool.empty((64, 64))
+    a[:] = 1
+    a_address = a.ctypes.data
+    b = pool.empty((64, 64))
+    assert b.ctypes.data != a_address  # a is still held
+    view = a[10:20]
+    del a
+    c = pool.empty((64, 64))  # both pooled buffers are busy (a through its slice, and b)
+    assert c.ctypes.data not in (a_address, b.ctypes.data)
+    assert (view == 1).all()
+    del view, c
+    assert pool.empty((64, 64)).ctypes.data == a_address  # free again once nothing holds it
+
+
+def test_apply_kernel_results_stay_valid_across_calls():
+    X = RNG.random((1100, 1000)).astype(np.float32)  # above the pool's 4 MB threshold
+    first = apply_kernel(X, kernels.preset("Sobel x"))
+    kept = first.copy()
+    for K in (kernels.preset("Laplacian"), kernels.gaussian(1.0), [[1, -1]]):
+        apply_kernel(X, K)
+    np.testing.assert_array_equal(first, kept)
+    torch.testing.assert_close(apply_kernel(X, kernels.preset("Laplacian"), mode="reflect"),
+                               reference(X, kernels.preset("Laplacian"), "reflect")
+                               .astype(np.float32), rtol=1e-4, atol=1e-4)
+
+
+def test_disabled_pool_hands_out_fresh_arrays():
+    pool = buffers.OutputPool(min_bytes=0)
+    address = pool.empty((8, 8)).ctypes.data  # dropped at once: free in the pool
+    with pool.disabled():
+        assert pool.empty((8, 8)).ctypes.data != address
+    assert pool.empty((8, 8)).ctypes.data == address

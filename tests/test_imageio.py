@@ -218,3 +218,13 @@ def test_nothing_but_image_load_error_escapes():
             for name in ("x.png", "x.tif", "x.jpg", "x.dm3", "x.dm4", "x.mrc"):
                 with pytest.raises(ImageLoadError):
                     load_image(head + body, name)
+
+
+def test_loaded_images_stay_intact_when_more_are_loaded():
+    """Decoded arrays come from recycled buffers: one still held is never reused."""
+    arr = (RNG.random((1100, 1000)) * 65535).astype(np.uint16)  # above the pool's threshold
+    first = load_image(tiff_bytes(arr), "a.tif")
+    for _ in range(5):
+        load_image(tiff_bytes(arr[::-1].copy()), "b.tif")
+    np.testing.assert_array_equal(first.array, arr)
+    assert first.array.flags.writeable
