@@ -18,7 +18,9 @@ class OutputPool:
     own references are the only ones left: any caller's array or view of it keeps it busy.
     """
 
-    def __init__(self, max_buffers: int = 3, min_bytes: int = 1 << 22):
+    # glibc's malloc reuses freed blocks below 32 MB itself (its largest mmap threshold);
+    # from 32 MB up every allocation is a fresh mmap, so only those are worth recycling here.
+    def __init__(self, max_buffers: int = 3, min_bytes: int = 1 << 25):
         self.max_buffers, self.min_bytes = max_buffers, min_bytes
         self._buffers: list[np.ndarray] = []
         self._lock = threading.Lock()

@@ -97,8 +97,9 @@ def test_recycled_outputs_never_overwrite_a_result_still_in_use():
     assert pool.empty((64, 64)).ctypes.data == a_address  # free again once nothing holds it
 
 
-def test_apply_kernel_results_stay_valid_across_calls():
-    X = RNG.random((1100, 1000)).astype(np.float32)  # above the pool's 4 MB threshold
+def test_apply_kernel_results_stay_valid_across_calls(monkeypatch):
+    monkeypatch.setattr(buffers.OUTPUTS, "min_bytes", 0)  # recycle even small results
+    X = RNG.random((110, 100)).astype(np.float32)
     first = apply_kernel(X, kernels.preset("Sobel x"))
     kept = first.copy()
     for K in (kernels.preset("Laplacian"), kernels.gaussian(1.0), [[1, -1]]):

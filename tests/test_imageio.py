@@ -5,7 +5,7 @@ import pytest
 from dmfiles import dm_bytes
 from imagefiles import jpeg_bytes, mrc_bytes, png_bomb, png_bytes, tiff_bytes
 
-from cnnviz import imageio
+from cnnviz import buffers, imageio
 from cnnviz.imageio import ImageLoadError, load_image
 
 RNG = np.random.default_rng(0)
@@ -220,9 +220,10 @@ def test_nothing_but_image_load_error_escapes():
                     load_image(head + body, name)
 
 
-def test_loaded_images_stay_intact_when_more_are_loaded():
+def test_loaded_images_stay_intact_when_more_are_loaded(monkeypatch):
     """Decoded arrays come from recycled buffers: one still held is never reused."""
-    arr = (RNG.random((1100, 1000)) * 65535).astype(np.uint16)  # above the pool's threshold
+    monkeypatch.setattr(buffers.OUTPUTS, "min_bytes", 0)  # recycle even small images
+    arr = (RNG.random((110, 100)) * 65535).astype(np.uint16)
     first = load_image(tiff_bytes(arr), "a.tif")
     for _ in range(5):
         load_image(tiff_bytes(arr[::-1].copy()), "b.tif")
