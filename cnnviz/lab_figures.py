@@ -36,12 +36,13 @@ def kernel_figure(K: np.ndarray, title: str = "Kernel") -> go.Figure:
     """Kernel values as a signed heatmap with the numbers written in the cells."""
     K = np.asarray(K, dtype=np.float32)
     limit = float(np.abs(K).max()) or 1.0
+    text = [[f"{v:.4f}" for v in row] for row in K.tolist()]
     fig = go.Figure(go.Heatmap(z=K, colorscale="RdBu", reversescale=True, zmin=-limit,
-                               zmax=limit, text=np.round(K, 4), texttemplate="%{text}",
-                               showscale=False))
-    fig.update_layout(title=title, **{**_LAYOUT, "height": 80 + 60 * K.shape[0]})
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", dtick=1)
-    fig.update_xaxes(dtick=1)
+                               zmax=limit, text=text, texttemplate="%{text}",
+                               textfont={"size": 15}, showscale=False))
+    fig.update_layout(title=title, **{**_LAYOUT, "height": 120 + 60 * K.shape[0]})
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", dtick=1)
+    fig.update_xaxes(constrain="domain", dtick=1)
     return fig
 
 

@@ -149,6 +149,8 @@ def learning_section() -> None:
         c1.plotly_chart(loss_figure([r["step"] for r in hist], [r["loss"] for r in hist]))
         c2.plotly_chart(kernel_figure(hist[-1]["kernel"], f"Learned kernel after step "
                                       f"{hist[-1]['step']}"))
+        every_second = ", ".join(f"{r['loss']:.3f}" for r in hist[1::2][:5])
+        st.caption(f"Loss at steps 2, 4, 6, 8, 10: {every_second}.")
         step = st.slider("Kernel at step", 1, len(hist), len(hist), key="kl_learn_step")
         st.dataframe(pd.DataFrame(hist[step - 1]["kernel"]).style.format("{:.4f}"))
 

@@ -105,6 +105,7 @@ def test_chapter_training_runs_from_the_page():
     history = at.session_state["kl_learned"]["history"]
     assert len(history) == 10
     assert history[-1]["kernel"].astype(float).round(4).tolist() == [[0.9809, -1.0006]]
+    assert any("3.505, 0.666, 0.144, 0.037, 0.012" in c.value for c in at.caption)
 
 
 def test_noise_and_convolution_settings_run():
