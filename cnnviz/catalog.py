@@ -39,6 +39,8 @@ PAGES: list[PageInfo] = [
              "Several input and output channels, and the 1x1 convolution as a matrix product."),
     PageInfo("pages/5_pooling.py", "pooling", "Pooling", ":material/filter_center_focus:",
              "Sliding window", "Max and average pooling, channel by channel."),
+    PageInfo("pages/6_kernel_lab.py", "kernel_lab", "Kernel lab", ":material/tune:", "Kernels",
+             "Filter your own micrographs with typed or preset kernels, and learn a kernel."),
     PageInfo("pages/7_lenet.py", "lenet", "LeNet", ":material/neurology:", "Networks",
              "Build LeNet-5, train it live on Fashion-MNIST or MNIST, and look at what it "
              "learned."),

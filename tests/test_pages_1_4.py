@@ -35,7 +35,9 @@ def animation(at):
 
 
 def frame_texts(fig):
-    return [d["text"][0] for f in fig["frames"] for d in f["data"] if "text" in d]
+    """The arithmetic line of each frame, with the display's line breaks joined back."""
+    return [d["text"][0].replace("<br>", " ") for f in fig["frames"] for d in f["data"]
+            if "text" in d]
 
 
 @pytest.mark.parametrize("preset", list(translation.PRESETS))

@@ -1,0 +1,55 @@
+"""Plotly figures for the kernel lab: frequency response, histogram, kernel grid, loss curve."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+_LAYOUT = {"margin": {"l": 50, "r": 10, "t": 40, "b": 40}, "height": 360}
+
+
+def frequency_figure(response: np.ndarray, freqs: np.ndarray) -> go.Figure:
+    """|FFT2| of the kernel over (row, column) frequency in cycles per pixel, zero at centre."""
+    fig = go.Figure(go.Heatmap(z=response, x=freqs, y=freqs, colorscale="Viridis",
+                               colorbar={"title": "|H|"},
+                               hovertemplate="f_col %{x:.3f}, f_row %{y:.3f}: %{z:.3g}"
+                               "<extra></extra>"))
+    fig.update_layout(title="Frequency response |FFT2(kernel)|", **_LAYOUT)
+    fig.update_xaxes(title="column frequency (cycles/pixel)")
+    fig.update_yaxes(title="row frequency (cycles/pixel)", scaleanchor="x", autorange="reversed")
+    return fig
+
+
+def histogram_figure(counts: np.ndarray, edges: np.ndarray, lo: float, hi: float) -> go.Figure:
+    """Pixel-value histogram with the contrast limits marked."""
+    centers = (edges[:-1] + edges[1:]) / 2
+    fig = go.Figure(go.Bar(x=centers, y=counts, width=np.diff(edges), marker_color="#555"))
+    for x in (lo, hi):
+        fig.add_vline(x=x, line_color="#0B5CAD", line_dash="dash")
+    fig.update_layout(title="Histogram (dashed: contrast limits)", bargap=0, **_LAYOUT)
+    fig.update_xaxes(title="pixel value")
+    fig.update_yaxes(title="pixels", type="log")
+    return fig
+
+
+def kernel_figure(K: np.ndarray, title: str = "Kernel") -> go.Figure:
+    """Kernel values as a signed heatmap with the numbers written in the cells."""
+    K = np.asarray(K, dtype=np.float32)
+    limit = float(np.abs(K).max()) or 1.0
+    text = [[f"{v:.4f}" for v in row] for row in K.tolist()]
+    fig = go.Figure(go.Heatmap(z=K, colorscale="RdBu", reversescale=True, zmin=-limit,
+                               zmax=limit, text=text, texttemplate="%{text}",
+                               textfont={"size": 15}, showscale=False))
+    fig.update_layout(title=title, **{**_LAYOUT, "height": 120 + 60 * K.shape[0]})
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", dtick=1)
+    fig.update_xaxes(constrain="domain", dtick=1)
+    return fig
+
+
+def loss_figure(steps: list[int], losses: list[float]) -> go.Figure:
+    """Training loss per step on a log scale."""
+    fig = go.Figure(go.Scatter(x=steps, y=losses, mode="lines+markers"))
+    fig.update_layout(title="Loss", **_LAYOUT)
+    fig.update_xaxes(title="step")
+    fig.update_yaxes(title="squared error", type="log")
+    return fig

@@ -1,0 +1,87 @@
+import numpy as np
+import streamlit as st
+
+from cnnviz import display, kernels, samples
+from cnnviz.device import choose_device
+from cnnviz.filtering import BORDER_MODES, apply_kernel
+from cnnviz.lab_figures import frequency_figure, histogram_figure
+from pages import kernel_lab_parts as parts
+
+st.title("Kernel lab")
+st.markdown("Filter a micrograph with any kernel up to 15 x 15: type the values, pick a preset, "
+            "and compare the result with the original at full resolution. Negative results are "
+            "blue, positive red, zero white.")
+
+
+def filtered(image: dict, K: np.ndarray, mode: str, convolution: bool, dose: float | None):
+    """Filter once per (image, kernel, settings); remembered for this session only."""
+    key = (image["token"], K.tobytes(), K.shape, mode, convolution, dose)
+    memo = st.session_state.get("kl_memo")
+    if memo is None or memo[0] != key:
+        source = image["array"] if dose is None else samples.shot_noise(image["array"], dose)
+        device = choose_device()
+        result = apply_kernel(source, K, mode=mode, convolution=convolution,
+                              device=None if device.type == "cpu" else device)
+        memo = (key, source, result)
+        st.session_state.kl_memo = memo
+    return memo[1], memo[2]
+
+
+left, right = st.columns([1, 1])
+with left:
+    image = parts.image_picker()
+    h, w = image["array"].shape
+    size = f"{image['pixel_size_nm']:.4g} nm" if image["pixel_size_nm"] else "unknown"
+    st.caption(f"**{image['name']}** ({image['source']}): {h} x {w} pixels, pixel size {size}")
+    for note in image["notes"]:
+        st.info(note)
+with right:
+    K = parts.kernel_editor()
+
+with st.expander("Filter, noise and display settings", expanded=True):
+    c1, c2, c3, c4 = st.columns(4)
+    parts.persist("kl_op", "cross-correlation")
+    op = c1.radio("Operation", ["cross-correlation", "convolution (kernel flipped)"],
+                  key="kl_op")
+    parts.persist("kl_mode", "zeros")
+    mode = c1.selectbox("Border", BORDER_MODES, key="kl_mode")
+    parts.persist("kl_dose", 0)
+    dose = c2.select_slider("Dose (electrons/pixel, 0 = no added noise)",
+                            [0, 1, 3, 10, 30, 100, 300, 1000], key="kl_dose")
+    for key, default in (("kl_pct", (0.5, 99.5)), ("kl_gamma", 1.0), ("kl_zoom", 1),
+                         ("kl_cy", 0.5), ("kl_cx", 0.5)):
+        parts.persist(key, default)
+    low, high = c3.slider("Contrast percentiles", 0.0, 100.0, step=0.5, key="kl_pct")
+    gamma = c3.slider("Gamma", 0.2, 3.0, step=0.1, key="kl_gamma")
+    zoom = c4.select_slider("Zoom", [1, 2, 4, 8, 16, 32], key="kl_zoom")
+    cy = c4.slider("Pan: rows", 0.0, 1.0, step=0.01, key="kl_cy")
+    cx = c4.slider("Pan: columns", 0.0, 1.0, step=0.01, key="kl_cx")
+
+if K is not None:
+    try:
+        source, result = filtered(image, K, mode, op != "cross-correlation", dose or None)
+    except ValueError as err:
+        st.error(str(err))
+        st.stop()
+    view = display.render_pair(source, result, zoom=zoom, center=(cy, cx), low_pct=low,
+                               high_pct=high, gamma=gamma)
+    (r0, r1), (c0, c1_) = view["rows"], view["cols"]
+    where = f"rows {r0}-{r1 - 1}, columns {c0}-{c1_ - 1}, {view['scale']:.3g} pixels per dot"
+    a, b, c = st.columns(3)
+    original = a.empty()
+    b.image(view["result"], caption=f"Result, colour limit +-{view['signed_limit']:.3g}",
+            width="stretch")
+    c.plotly_chart(frequency_figure(kernels.frequency_response(K), kernels.frequency_axis()))
+    noise = (f" Shot noise at {dose} electrons/pixel: the image was scaled to 0..1 and "
+             "Poisson counts / dose drawn." if dose else "")
+    st.caption(f"Kernel footprint: {display.nm_footprint(K.shape, image['pixel_size_nm'])}. "
+               f"Result range {result.min():.4g} to {result.max():.4g}.{noise}")
+    with st.expander("Histogram of the original"):
+        counts, edges = display.histogram(source)
+        st.plotly_chart(histogram_figure(counts, edges, *view["limits"]))
+    box = parts.patch_section(source, K, op != "cross-correlation")
+    shown = view["image"] if box is None else display.mark_box(
+        view["image"], view, (box[0], box[0] + box[2]), (box[1], box[1] + box[2]))
+    original.image(shown, caption=f"Original ({where})", width="stretch")
+
+parts.learning_section()

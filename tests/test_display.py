@@ -1,0 +1,64 @@
+"""Browser renderings: view windows, downsampling, contrast, diverging colours, histogram."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from cnnviz import display, samples
+
+
+def test_view_window_zoom_and_pan():
+    assert display.view_window((100, 200)) == (slice(0, 100), slice(0, 200))
+    rows, cols = display.view_window((100, 200), zoom=4, center=(0.0, 1.0))
+    assert (rows, cols) == (slice(0, 25), slice(150, 200))
+    with pytest.raises(ValueError, match="Zoom"):
+        display.view_window((10, 10), zoom=0.5)
+
+
+def test_downsample_is_area_average_like_avg_pool():
+    X = np.random.default_rng(0).random((1024, 512)).astype(np.float32)
+    small = display.downsample(X, 256)
+    assert small.shape == (256, 128)
+    expected = F.avg_pool2d(torch.from_numpy(X)[None, None], 4)[0, 0]
+    torch.testing.assert_close(torch.from_numpy(small), expected, rtol=1e-5, atol=1e-5)
+    assert display.downsample(X[:10, :10], 256).shape == (10, 10)
+
+
+def test_contrast_and_gamma():
+    X = np.linspace(0, 100, 1001, dtype=np.float32)[None]
+    lo, hi = display.contrast_limits(X, 10, 90)
+    assert (lo, hi) == pytest.approx((10, 90))
+    gray = display.to_gray8(X, lo, hi)
+    assert gray.min() == 0
+    assert gray.max() == 255
+    assert gray[0, 500] == 128
+    assert display.to_gray8(X, 0, 100, gamma=2.0)[0, 500] == round(0.25 * 255)
+
+
+def test_diverging_map_is_white_at_zero_and_symmetric():
+    rgb = display.to_diverging_rgb(np.array([[-2.0, 0.0, 2.0]]), limit=2.0)
+    assert tuple(rgb[0, 1]) == (247, 247, 247)
+    assert rgb[0, 0, 2] > rgb[0, 0, 0]
+    assert rgb[0, 2, 0] > rgb[0, 2, 2]
+    assert display.signed_limit(np.zeros((4, 4))) == 1.0
+
+
+def test_render_pair_sends_at_most_max_side_pixels():
+    image = samples.checkerboard(2048, 64)
+    view = display.render_pair(image, image - 0.5, zoom=2, max_side=256)
+    assert view["image"].shape == (256, 256)
+    assert view["result"].shape == (256, 256, 3)
+    assert view["rows"] == (512, 1536)
+    assert view["scale"] == 4
+
+
+def test_histogram_counts_every_pixel():
+    counts, edges = display.histogram(samples.checkerboard(64, 8), bins=4)
+    assert counts.sum() == 64 * 64
+    assert counts[0] == counts[-1] == 2048
+
+
+def test_nm_footprint():
+    assert display.nm_footprint((3, 5), 0.2) == "3 x 5 pixels = 0.6 x 1 nm"
+    assert "unknown" in display.nm_footprint((3, 3), None)

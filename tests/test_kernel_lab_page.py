@@ -1,0 +1,167 @@
+"""The kernel lab page under AppTest: uploads (good and bad), kernels, learning, persistence."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from imagefiles import mrc_bytes, png_bomb, png_bytes, tiff_bytes
+from streamlit.testing.v1 import AppTest
+
+from cnnviz import kernels
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "6_kernel_lab.py")
+
+
+def fresh() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    return at
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.radio(key="kl_source").set_value("My upload").run()
+    at.file_uploader(key="kl_uploader").set_value((name, data, "application/octet-stream"))
+    return at.run()
+
+
+def test_default_page_shows_original_result_and_frequency_response():
+    at = fresh()
+    assert len(at.get("image")) == 2  # original and result, side by side
+    assert any("Frequency response" in c.proto.spec for c in at.get("plotly_chart"))
+    assert not at.error
+
+
+def test_good_upload_is_shown_with_its_pixel_size():
+    arr = (np.random.default_rng(0).random((40, 50)) * 1000).astype(np.uint16)
+    data = tiff_bytes(arr, imagej=True, resolution=(5.0, 5.0), metadata={"unit": "nm"})
+    at = upload(fresh(), "grain.tif", data)
+    assert not at.exception
+    assert not at.error
+    image = at.session_state["kl_image"]
+    np.testing.assert_array_equal(image["array"], arr)
+    assert any("grain.tif" in c.value and "0.2 nm" in c.value for c in at.caption)
+    assert any("0.6 x 0.6 nm" in c.value for c in at.caption)  # Sobel footprint in nm
+
+
+def test_multipage_upload_offers_frames():
+    stack = np.stack([np.full((8, 9), i, np.float32) for i in range(3)])
+    at = upload(fresh(), "stack.tif", tiff_bytes(stack, photometric="minisblack"))
+    at.number_input(key="kl_frame").set_value(2).run()
+    assert not at.exception
+    assert at.session_state["kl_image"]["frame"] == 2
+    assert at.session_state["kl_image"]["array"].max() == 2
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("empty.png", b"", "empty"),
+    ("cut.png", png_bytes(np.random.default_rng(1).integers(0, 255, (64, 64), np.uint8))[:300],
+     "truncated"),
+    ("bomb.png", png_bomb(), "decompression bomb"),
+    ("dot.png", png_bytes(np.zeros((1, 1), np.uint8)), "1 x 1"),
+    ("nan.tif", tiff_bytes(np.full((4, 4), np.nan, np.float32)), "NaN"),
+    ("bad.mrc", b"\x00" * 1100, "MRC"),
+    ("text.png", b"just some text", "not a PNG image"),
+    ("photo.jpg", png_bytes(np.zeros((8, 8), np.uint8)), "rename it"),
+])
+def test_bad_upload_shows_one_error_and_no_exception(name, data, message):
+    at = upload(fresh(), name, data)
+    assert not at.exception
+    assert len(at.error) == 1
+    assert message in at.error[0].value
+    assert len(at.get("image")) == 2  # the page keeps working on the fallback image
+
+
+def test_image_smaller_than_kernel_gets_an_error():
+    at = upload(fresh(), "tiny.png", png_bytes(np.zeros((2, 2), np.uint8)))
+    assert not at.exception
+    assert any("smaller than the kernel" in e.value for e in at.error)
+
+
+def test_upload_and_edited_kernel_survive_a_page_switch():
+    root = Path(PAGE).parents[1]
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/6_kernel_lab.py").run()
+    upload(at, "a.png", png_bytes(np.full((16, 16), 7, np.uint8)))
+    at.selectbox(key="kl_preset").set_value("Laplacian").run()
+    at.button[0].click().run()
+    np.testing.assert_array_equal(at.session_state["kl_kernel"], kernels.preset("Laplacian"))
+    edited = np.array([[0, 2, 0], [1, -3, 0]], np.float32)
+    at.session_state["kl_kernel"] = edited  # what the grid editor stores after an edit
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/6_kernel_lab.py").run()
+    assert not at.exception
+    np.testing.assert_array_equal(at.session_state["kl_kernel"], edited)
+    np.testing.assert_array_equal(at.dataframe[0].value.to_numpy(), edited)
+    assert at.session_state["kl_image"]["name"] == "a.png"
+    assert at.radio(key="kl_source").value == "My upload"
+    assert at.selectbox(key="kl_preset").value == "Laplacian"
+
+
+def test_chapter_training_runs_from_the_page():
+    at = fresh()
+    at.button(key="kl_train").click().run()
+    assert not at.exception
+    history = at.session_state["kl_learned"]["history"]
+    assert len(history) == 10
+    assert history[-1]["kernel"].astype(float).round(4).tolist() == [[0.9809, -1.0006]]
+    assert any("3.505, 0.666, 0.144, 0.037, 0.012" in c.value for c in at.caption)
+
+
+def test_noise_and_convolution_settings_run():
+    at = fresh()
+    at.select_slider(key="kl_dose").set_value(10)
+    at.radio(key="kl_op").set_value("convolution (kernel flipped)")
+    at.selectbox(key="kl_mode").set_value("circular").run()
+    assert not at.exception
+    assert not at.error
+    assert len(at.get("image")) == 2
+
+
+def test_mrc_upload_runs():
+    at = upload(fresh(), "m.mrc", mrc_bytes(np.ones((12, 12), np.float32), 3.0))
+    assert not at.exception
+    assert not at.error
+    assert at.session_state["kl_image"]["pixel_size_nm"] == pytest.approx(0.3)
+
+
+def test_oversized_upload_gets_an_error(monkeypatch):
+    from cnnviz import imageio
+
+    monkeypatch.setattr(imageio, "MAX_UPLOAD_BYTES", 500)
+    at = upload(fresh(), "big.png", png_bytes(np.zeros((64, 64), np.uint8)) + b"\0" * 1000)
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "accepts files up to" in at.error[0].value
+
+
+def test_learning_a_sobel_kernel_from_the_micrograph():
+    at = fresh()
+    at.radio(key="kl_learn_which").set_value("3x3 kernel from a micrograph").run()
+    at.button(key="kl_train").click().run()
+    assert not at.exception
+    learned = at.session_state["kl_learned"]["history"][-1]["kernel"]
+    np.testing.assert_allclose(learned, kernels.preset("Sobel x"), atol=0.1)
+
+
+def test_patch_animation_has_one_frame_per_output_cell():
+    at = fresh()
+    at.number_input(key="kl_patch_size").set_value(6).run()
+    assert not at.exception
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    animated = [f for f in figures if f.get("frames")]
+    assert len(animated) == 1
+    assert len(animated[0]["frames"]) == (6 - 2) ** 2  # valid 3x3 Sobel on a 6x6 patch
+
+
+def test_typed_kernel_is_used_and_bad_text_gets_an_error():
+    at = fresh()
+    at.text_input(key="kl_typed").set_value("1 -1").run()
+    at.button(key="kl_use_typed").click().run()
+    assert not at.exception
+    np.testing.assert_array_equal(at.session_state["kl_kernel"], [[1, -1]])
+    at.text_input(key="kl_typed").set_value("1 2; 3").run()
+    at.button(key="kl_use_typed").click().run()
+    assert not at.exception
+    assert any("Row 2 has 1 number(s)" in e.value for e in at.error)
+    np.testing.assert_array_equal(at.session_state["kl_kernel"], [[1, -1]])
