@@ -63,11 +63,16 @@
     Promise.resolve(done).then(settle, settle);
   }
 
+  // Inputs that use these keys themselves; a focused toggle, checkbox or button does not.
+  const KEYLESS_INPUTS = new Set(["checkbox", "button", "submit", "reset", "image", "file",
+    "color"]);
   function isTyping(el) {
     if (!el) return false;
     const tag = (el.tagName || "").toLowerCase();
-    return tag === "input" || tag === "textarea" || tag === "select" || el.isContentEditable
-      || el.getAttribute("role") === "slider";
+    if (tag === "input") return !KEYLESS_INPUTS.has((el.type || "text").toLowerCase());
+    const role = el.getAttribute("role");
+    return tag === "textarea" || tag === "select" || el.isContentEditable
+      || role === "slider" || role === "radio" || role === "combobox" || role === "listbox";
   }
 
   document.addEventListener("keydown", function (event) {

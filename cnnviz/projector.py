@@ -55,7 +55,7 @@ def axis_overrides(enabled: bool, style: ProjectorStyle = PROJECTOR) -> dict:
 
 
 def trace_overrides(trace_type: str, enabled: bool, style: ProjectorStyle = PROJECTOR) -> dict:
-    """Per-trace overrides by plotly trace type: thick lines, big markers, big cell text."""
+    """Per-trace arguments for new traces by plotly type: thick lines, big markers, big text."""
     if not enabled:
         return {}
     if trace_type == "scatter":
@@ -67,23 +67,67 @@ def trace_overrides(trace_type: str, enabled: bool, style: ProjectorStyle = PROJ
     return {}
 
 
+def _enlarge_axis(axis, style: ProjectorStyle) -> None:
+    """Thicken what an axis shows; hidden parts stay hidden (figures drawn as grids of cells)."""
+    if axis.visible is False:
+        return
+    overrides = axis_overrides(True, style)
+    if not axis.showline:
+        del overrides["linewidth"], overrides["linecolor"]
+    if axis.showgrid is False:
+        del overrides["gridwidth"], overrides["gridcolor"]
+    if axis.showticklabels is False:
+        del overrides["tickfont"]
+    axis.update(overrides)
+
+
+def _enlarge(trace, style: ProjectorStyle, partial: bool) -> None:
+    """Thicken one trace without undoing the figure's own choices.
+
+    Explicit values the figure set stay (a zero-width line stays invisible, a font fitted to
+    a cell keeps its size); only line widths and marker sizes grow. Frame traces are partial
+    updates (``partial``): they only get changes to what they already set, since anything
+    added there would override the figure's base trace.
+    """
+    if trace.type not in ("scatter", "heatmap", "table"):
+        return
+    if trace.type != "scatter":
+        if not partial and trace.textfont.size is None:
+            trace.textfont.size = style.font_size
+        return
+    mode = trace.mode or "lines+markers"
+    width = trace.line.width
+    if width:
+        trace.line.width = max(width, style.line_width)
+    elif width is None and not partial and "lines" in mode:
+        trace.line.width = style.line_width
+    size = trace.marker.size
+    if isinstance(size, int | float) and size:
+        trace.marker.size = max(size, style.marker_size)
+    elif size is None and not partial and "markers" in mode:
+        trace.marker.size = style.marker_size
+    if not partial and "text" in mode and trace.textfont.size is None:
+        trace.textfont.size = style.font_size
+
+
 def apply_projector(fig: go.Figure, enabled: bool, style: ProjectorStyle = PROJECTOR) -> go.Figure:
     """Apply projector mode to a figure in place (traces, axes and animation frames); returns it."""
     if not enabled:
         return fig
     fig.update_layout(**layout_overrides(True, style))
-    fig.update_xaxes(**axis_overrides(True, style))
-    fig.update_yaxes(**axis_overrides(True, style))
-    traces = list(fig.data)
+    fig.for_each_xaxis(lambda axis: _enlarge_axis(axis, style))
+    fig.for_each_yaxis(lambda axis: _enlarge_axis(axis, style))
+    for trace in fig.data:
+        _enlarge(trace, style, partial=False)
     for frame in fig.frames or ():
-        traces.extend(frame.data or ())
-    for trace in traces:
-        overrides = trace_overrides(trace.type, True, style)
-        if overrides:
-            trace.update(overrides)
+        for trace in frame.data or ():
+            _enlarge(trace, style, partial=True)
     for slider in fig.layout.sliders or ():
         slider.update(font={"size": style.font_size, "color": style.text_color},
                       currentvalue={"font": {"size": style.font_size}},
                       bordercolor=style.text_color, borderwidth=2, bgcolor="#FFFFFF",
                       tickcolor=style.text_color, tickwidth=2, ticklen=10)
+    for menu in fig.layout.updatemenus or ():  # play / pause buttons
+        menu.update(font={"size": style.font_size, "color": style.text_color},
+                    bordercolor=style.text_color, borderwidth=2)
     return fig

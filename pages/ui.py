@@ -15,7 +15,8 @@ ASSETS = Path(__file__).resolve().parents[1] / "assets"
 PROJECTOR_KEY = "ui_projector"  # survives page switches: set only through the toggle's callback
 PROJECTOR_CSS = """
 <style>
-.stApp p, .stApp li, .stApp label, .stApp input, .stApp textarea, .stApp td, .stApp th,
+/* Text areas keep their size: their height is fixed, larger type would hide rows. */
+.stApp p, .stApp li, .stApp label, .stApp input, .stApp td, .stApp th,
 .stApp [data-baseweb="select"] div, .stApp button p { font-size: 26px !important; }
 .stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stCaptionContainer"] p {
   font-size: 22px !important; color: #000000 !important; }

@@ -58,3 +58,13 @@ def test_keys_typed_into_a_widget_do_not_step(page, animation_url):
     page.keyboard.press("PageDown")
     page.wait_for_timeout(500)
     assert page.evaluate(ACTIVE) == 0
+
+
+def test_keys_step_after_toggling_projector_mode(page, animation_url):
+    page.goto(animation_url)
+    page.wait_for_selector(".js-plotly-plot .slider-container", timeout=30_000)
+    page.wait_for_function("() => window.__cnnvizKeyboardStepping === true", timeout=10_000)
+    page.get_by_text("Projector mode").click()  # focus stays on the toggle's checkbox
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')"
+                           "._fullLayout.font.size === 22", timeout=30_000)
+    press(page, "PageDown", 1)

@@ -25,13 +25,21 @@ from tests.load.session import BrowserSession, RunFailed
 from tests.load.stats import HEADER, LoadSummary, summarize
 
 MAX_SESSIONS = 300  # a bound, so that a typo cannot open thousands of sockets
-PREFERRED_PAGE = "cross-correlation"  # an animation page, the lecture's heaviest common rerun
+# Pages by file, since URL paths may change: an animation page (the lecture's common rerun)
+# and the page that trains LeNet.
+ANIMATION_FILE = "pages/2_cross_correlation.py"
+TRAINING_FILE = "pages/7_lenet.py"
+
+
+def catalog_path(file: str) -> str | None:
+    """URL path of the catalog page served from ``file``, or None when there is none."""
+    return next((info.url_path for info in all_pages() if info.file == file), None)
 
 
 def default_page() -> str:
     """The animation page when the catalog has it, else the home page ('')."""
-    paths = {info.url_path for info in all_pages()}
-    return PREFERRED_PAGE if PREFERRED_PAGE in paths else ""
+    found = catalog_path(ANIMATION_FILE)
+    return found if found is not None else ""
 
 
 def cpu_seconds(pid: int) -> float:
@@ -251,7 +259,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reruns", type=int, default=10, help="reruns per session")
     parser.add_argument("--page", default=None,
                         help="URL path of the page under test ('' is home); default: "
-                        f"{PREFERRED_PAGE} when it exists, else home")
+                        f"the page of {ANIMATION_FILE} when it exists, else home")
     parser.add_argument("--app", default="app.py",
                         help="script to serve; another one (tests/apps/animation_standin.py) is "
                         "served alone and its page is ''")
@@ -261,7 +269,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--time-limit", type=float, default=300.0, help="seconds per scenario")
     parser.add_argument("--train", action="store_true",
                         help="also run each N with one session training LeNet")
-    parser.add_argument("--train-page", default="lenet")
+    parser.add_argument("--train-page", default=None,
+                        help=f"URL path of the training page; default: the page of {TRAINING_FILE}")
     parser.add_argument("--train-button", default="Train", help="label text of the train button")
     parser.add_argument("--data-dir", default=None, help="CNNVIZ_DATA_DIR for the server")
     args = parser.parse_args(argv)
@@ -270,6 +279,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--sessions needs values between 1 and {MAX_SESSIONS}")
     if args.page is None:
         args.page = default_page() if args.app == "app.py" else ""
+    if args.train_page is None:
+        args.train_page = catalog_path(TRAINING_FILE) if args.app == "app.py" else ""
     return args
 
 
@@ -284,11 +295,11 @@ def main(argv: list[str] | None = None) -> int:
           f"think: {args.think} s  goal: p95 < 1 s, 0 errors, RSS < 1536 MB", flush=True)
     scenarios = [(n, False) for n in args.counts]
     if args.train:
-        if args.train_page in pages:
+        if args.train_page is not None and args.train_page in pages:
             scenarios += [(n, True) for n in args.counts]
         else:
-            print(f"skipping the training scenario: page {args.train_page!r} is not in the "
-                  "catalog yet", flush=True)
+            print(f"skipping the training scenario: training page {args.train_page!r} is not in "
+                  f"the catalog (default: the page of {TRAINING_FILE})", flush=True)
     print(f"{'scenario':<10} {HEADER}", flush=True)
     ok = True
     for n, train in scenarios:
