@@ -93,4 +93,9 @@ def torch_filter(x: torch.Tensor, K: torch.Tensor, mode: str = "zeros") -> torch
     """Reference and GPU path: F.pad with the mode, then F.conv2d; (H, W) in, (H, W) out."""
     top, bottom, left, right = border_widths(tuple(K.shape))
     padded = F.pad(x[None, None], (left, right, top, bottom), mode=_TORCH_MODE[mode])
-    return F.conv2d(padded, K[None, None].to(x.dtype))[0, 0]  # (1, 1, H, W) -> (H, W)
+    cudnn = torch.backends.cudnn
+    # cuDNN may pick TF32 (10-bit mantissa) for float32 convolutions on recent NVIDIA GPUs, which
+    # puts 1e-3 relative errors into a micrograph's filtered values: keep full float32 there.
+    with cudnn.flags(enabled=cudnn.enabled, benchmark=cudnn.benchmark,
+                     deterministic=cudnn.deterministic, allow_tf32=False):
+        return F.conv2d(padded, K[None, None].to(x.dtype))[0, 0]  # (1, 1, H, W) -> (H, W)
