@@ -12,6 +12,7 @@ import argparse
 import dataclasses
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -205,10 +206,10 @@ class Trainer(threading.Thread):
         return f"1 session trained throughout ({len(self.durations)} runs: {times} s)"
 
 
-def serve(app: str, data_dir: str | None):
-    """A fresh server for ``app`` on 127.0.0.1 and a free port: (process, url)."""
+def serve(app: str, data_dir: str | None, log_dir: Path):
+    """A fresh server for ``app`` on 127.0.0.1 and a free port, logging into log_dir."""
     extra = {"CNNVIZ_DATA_DIR": data_dir} if data_dir else {}
-    return start_server(Path(tempfile.mkdtemp(prefix="cnnviz-load-")), extra, script=app)
+    return start_server(log_dir, extra, script=app)
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -222,7 +223,8 @@ def stop(proc: subprocess.Popen) -> None:
 
 def measure(args: argparse.Namespace, n: int, train: bool) -> tuple[LoadSummary, str]:
     """One scenario on a fresh, warmed server; returns its summary and a note."""
-    proc, url = serve(args.app, args.data_dir)
+    log_dir = Path(tempfile.mkdtemp(prefix="cnnviz-load-"))
+    proc, url = serve(args.app, args.data_dir, log_dir)
     note = ""
     try:
         warm = BrowserSession(url, args.page, args.run_timeout)
@@ -249,6 +251,7 @@ def measure(args: argparse.Namespace, n: int, train: bool) -> tuple[LoadSummary,
         return summary, note
     finally:
         stop(proc)
+        shutil.rmtree(log_dir, ignore_errors=True)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
