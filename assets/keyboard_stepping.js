@@ -1,0 +1,87 @@
+// Keyboard stepping of plotly animations: arrow keys and PageUp/PageDown (what presentation
+// clickers send) move the animation on the page one frame back or forth. Works for any plotly
+// figure with frames and a slider whose steps animate to a frame; the slider follows the frame.
+(function () {
+  if (window.__cnnvizKeyboardStepping) return;  // install once per browser tab
+  window.__cnnvizKeyboardStepping = true;
+  const NEXT = new Set(["ArrowRight", "ArrowDown", "PageDown"]);
+  const PREV = new Set(["ArrowLeft", "ArrowUp", "PageUp"]);
+
+  function isAnimated(gd) {
+    const frames = gd._transitionData && gd._transitionData._frames;
+    const sliders = gd._fullLayout && gd._fullLayout.sliders;
+    return Boolean(frames && frames.length && sliders && sliders.length
+      && sliders[0].steps && sliders[0].steps.length);
+  }
+
+  function visibleArea(el) {
+    const r = el.getBoundingClientRect();
+    const w = Math.min(r.right, window.innerWidth) - Math.max(r.left, 0);
+    const h = Math.min(r.bottom, window.innerHeight) - Math.max(r.top, 0);
+    return Math.max(w, 0) * Math.max(h, 0);
+  }
+
+  // The animated figure the audience sees most of (pages may show more than one); when none is
+  // on screen, the page's first one.
+  function targetFigure() {
+    const figures = Array.from(document.querySelectorAll(".js-plotly-plot")).filter(isAnimated);
+    let best = figures.length ? figures[0] : null;
+    let bestArea = 0;
+    for (const gd of figures) {
+      const area = visibleArea(gd);
+      if (area > bestArea) { best = gd; bestArea = area; }
+    }
+    return best;
+  }
+
+  function step(gd, delta) {
+    const slider = gd._fullLayout.sliders[0];
+    const steps = slider.steps.filter((s) => s.visible !== false);
+    // While an animation is still running, count from where it is going, so that fast
+    // repeated presses add up instead of restarting from the frame on screen.
+    const from = gd.__cnnvizPending !== undefined ? gd.__cnnvizPending : slider.active || 0;
+    const current = Math.max(0, steps.indexOf(slider.steps[from]));
+    const next = Math.min(steps.length - 1, Math.max(0, current + delta));
+    if (next === current) return;
+    const target = steps[next];
+    const index = slider.steps.indexOf(target);
+    const request = (gd.__cnnvizRequest || 0) + 1;
+    gd.__cnnvizRequest = request;
+    gd.__cnnvizPending = index;
+    const options = Object.assign({}, target.args[1] || {}, {mode: "immediate"});
+    const done = target.method === "animate" && window.Plotly
+      ? window.Plotly.animate(gd, target.args[0], options)
+      : Promise.resolve();
+    function settle() {
+      if (gd.__cnnvizRequest !== request) return;  // a later press took over
+      gd.__cnnvizPending = undefined;
+      // The slider follows animate() by itself; set it explicitly when it did not.
+      if (gd._fullLayout.sliders[0].active !== index && window.Plotly) {
+        window.Plotly.relayout(gd, {"sliders[0].active": index});
+      }
+    }
+    Promise.resolve(done).then(settle, settle);
+  }
+
+  // Inputs that use these keys themselves; a focused toggle, checkbox or button does not.
+  const KEYLESS_INPUTS = new Set(["checkbox", "button", "submit", "reset", "image", "file",
+    "color"]);
+  function isTyping(el) {
+    if (!el) return false;
+    const tag = (el.tagName || "").toLowerCase();
+    if (tag === "input") return !KEYLESS_INPUTS.has((el.type || "text").toLowerCase());
+    const role = el.getAttribute("role");
+    return tag === "textarea" || tag === "select" || el.isContentEditable
+      || role === "slider" || role === "radio" || role === "combobox" || role === "listbox";
+  }
+
+  document.addEventListener("keydown", function (event) {
+    const delta = NEXT.has(event.key) ? 1 : PREV.has(event.key) ? -1 : 0;
+    if (!delta || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (isTyping(document.activeElement)) return;  // the key belongs to a widget
+    const gd = targetFigure();
+    if (!gd) return;
+    event.preventDefault();
+    step(gd, delta);
+  }, true);
+})();

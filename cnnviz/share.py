@@ -1,0 +1,48 @@
+"""Shareable page addresses and their QR codes, for students joining from a lecture hall."""
+
+from __future__ import annotations
+
+import io
+import os
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import qrcode
+
+PUBLIC_URL_ENV = "CNNVIZ_PUBLIC_URL"  # e.g. http://192.168.1.20:8501, as students reach the server
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"}
+
+
+def shareable_url(browser_url: str, query: dict[str, str | list[str]],
+                  public_base: str | None = None) -> str:
+    """The page's address with its query string, on the public base address when one is given."""
+    parts = urlsplit(browser_url)
+    scheme, netloc, path = parts.scheme or "http", parts.netloc, parts.path or "/"
+    if public_base:
+        base = urlsplit(public_base if "://" in public_base else f"http://{public_base}")
+        scheme, netloc = base.scheme, base.netloc
+        prefix = base.path.rstrip("/")
+        if prefix and not path.startswith(prefix + "/") and path != prefix:
+            path = prefix + path
+    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+
+
+def public_base_from_env() -> str | None:
+    """The base address from $CNNVIZ_PUBLIC_URL, or None when it is unset or blank."""
+    value = os.environ.get(PUBLIC_URL_ENV, "").strip()
+    return value or None
+
+
+def is_local_only(url: str) -> bool:
+    """True when the address only works on the server machine itself (localhost)."""
+    return (urlsplit(url).hostname or "").lower() in LOCAL_HOSTS
+
+
+def qr_png(text: str, box_size: int = 8, border: int = 2) -> bytes:
+    """A QR code of ``text`` as PNG bytes (error correction M: survives a projector's blur)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M,
+                         box_size=box_size, border=border)
+    code.add_data(text)
+    code.make(fit=True)
+    buffer = io.BytesIO()
+    code.make_image().save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,0 +1,27 @@
+"""Projector mode in Chromium: it survives switching pages through the sidebar navigation."""
+
+import pytest
+
+from cnnviz.catalog import PAGES
+
+pytestmark = pytest.mark.browser
+
+TOGGLE = "[data-testid='stSidebar'] [data-testid='stCheckbox'] input"
+BIG_TYPE = ("() => Array.from(document.querySelectorAll('style'))"
+            ".some(s => s.textContent.includes('font-size: 26px'))")
+
+
+@pytest.mark.skipif(not PAGES, reason="needs a lesson page to switch to")
+def test_projector_mode_survives_a_page_switch(page, app_url):
+    page.goto(app_url)
+    page.wait_for_selector("h1", timeout=30_000)
+    page.get_by_text("Projector mode").click()
+    page.wait_for_function(BIG_TYPE, timeout=30_000)
+    target = PAGES[-1]
+    page.locator("[data-testid='stSidebarNav'] a", has_text=target.title).click()
+    page.wait_for_url(f"**/{target.url_path}", timeout=30_000)
+    page.wait_for_selector("h1", timeout=60_000)
+    page.wait_for_timeout(1_000)
+    assert page.locator(TOGGLE).first.is_checked()
+    assert page.evaluate(BIG_TYPE)
+    assert page.get_by_text("Share this page").count() == 1
