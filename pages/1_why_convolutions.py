@@ -1,7 +1,7 @@
 import streamlit as st
 
 from cnnviz import animation, frames, params, snippet, static_figures, translation
-from pages import editing
+from pages import editing, ui
 
 P = "why"  # session-state prefix of this page
 FIELDS = translation.FIELDS
@@ -61,7 +61,7 @@ st.caption(
     "The chapter rounds the offsets a in (−h, h) to 2h values and |a| ≤ Δ to 2Δ; counting "
     "both ends gives the exact numbers. Every step is a constraint: fewer weights, and a "
     "built-in assumption about images.")
-st.plotly_chart(static_figures.parameter_figure(rows), key="why_counts_chart")
+ui.plotly_chart(static_figures.parameter_figure(rows), key="why_counts_chart")
 
 st.header("Shift the input, the output shifts too")
 left, right = st.columns([2, 5], gap="medium")
@@ -96,12 +96,12 @@ with right:
                    f"difference {frames.format_number(demo.max_error)}): with zero padding a "
                    f"window that reaches over the border sees zeros, not the wrapped-around "
                    f"pixels.", icon=":material/warning:")
-    st.plotly_chart(figure, key="why_shift_chart")
+    ui.plotly_chart(figure, key="why_shift_chart")
 
 st.header("The sliding window on the shifted input")
 st.caption(f"'Same' padding of {demo.padding[0]} row(s) and {demo.padding[1]} column(s) per "
            f"side, {config['mode']} mode, keeps the output as large as the input.")
-st.plotly_chart(animation.PrebuiltFigure(animation_of(demo.shifted_input, config["k"][0],
+ui.plotly_chart(animation.PrebuiltFigure(animation_of(demo.shifted_input, config["k"][0],
                                                      demo.padding, config["mode"])),
                 key="why_window_chart", config={"displayModeBar": False})
 st.caption(PLAY_HELP)

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from cnnviz import animation, channels, frames, snippet, static_figures
-from pages import editing
+from pages import editing, ui
 
 P = "chan"  # session-state prefix of this page
 FIELDS = channels.FIELDS
@@ -61,13 +61,13 @@ with right:
     c_o, c_i, (kh, kw) = len(kernels), len(config["x"]), channels.kernel_tensor(kernels).shape[2:]
     st.markdown(f"**{c_i} input channel(s), {c_o} output channel(s)**: the kernel has shape "
                 f"{c_o} x {c_i} x {kh} x {kw}, that is {c_o * c_i * kh * kw} weights.")
-    st.plotly_chart(outputs_view(config["x"], kernels), key="chan_outputs_chart")
+    ui.plotly_chart(outputs_view(config["x"], kernels), key="chan_outputs_chart")
     st.radio("Animate output channel", list(range(1, c_o + 1)), horizontal=True, key=show_key)
     d = st.session_state[show_key]
     st.caption(f"Y{d} is output channel {d}. Each step adds one bracket per input channel: that "
                "channel's window times its kernel slice (the chapter's figure writes channel 2's "
                "bracket first; the sum is the same).")
-    st.plotly_chart(animation.PrebuiltFigure(animation_of(config["x"], kernels[d - 1], d)),
+    ui.plotly_chart(animation.PrebuiltFigure(animation_of(config["x"], kernels[d - 1], d)),
                     key="chan_window_chart", config={"displayModeBar": False})
     st.caption("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; drag or click the "
                "slider to step forward and back one window position at a time.")
@@ -84,7 +84,7 @@ else:
     st.markdown(f"The {c_o} x {c_i} weight matrix times the input flattened to {c_i} x {h * w} "
                 f"(one column per pixel) gives the output, {c_o} x {h * w}. Pixel {p} is "
                 f"row {mp.pixel(p)[0]}, column {mp.pixel(p)[1]} of the image.")
-    st.plotly_chart(figure, key="chan_matmul_chart")
+    ui.plotly_chart(figure, key="chan_matmul_chart")
     st.code("\n".join(mp.arithmetic(p)), language=None)
     if mp.max_difference == 0:
         st.success("The matrix product equals corr2d_multi_in_out on every cell (largest "

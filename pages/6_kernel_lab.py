@@ -6,6 +6,7 @@ from cnnviz.device import choose_device
 from cnnviz.filtering import BORDER_MODES, apply_kernel
 from cnnviz.lab_figures import frequency_figure, histogram_figure
 from pages import kernel_lab_parts as parts
+from pages import ui
 
 st.title("Kernel lab")
 st.markdown("Filter a micrograph with any kernel up to 15 x 15: type the values, pick a preset, "
@@ -71,14 +72,15 @@ if K is not None:
     original = a.empty()
     b.image(view["result"], caption=f"Result, colour limit +-{view['signed_limit']:.3g}",
             width="stretch")
-    c.plotly_chart(frequency_figure(kernels.frequency_response(K), kernels.frequency_axis()))
+    ui.plotly_chart(frequency_figure(kernels.frequency_response(K), kernels.frequency_axis()),
+                    where=c)
     noise = (f" Shot noise at {dose} electrons/pixel: the image was scaled to 0..1 and "
              "Poisson counts / dose drawn." if dose else "")
     st.caption(f"Kernel footprint: {display.nm_footprint(K.shape, image['pixel_size_nm'])}. "
                f"Result range {result.min():.4g} to {result.max():.4g}.{noise}")
     with st.expander("Histogram of the original"):
         counts, edges = display.histogram(source)
-        st.plotly_chart(histogram_figure(counts, edges, *view["limits"]))
+        ui.plotly_chart(histogram_figure(counts, edges, *view["limits"]))
     box = parts.patch_section(source, K, op != "cross-correlation")
     shown = view["image"] if box is None else display.mark_box(
         view["image"], view, (box[0], box[0] + box[2]), (box[1], box[1] + box[2]))

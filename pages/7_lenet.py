@@ -11,6 +11,7 @@ from cnnviz.model import (
 )
 from pages import lenet_inspect_ui as inspect_ui
 from pages import lenet_train_ui as train_ui
+from pages import ui
 
 train_ui.restore_choices()
 st.title("LeNet: a complete CNN, trained live")
@@ -37,7 +38,7 @@ with arch_tab:
             channels2=c4.number_input("Channels, conv 2", 1, 64, 16, key="lenet_c2"),
             kernel_size=c5.selectbox("Kernel size", KERNEL_SIZES, 1, key="lenet_k"))
     rows = layer_summary(build_lenet(config, seed=0))
-    st.plotly_chart(architecture_figure(rows), key="lenet_diagram")
+    ui.plotly_chart(architecture_figure(rows), key="lenet_diagram")
     st.dataframe({"layer": [r.name for r in rows], "output shape": [r.shape_text for r in rows],
                   "parameters": [r.params for r in rows]}, hide_index=True, width="content")
     st.caption(f"{sum(r.params for r in rows):,} parameters in total, for a 1x1x28x28 input. "

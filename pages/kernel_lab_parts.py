@@ -14,6 +14,7 @@ from cnnviz.frames import correlation_steps
 from cnnviz.imageio import EXTENSIONS, ImageLoadError, load_image
 from cnnviz.kernel_learning import chapter_experiment, micrograph_experiment
 from cnnviz.lab_figures import kernel_figure, loss_figure
+from pages import ui
 
 
 def persist(key: str, default) -> None:
@@ -146,9 +147,10 @@ def learning_section() -> None:
     if learned:
         hist = learned["history"]
         c1, c2 = st.columns(2)
-        c1.plotly_chart(loss_figure([r["step"] for r in hist], [r["loss"] for r in hist]))
-        c2.plotly_chart(kernel_figure(hist[-1]["kernel"], f"Learned kernel after step "
-                                      f"{hist[-1]['step']}"))
+        ui.plotly_chart(loss_figure([r["step"] for r in hist], [r["loss"] for r in hist]),
+                        where=c1)
+        ui.plotly_chart(kernel_figure(hist[-1]["kernel"], f"Learned kernel after step "
+                                      f"{hist[-1]['step']}"), where=c2)
         every_second = ", ".join(f"{r['loss']:.3f}" for r in hist[1::2][:5])
         st.caption(f"Loss at steps 2, 4, 6, 8, 10: {every_second}.")
         step = st.slider("Kernel at step", 1, len(hist), len(hist), key="kl_learn_step")
@@ -176,5 +178,5 @@ def patch_section(image: np.ndarray, K: np.ndarray, flip: bool) -> tuple[int, in
     patch = image[top: top + size, left: left + size]
     st.caption(f"Rows {top}-{top + size - 1}, columns {left}-{left + size - 1} (orange box in "
                "the original), no padding: the output is the valid part, with the raw values.")
-    st.plotly_chart(_patch_animation(patch, K, flip), key="kl_patch_anim")
+    ui.plotly_chart(_patch_animation(patch, K, flip), key="kl_patch_anim")
     return int(top), int(left), int(size)

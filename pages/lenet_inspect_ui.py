@@ -18,6 +18,7 @@ from cnnviz.lenet_figures import (
     probabilities_figure,
 )
 from cnnviz.model import LeNet
+from pages import ui
 
 MAX_MICROGRAPH_SIDE = 2048  # larger uploads are cropped to their centre to bound memory
 IMAGE_TYPES = ["png", "jpg", "jpeg", "tif", "tiff"]
@@ -102,19 +103,19 @@ def activations(model: LeNet, image: torch.Tensor, classes, truth: str | None) -
     c1, c2 = st.columns([1, 2])
     c1.image(big(image, 6), caption="what the network sees (28x28)"
              + (f", true class: {truth}" if truth else ""))
-    c2.plotly_chart(probabilities_figure(inspection.class_probabilities(model, image), classes),
-                    key="lenet_probs")
+    probabilities = inspection.class_probabilities(model, image)
+    ui.plotly_chart(probabilities_figure(probabilities, classes), where=c2, key="lenet_probs")
     st.markdown("**Output of every layer** (brightest = largest value in that layer; "
                 "the range is under each title).")
-    st.plotly_chart(feature_maps_figure(inspection.feature_maps(model, image)),
+    ui.plotly_chart(feature_maps_figure(inspection.feature_maps(model, image)),
                     key="lenet_feature_maps",
                     theme=None)
     st.markdown("**Learned first-layer kernels**, one per output channel "
                 "(red positive, blue negative)")
-    st.plotly_chart(kernels_figure(model.net[0].weight), key="lenet_kernels1", theme=None)
+    ui.plotly_chart(kernels_figure(model.net[0].weight), key="lenet_kernels1", theme=None)
     st.markdown("**Learned second-layer kernels**: one column per output channel, one row "
                 "per input channel (at most six shown)")
-    st.plotly_chart(kernels_figure(model.net[3].weight), key="lenet_kernels2", theme=None)
+    ui.plotly_chart(kernels_figure(model.net[3].weight), key="lenet_kernels2", theme=None)
 
 
 def mistakes(test_set: ImageSet, probs: torch.Tensor) -> None:
@@ -124,7 +125,7 @@ def mistakes(test_set: ImageSet, probs: torch.Tensor) -> None:
     counts = inspection.confusion_matrix(test_set.labels, predicted, len(names))
     accuracy = float((predicted == test_set.labels).float().mean())
     st.markdown(f"**Test accuracy {accuracy:.1%}** on {len(test_set):,} images")
-    st.plotly_chart(confusion_figure(counts, names), key="lenet_confusion",
+    ui.plotly_chart(confusion_figure(counts, names), key="lenet_confusion",
                     theme=None)
     wrong = inspection.confident_mistakes(test_set.labels, probs, k=8)
     if wrong:

@@ -17,6 +17,7 @@ from cnnviz.model import (
     weights_to_bytes,
 )
 from cnnviz.train import TrainConfig
+from pages import ui
 
 DATASET_TITLES = {"fashion": "Fashion-MNIST", "mnist": "MNIST digits",
                   "shapes": "Shapes (generated here, no internet needed)"}
@@ -169,7 +170,7 @@ def live_panel() -> None:
         if view is not None and view.active:
             runs = [(job.label + " (running)", view.history), *runs[-1:]]
         if runs:
-            st.plotly_chart(curves_figure(runs), key="lenet_curves")
+            ui.plotly_chart(curves_figure(runs), key="lenet_curves")
             st.caption("Solid: the newest run; dashed: the one before, to compare e.g. the "
                        "classic and the modern variant. Training values are running means "
                        "over the current epoch; test accuracy is measured after each epoch.")

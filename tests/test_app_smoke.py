@@ -1,5 +1,6 @@
 """Every page runs under AppTest without an exception."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ from streamlit.source_util import page_icon_and_name
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.catalog import PAGES, all_pages
+from cnnviz.projector import PROJECTOR
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
@@ -36,3 +38,13 @@ def test_app_runs_home():
 def test_page_runs_without_exception(page):
     at = AppTest.from_file(str(ROOT / page), default_timeout=30).run()
     assert not at.exception, at.exception
+
+
+@pytest.mark.parametrize("page", [p for p in PAGE_FILES if p != "pages/__init__.py"])
+def test_page_runs_in_projector_mode(page):
+    at = AppTest.from_file(str(ROOT / page), default_timeout=30)
+    at.session_state["ui_projector"] = True
+    at.run()
+    assert not at.exception, at.exception
+    for chart in at.get("plotly_chart"):  # every figure on the page is enlarged
+        assert json.loads(chart.proto.spec)["layout"]["font"]["size"] == PROJECTOR.font_size
