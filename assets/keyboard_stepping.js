@@ -1,6 +1,7 @@
 // Keyboard stepping of plotly animations: arrow keys and PageUp/PageDown (what presentation
 // clickers send) move the animation on the page one frame back or forth. Works for any plotly
 // figure with frames and a slider whose steps animate to a frame; the slider follows the frame.
+// The figure's own "◀ Step" / "Step ▶" buttons (method "skip" in cnnviz/animation.py) step it too.
 (function () {
   if (window.__cnnvizKeyboardStepping) return;  // install once per browser tab
   window.__cnnvizKeyboardStepping = true;
@@ -74,6 +75,15 @@
     return tag === "textarea" || tag === "select" || el.isContentEditable
       || role === "slider" || role === "radio" || role === "combobox" || role === "listbox";
   }
+
+  const BUTTON_STEPS = {"◀ Step": -1, "Step ▶": 1};
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest && event.target.closest(".updatemenu-button");
+    const delta = button ? BUTTON_STEPS[(button.textContent || "").trim()] : undefined;
+    if (!delta) return;
+    const gd = button.closest(".js-plotly-plot");
+    if (gd && isAnimated(gd)) step(gd, delta);
+  }, true);
 
   document.addEventListener("keydown", function (event) {
     const delta = NEXT.has(event.key) ? 1 : PREV.has(event.key) ? -1 : 0;

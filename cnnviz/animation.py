@@ -19,6 +19,9 @@ COVER_COLOR = "#F4F4F4"
 MARGIN_PX = 130  # top and bottom margins of the figure
 TEXT_SIZE, TEXT_LINE_PX = 18, 24  # the arithmetic line under the grids
 SPEEDS = (("▶ Slow", 1200), ("▶ Play", 500), ("▶▶ Fast", 120))
+# One frame back or forth. Plotly has no relative step, so these buttons do nothing by
+# themselves ("skip"); assets/keyboard_stepping.js, loaded on every page, acts on their clicks.
+STEP_BACK, STEP_NEXT = "◀ Step", "Step ▶"
 ASSUMED_WIDTH = 760  # px of the chart column on a laptop; used to size the numbers in the cells
 
 
@@ -263,10 +266,11 @@ def _animate_args(duration: int, names) -> list:
 
 
 def _buttons() -> dict:
-    """Play at three speeds and pause (plotly's own buttons, no server involved)."""
+    """Play at three speeds, pause, step back and forth (all in the browser, no server)."""
     buttons = [{"label": label, "method": "animate", "args": _animate_args(ms, None)}
                for label, ms in SPEEDS]
     buttons.append({"label": "■ Pause", "method": "animate", "args": _animate_args(0, [None])})
+    buttons += [{"label": label, "method": "skip", "args": []} for label in (STEP_BACK, STEP_NEXT)]
     return {"type": "buttons", "direction": "left", "showactive": False, "x": 0, "y": 1.0,
             "xanchor": "left", "yanchor": "bottom", "pad": {"t": 0, "b": 30},
             "font": {"size": 15}, "buttons": buttons}

@@ -26,8 +26,9 @@ def test_one_frame_per_output_cell_and_step_counter():
     assert slider["currentvalue"]["suffix"] == " / 16"
     assert slider["steps"][2]["label"] == "3"  # reads "Step 3 / 16"
     labels = [b["label"] for b in fig["layout"]["updatemenus"][0]["buttons"]]
-    assert len([label for label in labels if "▶" in label]) == 3
-    assert "■ Pause" in labels
+    assert labels == ["▶ Slow", "▶ Play", "▶▶ Fast", "■ Pause", "◀ Step", "Step ▶"]
+    methods = [b["method"] for b in fig["layout"]["updatemenus"][0]["buttons"]]
+    assert methods[-2:] == ["skip", "skip"]  # stepping is done by assets/keyboard_stepping.js
 
 
 def test_first_frame_shows_the_chapter_arithmetic_and_is_valid_plotly():

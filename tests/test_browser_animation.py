@@ -68,3 +68,23 @@ def test_shared_link_opens_its_configuration(page, app_url):
     first = page.locator(".js-plotly-plot g.textpoint text").all_text_contents()
     assert any(re.match(r"Y\[0, 0\] = ", t) for t in first)
     assert "mode=replicate" in page.url
+
+
+def test_step_buttons_move_one_frame_back_and_forth(page, app_url):
+    open_app(page, app_url, chart=False)
+    open_app(page, f"{app_url}/cross_correlation")
+    page.wait_for_function("() => window.__cnnvizKeyboardStepping === true", timeout=10_000)
+    assert step_counter(page) == "Step 1 / 4"
+    forward = page.locator(".js-plotly-plot g.updatemenu-button", has_text="Step ▶")
+    back = page.locator(".js-plotly-plot g.updatemenu-button", has_text="◀ Step")
+    for expected in ("Step 2 / 4", "Step 3 / 4"):
+        forward.click()
+        page.wait_for_function(
+            f"() => document.querySelector('.js-plotly-plot text.slider-label')"
+            f".textContent === '{expected}'", timeout=10_000)
+    back.click()
+    page.wait_for_function(
+        "() => document.querySelector('.js-plotly-plot text.slider-label')"
+        ".textContent === 'Step 2 / 4'", timeout=10_000)
+    text = page.locator(".js-plotly-plot").first.inner_text()
+    assert "= 25" in text  # step 2 of the chapter: 1x0 + 2x1 + 4x2 + 5x3 = 25
