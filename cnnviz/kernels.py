@@ -146,3 +146,43 @@ def frequency_response(K, size: int = 64) -> np.ndarray:
 def frequency_axis(size: int = 64) -> np.ndarray:
     """Spatial frequencies (cycles per pixel) of the rows/columns of ``frequency_response``."""
     return np.fft.fftshift(np.fft.fftfreq(size)).astype(np.float32)
+
+
+PAINT_CELL = 40  # canvas pixels per kernel cell when painting
+PAINT_POSITIVE, PAINT_NEGATIVE = "#D62728", "#1F77B4"  # red adds, blue subtracts
+
+
+def paint_grid(shape: tuple[int, int], cell: int = PAINT_CELL) -> dict:
+    """The paint canvas's starting drawing (fabric.js JSON): one grey outlined square per cell."""
+    rows, cols = shape
+    squares = [{"type": "rect", "originX": "left", "originY": "top", "left": c * cell,
+                "top": r * cell, "width": cell, "height": cell,
+                "fill": "rgba(0,0,0,0)", "stroke": "#B4B4B4", "strokeWidth": 1,
+                "selectable": False, "evented": False}
+               for r in range(rows) for c in range(cols)]
+    return {"version": "4.4.0", "objects": squares}
+
+
+def kernel_from_painting(rgba, shape: tuple[int, int], strength: float = 1.0) -> np.ndarray:
+    """Kernel from a painted canvas: per cell, (red coverage - blue coverage) x strength.
+
+    A cell fully painted with the positive (red) brush becomes +strength, with the negative
+    (blue) brush -strength; partly painted cells get the painted fraction, unpainted ones 0.
+    """
+    image = np.asarray(rgba, dtype=np.float32)
+    rows, cols = shape
+    if image.ndim != 3 or image.shape[2] < 3 or image.shape[0] < rows or image.shape[1] < cols:
+        raise ValueError("The painting does not match the kernel grid; clear it and paint again.")
+    rgb = image[..., :3] / 255.0
+    alpha = image[..., 3] / 255.0 if image.shape[2] == 4 else np.ones(image.shape[:2], np.float32)
+    red_minus_blue = rgb[..., 0] - rgb[..., 2]  # 0 on the grey grid and the white cells
+    red = np.clip(red_minus_blue / _red_minus_blue(PAINT_POSITIVE), 0, 1) * alpha
+    blue = np.clip(red_minus_blue / _red_minus_blue(PAINT_NEGATIVE), 0, 1) * alpha
+    h, w = image.shape[0] // rows, image.shape[1] // cols
+    signed = (red - blue)[: h * rows, : w * cols].reshape(rows, h, cols, w).mean(axis=(1, 3))
+    return as_kernel(np.round(signed * strength, 2))
+
+
+def _red_minus_blue(color: str) -> float:
+    """Red minus blue channel of a '#RRGGBB' colour, in 0..1 units."""
+    return (int(color[1:3], 16) - int(color[5:7], 16)) / 255.0

@@ -15,6 +15,7 @@ from cnnviz.imageio import EXTENSIONS, ImageLoadError, load_image
 from cnnviz.kernel_learning import chapter_experiment, micrograph_experiment
 from cnnviz.lab_figures import kernel_figure, loss_figure
 from pages import ui
+from pages.kernel_painter import kernel_painter
 
 
 def persist(key: str, default) -> None:
@@ -93,6 +94,10 @@ def kernel_editor() -> np.ndarray | None:
     typed = t1.text_input("Or type a kernel (rows separated by ';')", key="kl_typed",
                           placeholder="1 0 -1; 2 0 -2; 1 0 -1")
     new = None
+    if st.toggle("Paint the kernel", key="kl_paint_on",
+                 help="Paint cells with the mouse: red adds, blue subtracts; a fully painted "
+                 "cell gets the full value, a partly painted one its painted fraction."):
+        new = kernel_painter(state.kl_kernel.shape)
     try:
         if b1.button("Use preset", type="primary"):
             new = kernels.preset(name, sigma=sigma, size=int(size), direction=(v1, v2))

@@ -17,3 +17,32 @@ def test_kernel_lab_shows_original_and_result(page, app_url):
         assert images.nth(i).evaluate("img => img.complete && img.naturalWidth") == 256
     assert page.get_by_text("Result, colour limit").count() == 1
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_painting_a_kernel_with_the_mouse(page, app_url):
+    page.goto(f"{app_url}/kernel_lab")
+    page.wait_for_selector("h1:has-text('Kernel lab')", timeout=60_000)
+    page.get_by_text("Paint the kernel").click()
+    canvas = page.locator("canvas.upper-canvas")
+    canvas.wait_for(timeout=60_000)
+    box = canvas.bounding_box()
+    assert round(box["width"]) == 120  # 3x3 kernel, 40 px per cell
+    # Scribble over the top-left cell with the red (+) brush, slowly enough for the canvas.
+    page.mouse.move(box["x"] + 5, box["y"] + 5, steps=5)
+    page.wait_for_timeout(200)
+    page.mouse.down()
+    for k in range(5, 40, 4):
+        page.mouse.move(box["x"] + k, box["y"] + 35, steps=8)
+        page.mouse.move(box["x"] + k + 2, box["y"] + 5, steps=8)
+    page.mouse.up()
+    caption = page.get_by_text("This painting gives the kernel:")
+    caption.wait_for(timeout=30_000)  # the component sent its image back to the server
+    values = [float(v) for v in caption.inner_text().split(":")[1].replace(";", " ").split()]
+    assert len(values) == 9
+    assert values[0] > 0.5  # the top-left cell is mostly painted red
+    assert values[4] == 0
+    assert values[8] == 0
+    page.get_by_role("button", name="Use painting").click()
+    page.wait_for_timeout(2000)
+    assert page.get_by_role("button", name="Use preset").count() == 1  # the page ran through
+    assert page.locator("[data-testid='stException']").count() == 0

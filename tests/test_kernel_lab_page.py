@@ -165,3 +165,15 @@ def test_typed_kernel_is_used_and_bad_text_gets_an_error():
     assert not at.exception
     assert any("Row 2 has 1 number(s)" in e.value for e in at.error)
     np.testing.assert_array_equal(at.session_state["kl_kernel"], [[1, -1]])
+
+
+def test_paint_mode_opens_without_exception_and_keeps_the_kernel():
+    at = fresh()
+    before = at.session_state["kl_kernel"].copy()
+    at.toggle(key="kl_paint_on").set_value(True).run()
+    assert not at.exception
+    assert at.button(key="kl_paint_use") is not None
+    at.button(key="kl_paint_use").click().run()  # nothing painted yet: a hint, kernel unchanged
+    assert not at.exception
+    assert any("Paint on the grid first" in w.value for w in at.warning)
+    np.testing.assert_array_equal(at.session_state["kl_kernel"], before)

@@ -109,3 +109,39 @@ def test_parse_kernel_text():
         kernels.parse_kernel_text("1 x")
     with pytest.raises(ValueError, match="at least one number"):
         kernels.parse_kernel_text(" ; ")
+
+
+def _painted(shape, strokes):
+    """An RGBA canvas of the kernel grid with whole cells painted: {(row, col): colour}."""
+    cell = kernels.PAINT_CELL
+    image = np.zeros((shape[0] * cell, shape[1] * cell, 4), np.uint8)
+    image[..., :3], image[..., 3] = 255, 255  # white background
+    image[::cell, :, :3] = 180  # the grey grid lines
+    for (r, c), colour in strokes.items():
+        rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+        image[r * cell:(r + 1) * cell, c * cell:(c + 1) * cell, :3] = rgb
+    return image
+
+
+def test_painting_red_adds_blue_subtracts_per_cell():
+    image = _painted((2, 3), {(0, 0): kernels.PAINT_POSITIVE, (1, 2): kernels.PAINT_NEGATIVE})
+    K = kernels.kernel_from_painting(image, (2, 3), strength=2.0)
+    np.testing.assert_allclose(K, [[2.0, 0.0, 0.0], [0.0, 0.0, -2.0]])
+
+
+def test_half_painted_cell_gets_half_the_value():
+    image = _painted((1, 2), {})
+    half = kernels.PAINT_CELL // 2
+    image[:, :half, :3] = [int(kernels.PAINT_POSITIVE[i:i + 2], 16) for i in (1, 3, 5)]
+    np.testing.assert_allclose(kernels.kernel_from_painting(image, (1, 2)), [[0.5, 0.0]])
+
+
+def test_paint_grid_has_one_square_per_cell():
+    drawing = kernels.paint_grid((3, 4))
+    assert len(drawing["objects"]) == 12
+    assert {o["left"] for o in drawing["objects"]} == {0, 40, 80, 120}
+
+
+def test_painting_of_the_wrong_size_is_a_clear_error():
+    with pytest.raises(ValueError, match="does not match the kernel grid"):
+        kernels.kernel_from_painting(np.zeros((10, 10, 4), np.uint8), (15, 15))
