@@ -112,25 +112,27 @@ def matrix_editor(prefix: str, name: str, label: str, max_side: int = matrices.M
     sizes = [("_r", "rows", max_side), ("_k", "cols", max_side)]
     if max_channels > 1:
         sizes.insert(0, ("_c", "chan.", max_channels))
-    cols = st.columns([2] * len(sizes) + [1], vertical_alignment="bottom")
-    for col, (part, what, top) in zip(cols, sizes, strict=False):
-        col.number_input(what, 1, top, key=key(prefix, name, part), on_change=_random_fill,
-                         args=(prefix, name, low, high), help="Changing a size refills randomly.")
-    cols[-1].button("", key=key(prefix, name, "_random"), on_click=_random_fill,
-                    args=(prefix, name, low, high), icon=":material/casino:",
-                    help="Random fill: new whole numbers of the chosen size.")
+    # One flex row, not st.columns: a rerun then sends 1 layout block instead of 4.
+    with st.container(horizontal=True, vertical_alignment="bottom", wrap=False):
+        for part, what, top in sizes:
+            st.number_input(what, 1, top, key=key(prefix, name, part), on_change=_random_fill,
+                            args=(prefix, name, low, high),
+                            help="Changing a size refills randomly.")
+        st.button("", key=key(prefix, name, "_random"), on_click=_random_fill,
+                  args=(prefix, name, low, high), icon=":material/casino:",
+                  help="Random fill: new whole numbers of the chosen size.")
     return value
 
 
 def pair_input(prefix: str, name: str, label: str, low: int, high: int) -> tuple[int, int]:
     """Two whole numbers (height, width) side by side."""
-    h, w = st.columns(2)
-    return (int(h.number_input(f"{label} ↕", low, high, key=key(prefix, name, "_h"),
-                               help=f"{label} along the height (rows)",
-                               on_change=mark_custom, args=(prefix,))),
-            int(w.number_input(f"{label} ↔", low, high, key=key(prefix, name, "_w"),
-                               help=f"{label} along the width (columns)",
-                               on_change=mark_custom, args=(prefix,))))
+    with st.container(horizontal=True, wrap=False):  # one layout block a rerun (st.columns sends 3)
+        return (int(st.number_input(f"{label} ↕", low, high, key=key(prefix, name, "_h"),
+                                    help=f"{label} along the height (rows)",
+                                    on_change=mark_custom, args=(prefix,))),
+                int(st.number_input(f"{label} ↔", low, high, key=key(prefix, name, "_w"),
+                                    help=f"{label} along the width (columns)",
+                                    on_change=mark_custom, args=(prefix,))))
 
 
 def remember(prefix: str, fields) -> None:
