@@ -188,7 +188,8 @@ def pooling_view(X, window, mode, padding, stride, dilation) -> View:
     return _pooling_view(repr((X, window, mode, padding, stride, dilation)))
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+# Each entry holds the serialized figure (up to ~1 MB for the largest inputs): 64 bound it.
+@st.cache_data(max_entries=64, show_spinner=False)
 def _animation_block(settings: str, code: str, projector: bool, chart_key: str,
                      _figure: dict) -> None:
     """Chart, hint and code of one animation: built once, replayed by Streamlit afterwards.
