@@ -31,8 +31,8 @@ anim.remember(P, FIELDS)
 
 
 def compute():
-    figure, _ = anim.correlation_view(X, K, (0, 0), (1, 1), (1, 1), "zeros", flip)
-    return figure, snippet.conv_snippet(X, K, flip=flip)
+    view = anim.correlation_view(X, K, (0, 0), (1, 1), (1, 1), "zeros", flip)
+    return view, snippet.conv_snippet(X, K, flip=flip)
 
 
 error = None if X and K else "Fix the matrices on the left; the last valid animation stays."

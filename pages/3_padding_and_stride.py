@@ -34,8 +34,8 @@ anim.remember(P, FIELDS)
 
 
 def compute():
-    figure, _ = anim.correlation_view(X, K, padding, stride, dilation, mode, False)
-    return figure, snippet.conv_snippet(X, K, padding, stride, dilation, mode)
+    view = anim.correlation_view(X, K, padding, stride, dilation, mode, False)
+    return view, snippet.conv_snippet(X, K, padding, stride, dilation, mode)
 
 
 error = None if X and K else "Fix the matrices on the left; the last valid animation stays."

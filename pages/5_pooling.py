@@ -35,8 +35,8 @@ anim.remember(P, FIELDS)
 
 
 def compute():
-    figure, _ = anim.pooling_view(X, window, mode, padding, stride, dilation)
-    return figure, snippet.pool_snippet(X, window, mode, padding, stride, dilation)
+    view = anim.pooling_view(X, window, mode, padding, stride, dilation)
+    return view, snippet.pool_snippet(X, window, mode, padding, stride, dilation)
 
 
 error = None if X else "Fix the input on the left; the animation keeps the last valid one."

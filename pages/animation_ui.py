@@ -7,6 +7,9 @@ configuration from the link (st.query_params) and every valid configuration is w
 
 from __future__ import annotations
 
+import ast
+from typing import NamedTuple
+
 import streamlit as st
 
 from cnnviz import animation, frames, matrices, urlstate
@@ -109,25 +112,27 @@ def matrix_editor(prefix: str, name: str, label: str, max_side: int = matrices.M
     sizes = [("_r", "rows", max_side), ("_k", "cols", max_side)]
     if max_channels > 1:
         sizes.insert(0, ("_c", "chan.", max_channels))
-    cols = st.columns([2] * len(sizes) + [1], vertical_alignment="bottom")
-    for col, (part, what, top) in zip(cols, sizes, strict=False):
-        col.number_input(what, 1, top, key=key(prefix, name, part), on_change=_random_fill,
-                         args=(prefix, name, low, high), help="Changing a size refills randomly.")
-    cols[-1].button("", key=key(prefix, name, "_random"), on_click=_random_fill,
-                    args=(prefix, name, low, high), icon=":material/casino:",
-                    help="Random fill: new whole numbers of the chosen size.")
+    # One flex row, not st.columns: a rerun then sends 1 layout block instead of 4.
+    with st.container(horizontal=True, vertical_alignment="bottom", wrap=False):
+        for part, what, top in sizes:
+            st.number_input(what, 1, top, key=key(prefix, name, part), on_change=_random_fill,
+                            args=(prefix, name, low, high),
+                            help="Changing a size refills randomly.")
+        st.button("", key=key(prefix, name, "_random"), on_click=_random_fill,
+                  args=(prefix, name, low, high), icon=":material/casino:",
+                  help="Random fill: new whole numbers of the chosen size.")
     return value
 
 
 def pair_input(prefix: str, name: str, label: str, low: int, high: int) -> tuple[int, int]:
     """Two whole numbers (height, width) side by side."""
-    h, w = st.columns(2)
-    return (int(h.number_input(f"{label} ↕", low, high, key=key(prefix, name, "_h"),
-                               help=f"{label} along the height (rows)",
-                               on_change=mark_custom, args=(prefix,))),
-            int(w.number_input(f"{label} ↔", low, high, key=key(prefix, name, "_w"),
-                               help=f"{label} along the width (columns)",
-                               on_change=mark_custom, args=(prefix,))))
+    with st.container(horizontal=True, wrap=False):  # one layout block a rerun (st.columns sends 3)
+        return (int(st.number_input(f"{label} ↕", low, high, key=key(prefix, name, "_h"),
+                                    help=f"{label} along the height (rows)",
+                                    on_change=mark_custom, args=(prefix,))),
+                int(st.number_input(f"{label} ↔", low, high, key=key(prefix, name, "_w"),
+                                    help=f"{label} along the width (columns)",
+                                    on_change=mark_custom, args=(prefix,))))
 
 
 def remember(prefix: str, fields) -> None:
@@ -148,24 +153,62 @@ def share_link(config: dict, fields) -> None:
         st.query_params.from_dict(params)
 
 
+class View(NamedTuple):
+    """A cached animation: the settings text that identifies it, its figure and its output."""
+
+    settings: str
+    figure: dict
+    output: list
+
+
+# Reruns are cheap only if they skip work on unchanged settings: st.cache_data would hash the
+# nested input lists value by value (~0.3 ms a rerun), so the views are keyed by the settings'
+# exact text (repr of plain lists, tuples, numbers and strings; literal_eval reads it back).
 @st.cache_data(max_entries=64, show_spinner=False)
-def correlation_view(X, K, padding, stride, dilation, mode, flip):
+def _correlation_view(settings: str) -> View:
+    """Animation of a cross-correlation for ``repr((X, K, padding, ...))`` (cached)."""
+    plan = frames.correlation_steps(*ast.literal_eval(settings))
+    return View(settings, animation.window_figure(plan), plan.output)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _pooling_view(settings: str) -> View:
+    """Animation of a pooling layer for ``repr((X, window, mode, ...))`` (cached)."""
+    plan = frames.pooling_steps(*ast.literal_eval(settings))
+    return View(settings, animation.window_figure(plan), plan.output)
+
+
+def correlation_view(X, K, padding, stride, dilation, mode, flip) -> View:
     """Animation figure and output of a cross-correlation (cached per settings)."""
-    plan = frames.correlation_steps(X, K, padding, stride, dilation, mode, flip)
-    return animation.window_figure(plan), plan.output
+    return _correlation_view(repr((X, K, padding, stride, dilation, mode, flip)))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def pooling_view(X, window, mode, padding, stride, dilation):
+def pooling_view(X, window, mode, padding, stride, dilation) -> View:
     """Animation figure and output of a pooling layer (cached per settings)."""
-    plan = frames.pooling_steps(X, window, mode, padding, stride, dilation)
-    return animation.window_figure(plan), plan.output
+    return _pooling_view(repr((X, window, mode, padding, stride, dilation)))
+
+
+# Each entry holds the serialized figure (up to ~1 MB for the largest inputs): 64 bound it.
+@st.cache_data(max_entries=64, show_spinner=False)
+def _animation_block(settings: str, code: str, projector: bool, chart_key: str,
+                     _figure: dict) -> None:
+    """Chart, hint and code of one animation: built once, replayed by Streamlit afterwards.
+
+    On a cache hit Streamlit resends the recorded elements as they are, so a rerun with unchanged
+    settings neither copies nor re-serializes the figure. ``settings`` identifies ``_figure``.
+    """
+    ui.plotly_chart(animation.PrebuiltFigure(_figure), projector=projector, key=chart_key,
+                    config={"displayModeBar": False})
+    st.caption("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; drag or click the "
+               "slider to step forward and back one window position at a time.")
+    with st.expander("PyTorch code for these settings", expanded=False):
+        st.code(code, language="python")
 
 
 def show_result(prefix: str, compute, error: str | None = None) -> bool:
     """Show the animation of ``compute()``; on bad settings, the message and the last good one.
 
-    Returns True when the current settings are valid.
+    ``compute`` returns (View, code). Returns True when the current settings are valid.
     """
     last = key(prefix, "last_result")
     if error is None:
@@ -178,11 +221,6 @@ def show_result(prefix: str, compute, error: str | None = None) -> bool:
         if last not in st.session_state:
             return False
         st.caption("Still showing the last valid settings:")
-    figure, code = st.session_state[last]
-    ui.plotly_chart(animation.PrebuiltFigure(figure), key=key(prefix, "chart"),
-                    config={"displayModeBar": False})
-    st.caption("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; drag or click the "
-               "slider to step forward and back one window position at a time.")
-    with st.expander("PyTorch code for these settings", expanded=False):
-        st.code(code, language="python")
+    view, code = st.session_state[last]
+    _animation_block(view.settings, code, ui.projector_on(), key(prefix, "chart"), view.figure)
     return error is None

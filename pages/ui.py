@@ -45,14 +45,17 @@ def projector_on() -> bool:
     return bool(st.session_state.get(PROJECTOR_KEY, False))
 
 
-def plotly_chart(fig: go.Figure | dict, where=None, **kwargs) -> None:
+def plotly_chart(fig: go.Figure | dict, projector: bool | None = None, where=None,
+                 **kwargs) -> None:
     """st.plotly_chart, in projector mode on an enlarged copy; never changes ``fig`` itself.
 
     Fast path for many sessions: pass a go.Figure from an ``st.cache_resource`` function.
     Streamlit re-validates a dict on every rerun (about 20 ms for a 16-frame animation) but
-    only serializes a Figure (about 3 ms). ``where``: a column or container (default: the page).
+    only serializes a Figure (about 3 ms). ``projector`` overrides this session's setting (cached
+    callers pass it in, as they must not read session state). ``where``: a column or container
+    (default: the page).
     """
-    if projector_on():
+    if projector_on() if projector is None else projector:
         # Copy through to_dict(): figure subclasses that hand over a prebuilt dict keep their
         # content there, not in .data.
         spec = fig.to_dict() if isinstance(fig, go.Figure) else fig
