@@ -1,21 +1,29 @@
-"""Background training jobs (one thread each) and a server-wide limit with a waiting queue."""
+"""Background training jobs (a worker process each) and a server-wide limit with a queue."""
 
 from __future__ import annotations
 
+import io
+import multiprocessing
 import os
+import pickle
 import threading
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 
+import torch
 from torch import nn
 
 from cnnviz.data import ImageSet
-from cnnviz.device import configure_threads
-from cnnviz.train import Metrics, TrainConfig, train_lenet
+from cnnviz.train import Metrics, TrainConfig
+from cnnviz.train_worker import train_worker
 
 MAX_TRAININGS_ENV = "CNNVIZ_MAX_TRAININGS"
 # One at a time by default: on a 2-core server a second training would take the core that
 # keeps every other session's page responsive.
 DEFAULT_MAX_TRAININGS = 1
+# A fresh interpreter for each worker: CUDA cannot be used in a forked child, and a fork of a
+# threaded server could copy a lock some other thread holds.
+_SPAWN = multiprocessing.get_context("spawn")
 
 
 class TrainingGate:
@@ -94,9 +102,23 @@ class JobView:
         return self.state in ("queued", "running", "paused")
 
 
+class WorkerDied(RuntimeError):
+    """The training process ended without saying how (killed, out of memory, crashed)."""
+
+    def __init__(self, exitcode: int | None):
+        hint = " (killed; often the machine ran out of memory)" if exitcode == -9 else ""
+        super().__init__(f"The training process stopped unexpectedly, exit code {exitcode}"
+                         f"{hint}. The weights of this run are lost; press Train to try again.")
+
+
 @dataclass(eq=False)
 class TrainingJob:
-    """Trains ``model`` in a thread; the page keeps the job in st.session_state across reruns."""
+    """Trains ``model`` in a worker process; a relay thread here collects its metrics.
+
+    The page keeps the job in st.session_state across reruns. The worker runs at a lower OS
+    priority with one torch thread, so the server's own Python (every session's reruns) is not
+    slowed by training. ``model`` gets the trained weights when the run ends or is stopped.
+    """
 
     model: nn.Module
     train_set: ImageSet
@@ -106,21 +128,27 @@ class TrainingJob:
     gate: TrainingGate = field(default_factory=training_gate)
 
     def __post_init__(self):
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # state, error and history
+        self._control = threading.Lock()  # pause against the relay's decision to go on
         self._history: list[Metrics] = []
         self._state, self._error = "queued", None
-        self._stop, self._resume = threading.Event(), threading.Event()
+        self._resume = threading.Event()  # what the user wants: run (set) or pause
         self._resume.set()
+        self._stop, self._go = _SPAWN.Event(), _SPAWN.Event()  # shared with the worker
+        self._go.set()
+        self._process: multiprocessing.process.BaseProcess | None = None
         self._thread = threading.Thread(target=self._run, name=f"train-{self.label}", daemon=True)
 
     def start(self) -> TrainingJob:
-        """Start the worker thread; returns self."""
+        """Start the relay thread (which starts the worker once a slot is free); returns self."""
         self._thread.start()
         return self
 
     def pause(self) -> None:
         """Pause after the current few batches and free the slot for someone waiting."""
-        self._resume.clear()
+        with self._control:
+            self._resume.clear()
+            self._go.clear()
 
     def resume(self) -> None:
         """Continue a paused job (it may queue again for a slot)."""
@@ -130,10 +158,16 @@ class TrainingJob:
         """Stop after the current few batches; the weights so far are kept."""
         self._stop.set()
         self._resume.set()
+        self._go.set()
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait for the worker thread to finish."""
+        """Wait for the relay thread (and so the worker process) to finish."""
         self._thread.join(timeout)
+
+    @property
+    def worker_pid(self) -> int | None:
+        """Process id of the worker, once started."""
+        return self._process.pid if self._process is not None else None
 
     def view(self) -> JobView:
         """A consistent copy of state, history and queue place."""
@@ -146,39 +180,95 @@ class TrainingJob:
             self._state, self._error = state, error
 
     def _run(self) -> None:
-        configure_threads()  # the thread setting of cnnviz.device, also in this thread
+        conn = None
         try:
             if not self.gate.acquire(self, self._stop):
                 self._set("stopped")
                 return
             self._set("running")
-            run = train_lenet(self.model, self.train_set, self.test_set, self.config)
-            try:
-                for metrics in run:
-                    with self._lock:
-                        self._history.append(metrics)
-                    if not self._resume.is_set() and not self._stop.is_set():
-                        self._pause_here()
-                    if self._stop.is_set():
-                        self._set("stopped")
-                        break
-                else:
-                    self._set("done")
-            finally:
-                run.close()  # the generator restores the model's plain memory layout
+            conn = self._spawn()
+            self._relay(conn)
         except Exception as exc:  # shown to the user; the server keeps running
-            self._set("failed", f"Training failed: {type(exc).__name__}: {exc}")
+            self._set("failed", f"Training failed: {exc}" if isinstance(exc, WorkerDied)
+                      else f"Training failed: {type(exc).__name__}: {exc}")
         finally:
             self.gate.release(self)
+            if conn is not None:
+                conn.close()
+            self._end_worker()
             self.model.cpu().eval()
 
+    def _spawn(self) -> Connection:
+        """Start the worker with a pickled copy of model, data and config."""
+        # Plain pickle copies the tensors into the pipe; torch's default would put them in
+        # shared memory, which is small (64 MB) in a default docker container.
+        payload = pickle.dumps((self.model, self.train_set, self.test_set, self.config),
+                               protocol=pickle.HIGHEST_PROTOCOL)
+        receive, send = _SPAWN.Pipe(duplex=False)
+        self._process = _SPAWN.Process(target=train_worker, name=f"train-{self.label}",
+                                       args=(payload, send, self._stop, self._go), daemon=True)
+        try:
+            self._process.start()
+        finally:
+            send.close()  # only the worker writes; its end closing tells us it is gone
+        return receive
+
+    def _relay(self, conn: Connection) -> None:
+        """Copy the worker's messages into this job until it ends."""
+        while True:
+            if not conn.poll(0.2):
+                continue
+            try:
+                kind, value = conn.recv()
+            except EOFError:
+                self._process.join(5)
+                raise WorkerDied(self._process.exitcode) from None
+            if kind == "metrics":
+                with self._lock:
+                    self._history.append(value)
+            elif kind == "paused":
+                self._pause_here()
+            elif kind == "failed":
+                self._set("failed", f"Training failed: {value}")
+                return
+            else:  # done | stopped, with the weights
+                state = torch.load(io.BytesIO(value), map_location="cpu", weights_only=True)
+                self.model.load_state_dict(state)
+                self._set(kind)
+                return
+
     def _pause_here(self) -> None:
-        """Wait paused without holding a slot, then queue again."""
+        """The worker waits: give the slot up until the user resumes, then queue again."""
         self._set("paused")
         self.gate.release(self)
-        self._resume.wait()
-        if self._stop.is_set():
+        while True:
+            while not self._resume.wait(0.5):
+                if not self._process.is_alive():
+                    return  # the relay reads the end of the pipe and reports it
+            if self._stop.is_set():
+                return  # stop() has woken the worker, which sends its weights
+            self._set("queued")
+            if not self.gate.acquire(self, self._stop):
+                return
+            with self._control:
+                if self._resume.is_set() or self._stop.is_set():
+                    self._set("running")
+                    self._go.set()
+                    return
+            self.gate.release(self)  # paused again while waiting for the slot
+            self._set("paused")
+
+    def _end_worker(self) -> None:
+        """Make sure the worker process is gone (it normally exits after its last message)."""
+        proc = self._process
+        if proc is None:
             return
-        self._set("queued")
-        if self.gate.acquire(self, self._stop):
-            self._set("running")
+        self._stop.set()
+        self._go.set()
+        proc.join(10)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(5)

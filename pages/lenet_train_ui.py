@@ -119,6 +119,7 @@ def harvest(job: TrainingJob) -> None:
         runs = st.session_state.setdefault("lenet_runs", [])
         runs.append((job.label, view.history))
         del runs[:-2]  # the last two finished runs, e.g. classic and modern
+    if view.history and view.state != "failed":  # a failed worker's weights never came back
         st.session_state["lenet_model"] = job.model
         st.session_state["lenet_model_meta"] = {
             "label": job.label, "dataset": st.session_state.get("lenet_job_dataset", "shapes")}

@@ -40,3 +40,24 @@ def test_lenet_trains_on_gpu_like_on_cpu(tmp_path):
     assert runs[GPU].train_loss == pytest.approx(runs["cpu"].train_loss, rel=0.05, abs=0.02)
     assert runs[GPU].test_acc == pytest.approx(runs["cpu"].test_acc, abs=0.1)
     assert torch.cuda.is_available() or GPU == "mps"
+
+
+def test_training_job_worker_process_trains_on_gpu(tmp_path):
+    from cnnviz import jobs
+    from tests.tiny_idx import write_tiny_datasets
+
+    spec = data.DATASETS["fashion"]
+    root = write_tiny_datasets(tmp_path)
+    train, test = data.load_split(spec, root, True), data.load_split(spec, root, False)
+    config = TrainConfig(optimizer="adam", lr=0.003, batch_size=16, epochs=2, device=GPU,
+                         seed=0, report_every=1)
+    job = jobs.TrainingJob(build_lenet(seed=0), train, test, config, "gpu",
+                           gate=jobs.TrainingGate(1)).start()
+    job.join(120)
+    view = job.view()
+    assert view.state == "done", view.error
+    cpu = list(train_lenet(build_lenet(seed=0), train, test,
+                           TrainConfig(optimizer="adam", lr=0.003, batch_size=16, epochs=2,
+                                       device="cpu", seed=0)))[-1]
+    assert view.last.train_loss == pytest.approx(cpu.train_loss, rel=0.05, abs=0.02)
+    assert next(job.model.parameters()).device.type == "cpu"  # the weights came back here

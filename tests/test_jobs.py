@@ -1,14 +1,18 @@
-"""Background training jobs: stop, pause, and the server-wide limit with its queue."""
+"""Background training jobs: worker process, stop, pause, and the server-wide limit."""
 
+import os
+import signal
 import threading
 import time
 
 import pytest
+import torch
 
-from cnnviz import jobs
+from cnnviz import data, jobs, train_worker
+from cnnviz.device import configure_threads
 from cnnviz.model import build_lenet
 from cnnviz.shapes import shapes_split
-from cnnviz.train import TrainConfig
+from cnnviz.train import TrainConfig, as_batch, train_lenet
 
 TRAIN, TEST = shapes_split(True, n=256), shapes_split(False, n=40)
 BIG = shapes_split(True, n=4096)
@@ -27,8 +31,24 @@ def make_job(gate, epochs=2, label="run"):
     return jobs.TrainingJob(build_lenet(), TRAIN, TEST, config, label, gate=gate)
 
 
-def test_job_runs_to_the_end_in_a_thread():
-    job = make_job(jobs.TrainingGate(1), epochs=1).start()
+def process_gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_worker_process_trains_like_an_in_process_run(tiny_idx_data):
+    spec = data.DATASETS["fashion"]
+    train = data.load_split(spec, tiny_idx_data, True)
+    test = data.load_split(spec, tiny_idx_data, False)
+    config = TrainConfig(batch_size=16, epochs=2, seed=3, device="cpu", report_every=2)
+    job = jobs.TrainingJob(build_lenet(seed=3), train, test, config, "tiny",
+                           gate=jobs.TrainingGate(1)).start()
+    configure_threads()  # one thread here too, like the worker, for the same sums
+    reference = build_lenet(seed=3)
+    expected = list(train_lenet(reference, train, test, config))
     job.join(60)
     view = job.view()
     assert view.state == "done"
@@ -36,7 +56,17 @@ def test_job_runs_to_the_end_in_a_thread():
     assert view.error is None
     assert view.last.epoch_end
     assert view.last.test_acc is not None
+    assert [(m.step, m.epoch) for m in view.history] == [(m.step, m.epoch) for m in expected]
+    assert view.last.train_loss == pytest.approx(expected[-1].train_loss, rel=1e-5)
+    assert not job.model.training
     assert next(job.model.parameters()).device.type == "cpu"
+    for name, value in reference.state_dict().items():
+        torch.testing.assert_close(job.model.state_dict()[name], value)
+    batch = as_batch(test.images[:16])
+    reference.eval()
+    with torch.no_grad():
+        assert job.model(batch).argmax(1).equal(reference(batch).argmax(1))
+    assert process_gone(job.worker_pid)
 
 
 def test_stop_mid_epoch_keeps_the_weights_so_far():
@@ -52,7 +82,27 @@ def test_stop_mid_epoch_keeps_the_weights_so_far():
     assert view.state == "stopped"
     assert view.last.step < view.last.steps_per_epoch  # it stopped inside the first epoch
     assert not any(m.epoch_end for m in view.history)
-    assert not job.model.net[0].weight.equal(before)
+    assert not job.model.net[0].weight.equal(before)  # the worker's weights came back
+    assert process_gone(job.worker_pid)
+
+
+def test_killed_worker_is_an_error_message_and_frees_the_slot():
+    gate = jobs.TrainingGate(1)
+    job = jobs.TrainingJob(build_lenet(), BIG, TEST,
+                           TrainConfig(batch_size=8, epochs=3, device="cpu", report_every=1),
+                           "doomed", gate=gate).start()
+    wait_until(lambda: len(job.view().history) >= 1)
+    assert gate.running() == 1
+    nicer = min(19, os.getpriority(os.PRIO_PROCESS, 0) + train_worker.NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, job.worker_pid) == nicer
+    os.kill(job.worker_pid, signal.SIGKILL)
+    job.join(30)
+    view = job.view()
+    assert view.state == "failed"
+    assert "stopped unexpectedly" in view.error
+    assert "Traceback" not in view.error
+    assert gate.running() == 0
+    assert gate.acquire(object(), threading.Event())  # the slot is free for the next one
 
 
 def test_queue_then_pause_frees_the_slot_and_resume_finishes():
@@ -127,7 +177,7 @@ def test_failure_is_reported_not_raised():
     job = jobs.TrainingJob(build_lenet(), TRAIN, TEST,
                            TrainConfig(device="cpu", epochs=1), "bad", gate=gate)
     job.train_set = None  # breaks inside the worker
-    job.start().join(10)
+    job.start().join(60)
     view = job.view()
     assert view.state == "failed"
     assert "Training failed" in view.error

@@ -2,6 +2,8 @@
 
 import io
 import json
+import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -216,6 +218,24 @@ def test_waiting_user_sees_queue_position_and_can_stop(tiny_env, monkeypatch):
     at.run()
     assert not at.exception
     assert not at.button(key="lenet_train").disabled
+
+
+def test_a_crashed_training_worker_is_a_message_and_keeps_no_model(tiny_env):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.slider(key="lenet_epochs").set_value(30).run()
+    at.button(key="lenet_train").click().run()
+    job = at.session_state["lenet_job"]
+    deadline = time.monotonic() + 60
+    while job.worker_pid is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(job.worker_pid, signal.SIGKILL)
+    job.join(30)
+    at.run()
+    assert not at.exception
+    assert any("stopped unexpectedly" in e.value for e in at.error)
+    assert "lenet_model" not in at.session_state
+    assert not at.button(key="lenet_train").disabled
+    assert jobs.training_gate().running() == 0
 
 
 def test_without_data_the_page_trains_on_shapes_and_explains_a_failed_download(

@@ -1,0 +1,74 @@
+"""The training worker process: runs train_lenet and sends its metrics to the server process."""
+
+from __future__ import annotations
+
+import os
+
+# torch and cnnviz.train are imported inside train_worker, after the priority is lowered, so
+# that even the worker's start-up (importing torch, about 2 s of CPU) yields to page reruns.
+
+# Messages on the pipe, worker to server: ("metrics", Metrics), ("paused", None),
+# ("done" | "stopped", state_dict saved with torch.save, as bytes), ("failed", text).
+NICENESS = 10  # how much lower the worker's priority is than the server's
+
+
+def lower_priority(increment: int = NICENESS) -> None:
+    """Make this process nicer to the interactive server (no-op where os.nice is missing)."""
+    try:
+        os.nice(increment)
+    except (AttributeError, OSError):
+        pass
+
+
+def train_worker(payload: bytes, conn, stop, go) -> None:
+    """Train the pickled (model, train_set, test_set, config); report over ``conn``.
+
+    ``stop`` and ``go`` are multiprocessing Events: ``stop`` ends the run after the current
+    point, a cleared ``go`` makes the worker say "paused" and wait until the server sets it.
+    """
+    parent = os.getppid()
+    lower_priority()
+    try:
+        _train(payload, conn, stop, go, parent)
+    except (BrokenPipeError, ConnectionError, EOFError):
+        return  # the server went away: nobody is left to report to
+    except Exception as exc:  # reported to the page as a message, never as a traceback
+        try:
+            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        except (BrokenPipeError, ConnectionError):
+            pass
+    finally:
+        conn.close()
+
+
+def _train(payload: bytes, conn, stop, go, parent: int) -> None:
+    """The body of train_worker: unpickle, drain the generator, send the weights at the end."""
+    import io
+    import pickle
+
+    import torch
+
+    from cnnviz.device import configure_threads
+    from cnnviz.train import train_lenet
+
+    configure_threads()
+    model, train_set, test_set, config = pickle.loads(payload)
+    del payload
+    ending = "done"
+    run = train_lenet(model, train_set, test_set, config)
+    try:
+        for metrics in run:
+            conn.send(("metrics", metrics))
+            if not go.is_set() and not stop.is_set():
+                conn.send(("paused", None))
+                while not go.wait(0.5):
+                    if os.getppid() != parent:
+                        return  # the server died while this run was paused
+            if stop.is_set():
+                ending = "stopped"
+                break
+    finally:
+        run.close()  # the generator restores the model's plain memory layout
+    buffer = io.BytesIO()
+    torch.save(model.cpu().state_dict(), buffer)
+    conn.send((ending, buffer.getvalue()))
