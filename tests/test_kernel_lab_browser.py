@@ -11,10 +11,12 @@ def test_kernel_lab_shows_original_and_result(page, app_url):
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
     images = page.locator("[data-testid='stImage'] img")
-    images.first.wait_for(timeout=60_000)
+    images.nth(1).wait_for(timeout=60_000)  # the original and the result (drawn one by one)
     assert images.count() == 2
     for i in range(2):
-        assert images.nth(i).evaluate("img => img.complete && img.naturalWidth") == 256
+        images.nth(i).evaluate(
+            "img => img.complete ? true : new Promise(ok => img.addEventListener('load', ok))")
+        assert images.nth(i).evaluate("img => img.naturalWidth") == 256
     assert page.get_by_text("Result, colour limit").count() == 1
     assert page.locator("[data-testid='stException']").count() == 0
 
