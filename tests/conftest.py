@@ -61,17 +61,22 @@ def start_server(tmp_dir: Path, extra_env: dict[str, str] | None = None, script:
     return proc, url
 
 
+def stop_server(proc: subprocess.Popen) -> None:
+    """Stop a server from start_server: terminate, and kill if it does not exit in 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory, tiny_data_dir):
     """Base URL of a running app (shared by the browser tests of one session)."""
     proc, url = start_server(tmp_path_factory.mktemp("server"),
                              {"CNNVIZ_DATA_DIR": str(tiny_data_dir)})
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc)
 
 
 @pytest.fixture(scope="session")

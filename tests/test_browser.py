@@ -3,7 +3,7 @@
 import pytest
 
 from cnnviz.catalog import all_pages
-from tests.conftest import start_server
+from tests.conftest import start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -43,5 +43,4 @@ def test_shared_link_as_first_request_of_a_fresh_server(page, tmp_path, info):
         assert "ui" not in nav.split()  # helper modules are not listed as pages
         assert page.url.split("?")[0].endswith(f"/{info.url_path}")
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_server(proc)

@@ -1,9 +1,8 @@
 """Arrow keys and PageUp/PageDown step a plotly frame animation in Chromium; the slider follows."""
 
-import subprocess
 
 import pytest
-from conftest import start_server
+from conftest import start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -17,11 +16,7 @@ def animation_url(tmp_path_factory):
     proc, url = start_server(tmp_path_factory.mktemp("animation"),
                              script="tests/apps/animated_figure.py")
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc)
 
 
 def press(page, key, expected):
