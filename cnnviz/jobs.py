@@ -102,6 +102,21 @@ class JobView:
         return self.state in ("queued", "running", "paused")
 
 
+def progress_text(view: JobView) -> str:
+    """'epoch 2/10, 4,100 images/s, about 12 s left' for the progress bar."""
+    m = view.last
+    if m is None:
+        return "Starting..." if view.active else "ended before its first batch"
+    epochs = m.steps_total // m.steps_per_epoch
+    if view.active:
+        return (f"epoch {m.epoch}/{epochs} · {m.images_per_second:,.0f} images/s · "
+                f"about {m.eta_seconds:,.0f} s left")
+    tested = [h for h in view.history if h.test_acc is not None]
+    result = f"test accuracy {tested[-1].test_acc:.1%} after epoch " \
+        f"{tested[-1].epoch}/{epochs}" if tested else f"stopped in epoch {m.epoch}/{epochs}"
+    return f"{result} · {m.images_per_second:,.0f} images/s · {m.seconds:,.0f} s"
+
+
 class WorkerDied(RuntimeError):
     """The training process ended without saying how (killed, out of memory, crashed)."""
 

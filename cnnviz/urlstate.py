@@ -93,3 +93,32 @@ def decode(params: Mapping[str, str], fields: Mapping[str, Field], present_only:
         except ValueError as err:
             messages.append(f"Link setting '{name}' ignored ({err}); using the default.")
     return config, messages
+
+
+def widget_key(prefix: str, name: str, part: str = "") -> str:
+    """Session-state key of one widget of a page ('xc' + 'padding' + '_h' -> 'xc_padding_h')."""
+    return f"{prefix}_{name}{part}"
+
+
+def widget_values(prefix: str, fields: Mapping[str, Field], config: Mapping[str, object]
+                  ) -> dict[str, object]:
+    """Widget states that show ``config``: pairs as two numbers, matrices as text plus sizes."""
+    values: dict[str, object] = {}
+    for name, field in fields.items():
+        value = config[name]
+        if field.kind == "pair":
+            values[widget_key(prefix, name, "_h")], values[widget_key(prefix, name, "_w")] = value
+        elif field.kind == "matrix":
+            values[widget_key(prefix, name)] = matrices.format_channels(value)
+            values[widget_key(prefix, name, "_c")] = len(value)
+            values[widget_key(prefix, name, "_r")] = len(value[0])
+            values[widget_key(prefix, name, "_k")] = len(value[0][0])
+        else:
+            values[widget_key(prefix, name)] = value
+    return values
+
+
+def preset_config(fields: Mapping[str, Field], presets: Mapping, name: str) -> dict:
+    """The fields' defaults overlaid with preset ``name``'s settings (defaults if unknown)."""
+    base = {n: f.default for n, f in fields.items()}
+    return {**base, **presets[name].settings, "preset": name} if name in presets else base

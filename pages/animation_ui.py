@@ -16,33 +16,7 @@ from cnnviz import animation, frames, matrices, urlstate
 from cnnviz.presets import Preset
 from pages import ui
 
-
-def key(prefix: str, name: str, part: str = "") -> str:
-    """Session-state key of one widget of a page."""
-    return f"{prefix}_{name}{part}"
-
-
-def _widget_values(prefix: str, fields, config: dict) -> dict:
-    """Widget states that show ``config``."""
-    values = {}
-    for name, field in fields.items():
-        value = config[name]
-        if field.kind == "pair":
-            values[key(prefix, name, "_h")], values[key(prefix, name, "_w")] = value
-        elif field.kind == "matrix":
-            values[key(prefix, name)] = matrices.format_channels(value)
-            values[key(prefix, name, "_c")] = len(value)
-            values[key(prefix, name, "_r")] = len(value[0])
-            values[key(prefix, name, "_k")] = len(value[0][0])
-        else:
-            values[key(prefix, name)] = value
-    return values
-
-
-def preset_config(fields, presets: dict[str, Preset], name: str) -> dict:
-    """Defaults overlaid with a preset's settings."""
-    base = {n: f.default for n, f in fields.items()}
-    return {**base, **presets[name].settings, "preset": name} if name in presets else base
+key = urlstate.widget_key  # pages name their widgets through this
 
 
 def init_state(prefix: str, fields, presets: dict[str, Preset]) -> None:
@@ -55,9 +29,9 @@ def init_state(prefix: str, fields, presets: dict[str, Preset]) -> None:
         return
     params = {k: st.query_params[k] for k in st.query_params}
     given, messages = urlstate.decode(params, fields, present_only=True)
-    config = {**preset_config(fields, presets, given.get("preset", next(iter(presets)))),
-              **given}
-    st.session_state.update(_widget_values(prefix, fields, config))
+    chosen = given.get("preset", next(iter(presets)))
+    config = {**urlstate.preset_config(fields, presets, chosen), **given}
+    st.session_state.update(urlstate.widget_values(prefix, fields, config))
     st.session_state[key(prefix, "link_messages")] = messages
 
 
@@ -65,8 +39,8 @@ def load_preset(prefix: str, fields, presets: dict[str, Preset]) -> None:
     """Selectbox callback: put the chosen example into every widget."""
     name = st.session_state[key(prefix, "preset")]
     if name in presets:
-        st.session_state.update(_widget_values(prefix, fields, preset_config(fields, presets,
-                                                                             name)))
+        config = urlstate.preset_config(fields, presets, name)
+        st.session_state.update(urlstate.widget_values(prefix, fields, config))
 
 
 def preset_picker(prefix: str, fields, presets: dict[str, Preset]) -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from cnnviz import data, shapes
 from cnnviz.device import available_devices
-from cnnviz.jobs import TrainingJob
+from cnnviz.jobs import TrainingJob, progress_text
 from cnnviz.lenet_figures import curves_figure
 from cnnviz.model import (
     LeNet,
@@ -123,21 +123,6 @@ def harvest(job: TrainingJob) -> None:
         st.session_state["lenet_model"] = job.model
         st.session_state["lenet_model_meta"] = {
             "label": job.label, "dataset": st.session_state.get("lenet_job_dataset", "shapes")}
-
-
-def progress_text(view) -> str:
-    """'epoch 2/10, 4,100 images/s, about 12 s left' for the progress bar."""
-    m = view.last
-    if m is None:
-        return "Starting..." if view.active else "ended before its first batch"
-    epochs = m.steps_total // m.steps_per_epoch
-    if view.active:
-        return (f"epoch {m.epoch}/{epochs} · {m.images_per_second:,.0f} images/s · "
-                f"about {m.eta_seconds:,.0f} s left")
-    tested = [h for h in view.history if h.test_acc is not None]
-    result = f"test accuracy {tested[-1].test_acc:.1%} after epoch " \
-        f"{tested[-1].epoch}/{epochs}" if tested else f"stopped in epoch {m.epoch}/{epochs}"
-    return f"{result} · {m.images_per_second:,.0f} images/s · {m.seconds:,.0f} s"
 
 
 def live_panel() -> None:

@@ -189,3 +189,17 @@ def test_gate_size_from_environment(monkeypatch, raw, slots):
     monkeypatch.setenv(jobs.MAX_TRAININGS_ENV, raw)
     monkeypatch.setattr(jobs, "_gate", None)
     assert jobs.training_gate().slots == slots
+
+
+def test_progress_text_while_running_and_after_the_last_epoch():
+    def metrics(**kw):
+        base = {"step": 10, "steps_total": 40, "steps_per_epoch": 20, "epoch": 1,
+                "images_per_second": 4100.0, "eta_seconds": 12.0, "test_acc": None,
+                "seconds": 3.0}
+        return type("M", (), {**base, **kw})()
+
+    running = type("V", (), {"last": metrics(), "active": True, "history": []})()
+    assert jobs.progress_text(running) == "epoch 1/2 · 4,100 images/s · about 12 s left"
+    done = metrics(epoch=2, test_acc=0.8125, step=40)
+    ended = type("V", (), {"last": done, "active": False, "history": [done]})()
+    assert jobs.progress_text(ended).startswith("test accuracy 81.2% after epoch 2/2")

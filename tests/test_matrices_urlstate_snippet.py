@@ -126,3 +126,13 @@ def test_urlstate_present_only_keeps_just_valid_given_values():
     decoded, messages = urlstate.decode({"stride": "2", "padding": "x"}, FIELDS, present_only=True)
     assert decoded == {"stride": (2, 2)}
     assert len(messages) == 1
+
+
+def test_widget_values_spell_out_pairs_and_matrices():
+    fields = {"X": urlstate.Field("matrix", [[[0.0]]]), "stride": urlstate.Field("pair", (1, 1))}
+    values = urlstate.widget_values("ps", fields, {"X": [[[1.0, 2.0], [3.0, 4.0]]],
+                                                   "stride": (3, 2)})
+    assert values["ps_stride_h"] == 3
+    assert values["ps_stride_w"] == 2
+    assert (values["ps_X_c"], values["ps_X_r"], values["ps_X_k"]) == (1, 2, 2)
+    assert urlstate.widget_key("ps", "X") in values
