@@ -15,9 +15,7 @@ st.markdown(
     "products up: that sum is one output cell. Press play and follow the window; the line under "
     "the grids writes out the arithmetic of the current step.")
 
-anim.init_state(P, FIELDS, PRESETS)
-anim.preset_picker(P, FIELDS, PRESETS)
-controls, stage = st.columns([2, 5])
+controls, stage = anim.page_start(P, FIELDS, PRESETS)
 with controls:
     X = anim.matrix_editor(P, "X", "Input X")
     K = anim.matrix_editor(P, "K", "Kernel K", max_side=KERNEL_SIDE, low=-2, high=2)

@@ -17,9 +17,7 @@ st.markdown(
     "apart, so it looks at a larger area with the same number of weights. Grey cells below are "
     "padding; the padding mode decides what they hold.")
 
-anim.init_state(P, FIELDS, PRESETS)
-anim.preset_picker(P, FIELDS, PRESETS)
-controls, stage = st.columns([2, 5])
+controls, stage = anim.page_start(P, FIELDS, PRESETS)
 with controls:
     X = anim.matrix_editor(P, "X", "Input X")
     K = anim.matrix_editor(P, "K", "Kernel K", max_side=KERNEL_SIDE, low=-2, high=2)

@@ -17,9 +17,7 @@ st.markdown(
     "It makes the output less sensitive to small shifts and shrinks it. With several channels, "
     "each channel is pooled on its own, so the number of channels stays the same.")
 
-anim.init_state(P, FIELDS, PRESETS)
-anim.preset_picker(P, FIELDS, PRESETS)
-controls, stage = st.columns([2, 5])
+controls, stage = anim.page_start(P, FIELDS, PRESETS)
 with controls:
     X = anim.matrix_editor(P, "X", "Input X", max_channels=MAX_CHANNELS)
     mode = st.radio("Pooling", POOL_MODES, key=anim.key(P, "mode"), horizontal=True,

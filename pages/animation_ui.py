@@ -43,13 +43,15 @@ def load_preset(prefix: str, fields, presets: dict[str, Preset]) -> None:
         st.session_state.update(urlstate.widget_values(prefix, fields, config))
 
 
-def preset_picker(prefix: str, fields, presets: dict[str, Preset]) -> None:
-    """Choose one of the chapter's examples (or keep your own settings)."""
+def page_start(prefix: str, fields, presets: dict[str, Preset]):
+    """State from the link (or a page switch), the example picker, and (controls, stage) columns."""
+    init_state(prefix, fields, presets)
     labels = {**{n: p.label for n, p in presets.items()}, "custom": "Your own settings"}
     st.selectbox("Example", list(labels), format_func=labels.get, key=key(prefix, "preset"),
                  on_change=load_preset, args=(prefix, fields, presets))
     for message in st.session_state.pop(key(prefix, "link_messages"), []):
         st.warning(message)
+    return st.columns([2, 5])
 
 
 def mark_custom(prefix: str) -> None:
@@ -163,18 +165,15 @@ def pooling_view(X, window, mode, padding, stride, dilation) -> View:
 
 
 # Each entry holds the serialized figure (up to ~1 MB for the largest inputs): 64 bound it.
+# ``settings`` identifies ``_figure`` (which Streamlit does not hash, being underscored).
 @st.cache_data(max_entries=64, show_spinner=False)
 def _animation_block(settings: str, code: str, projector: bool, chart_key: str,
                      _figure: dict) -> None:
-    """Chart, hint and code of one animation: built once, replayed by Streamlit afterwards.
-
-    On a cache hit Streamlit resends the recorded elements as they are, so a rerun with unchanged
-    settings neither copies nor re-serializes the figure. ``settings`` identifies ``_figure``.
-    """
+    """Chart, hint and code of one animation; a cache hit resends them without re-serializing."""
     ui.plotly_chart(animation.PrebuiltFigure(_figure), projector=projector, key=chart_key,
                     config={"displayModeBar": False})
-    st.caption("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; drag or click the "
-               "slider to step forward and back one window position at a time.")
+    st.caption("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; ◀ Step / Step ▶, the "
+               "arrow keys or the slider move one window position at a time.")
     with st.expander("PyTorch code for these settings", expanded=False):
         st.code(code, language="python")
 

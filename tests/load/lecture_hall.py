@@ -13,7 +13,6 @@ import dataclasses
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -21,7 +20,7 @@ import time
 from pathlib import Path
 
 from cnnviz.catalog import all_pages
-from tests.conftest import start_server
+from tests.conftest import start_server, stop_server
 from tests.load.session import BrowserSession, RunFailed
 from tests.load.stats import HEADER, LoadSummary, summarize
 
@@ -212,15 +211,6 @@ def serve(app: str, data_dir: str | None, log_dir: Path):
     return start_server(log_dir, extra, script=app)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    """Stop a server this test started."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 def measure(args: argparse.Namespace, n: int, train: bool) -> tuple[LoadSummary, str]:
     """One scenario on a fresh, warmed server; returns its summary and a note."""
     log_dir = Path(tempfile.mkdtemp(prefix="cnnviz-load-"))
@@ -250,7 +240,7 @@ def measure(args: argparse.Namespace, n: int, train: bool) -> tuple[LoadSummary,
             note += f"; first errors: {scenario.errors[:3]}"
         return summary, note
     finally:
-        stop(proc)
+        stop_server(proc)
         shutil.rmtree(log_dir, ignore_errors=True)
 
 
