@@ -137,17 +137,19 @@ class View(NamedTuple):
     output: list
 
 
-# Reruns are cheap only if they skip work on unchanged settings: st.cache_data would hash the
-# nested input lists value by value (~0.3 ms a rerun), so the views are keyed by the settings'
-# exact text (repr of plain lists, tuples, numbers and strings; literal_eval reads it back).
-@st.cache_data(max_entries=64, show_spinner=False)
+# Reruns are cheap only if they skip work on unchanged settings: hashing the nested input lists
+# value by value costs ~0.3 ms a rerun, so the views are keyed by the settings' exact text (repr
+# of plain lists, tuples, numbers and strings; literal_eval reads it back). cache_resource, not
+# cache_data: a cache_data hit unpickles the whole figure dict (6% of the server's CPU with 100
+# sessions); the shared View is only read (plotly_chart serializes the dict, never changes it).
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _correlation_view(settings: str) -> View:
     """Animation of a cross-correlation for ``repr((X, K, padding, ...))`` (cached)."""
     plan = frames.correlation_steps(*ast.literal_eval(settings))
     return View(settings, animation.window_figure(plan), plan.output)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _pooling_view(settings: str) -> View:
     """Animation of a pooling layer for ``repr((X, window, mode, ...))`` (cached)."""
     plan = frames.pooling_steps(*ast.literal_eval(settings))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from cnnviz.catalog import all_pages
 from cnnviz.device import choose_device, configure_threads, describe_device
 from cnnviz.projector import apply_projector
 from cnnviz.share import is_local_only, public_base_from_env, qr_png, shareable_url
@@ -38,6 +40,29 @@ def device_label() -> str:
     """Describe the compute device once per server process (threads configured first)."""
     configure_threads()
     return describe_device(choose_device())
+
+
+@st.cache_resource
+def _page_templates() -> tuple:
+    """One st.Page per catalog page, built once per server process."""
+    return tuple((info.section, st.Page(info.file, title=info.title, icon=info.icon,
+                                         url_path=info.url_path or None,
+                                         default=not info.url_path))
+                 for info in all_pages())
+
+
+def navigation_sections() -> dict[str, list[st.Page]]:
+    """The pages for st.navigation, grouped by section, as fresh copies of cached templates.
+
+    Building an st.Page resolves its file on disk (a realpath and a stat per page): a quarter of
+    the server's CPU per rerun with many sessions. A copy costs nothing, and copies (rather than
+    the shared templates) are needed because st.navigation and Page.run keep a per-run flag on
+    the page object, which concurrent sessions would otherwise overwrite.
+    """
+    sections: dict[str, list[st.Page]] = {}
+    for section, page in _page_templates():
+        sections.setdefault(section, []).append(copy.copy(page))
+    return sections
 
 
 def projector_on() -> bool:
