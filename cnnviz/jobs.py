@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from cnnviz.data import ImageSet
+from cnnviz.serve import SLOT_DIR_ENV
 from cnnviz.train import Metrics, TrainConfig
 from cnnviz.train_worker import train_worker
 
@@ -27,25 +28,35 @@ _SPAWN = multiprocessing.get_context("spawn")
 
 
 class TrainingGate:
-    """At most ``slots`` trainings run at once; the others wait first come, first served."""
+    """At most ``slots`` trainings run at once; the others wait first come, first served.
 
-    def __init__(self, slots: int):
+    With ``slot_dir`` the limit holds across server processes too: a training also needs an
+    exclusive lock on one of ``slots`` files there (the OS frees it if the process dies). The
+    queue order is kept within a process; between processes the next free slot goes to whichever
+    waiting process looks first (every 0.2 s).
+    """
+
+    def __init__(self, slots: int, slot_dir: str | None = None):
         self.slots = max(1, slots)
+        self.slot_dir = slot_dir
         self._cond = threading.Condition()
         self._waiting: list[object] = []
-        self._running: set[int] = set()
+        self._running: dict[int, int | None] = {}  # id(owner) -> locked slot file or None
 
     def acquire(self, owner: object, cancelled: threading.Event) -> bool:
         """Block until ``owner`` may run; False when ``cancelled`` is set while waiting."""
         with self._cond:
             self._waiting.append(owner)
             try:
-                while self._waiting.index(owner) >= self.slots - len(self._running):
+                while True:
                     if cancelled.is_set():
                         return False
+                    if self._waiting.index(owner) < self.slots - len(self._running):
+                        slot = self._lock_slot_file()
+                        if slot is not False:
+                            self._running[id(owner)] = slot
+                            return True
                     self._cond.wait(timeout=0.2)
-                self._running.add(id(owner))
-                return True
             finally:
                 self._waiting.remove(owner)
                 self._cond.notify_all()
@@ -53,8 +64,28 @@ class TrainingGate:
     def release(self, owner: object) -> None:
         """Give the slot back (harmless when ``owner`` holds none)."""
         with self._cond:
-            self._running.discard(id(owner))
+            if id(owner) in self._running:
+                slot = self._running.pop(id(owner))
+                if slot is not None:
+                    os.close(slot)  # closing the file drops its lock
             self._cond.notify_all()
+
+    def _lock_slot_file(self) -> int | None | bool:
+        """A locked slot file's descriptor; None without a slot folder; False when all are taken."""
+        if self.slot_dir is None:
+            return None
+        import fcntl  # noqa: PLC0415 - POSIX only, and only cnnviz.serve sets slot_dir
+
+        for index in range(self.slots):
+            fd = os.open(os.path.join(self.slot_dir, f"slot-{index}"), os.O_CREAT | os.O_RDWR,
+                         0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return fd
+        return False
 
     def position(self, owner: object) -> int | None:
         """1-based place in the queue, or None when not waiting."""
@@ -72,13 +103,19 @@ _gate_lock = threading.Lock()
 
 
 def training_gate() -> TrainingGate:
-    """The one gate of this server process ($CNNVIZ_MAX_TRAININGS slots, default 1)."""
+    """The server's gate: $CNNVIZ_MAX_TRAININGS slots (default 1).
+
+    The processes of one cnnviz.serve share it through $CNNVIZ_TRAINING_SLOTS.
+    """
     global _gate
     with _gate_lock:
         if _gate is None:
             raw = os.environ.get(MAX_TRAININGS_ENV, "")
+            slot_dir = os.environ.get(SLOT_DIR_ENV) or None
+            if slot_dir is not None and not os.path.isdir(slot_dir):
+                slot_dir = None  # not started by cnnviz.serve after all: this process only
             _gate = TrainingGate(int(raw) if raw.isdigit() and int(raw) > 0
-                                 else DEFAULT_MAX_TRAININGS)
+                                 else DEFAULT_MAX_TRAININGS, slot_dir)
         return _gate
 
 

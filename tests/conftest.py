@@ -43,15 +43,21 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise TimeoutError(f"{url} did not become healthy in {timeout} s")
 
 
-def start_server(tmp_dir: Path, extra_env: dict[str, str] | None = None, script: str = "app.py"):
-    """Start `streamlit run <script>` on 127.0.0.1 and a free port; returns (process, base_url)."""
+def start_server(tmp_dir: Path, extra_env: dict[str, str] | None = None, script: str = "app.py",
+                 workers: int = 1):
+    """Start the app on 127.0.0.1 and a free port; returns (process, base_url).
+
+    One worker: `streamlit run <script>`. More: `python -m cnnviz.serve`, Streamlit processes
+    behind the sticky proxy (the returned process is the launcher; stopping it stops them).
+    """
     port = free_port()
     env = {**os.environ, "CNNVIZ_DEVICE": "cpu", **(extra_env or {})}
     log = open(tmp_dir / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    command = ([sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+                "--server.address", "127.0.0.1", "--server.headless", "true"] if workers == 1
+               else [sys.executable, "-m", "cnnviz.serve", "--workers", str(workers), "--port",
+                     str(port), "--address", "127.0.0.1", "--script", script])
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc)

@@ -1,0 +1,217 @@
+"""Serve the app: one Streamlit process, or several behind the sticky proxy (lecture halls).
+
+    python -m cnnviz.serve [--workers N] [--port 8501] [--address 0.0.0.0]
+
+``--workers`` defaults to $CNNVIZ_WORKERS, else 1. With 1 this simply runs ``streamlit run
+app.py``. With more, it starts N Streamlit processes on free loopback ports, waits until each
+answers its health check, and then listens on the public port with :mod:`cnnviz.proxy`. A
+worker that exits is started again. One Streamlit process uses one core for its scripts, so a
+server with C cores serves the most sessions with about C workers (each one costs ~600 MB).
+
+Nothing here imports Streamlit: the workers are subprocesses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from cnnviz.proxy import StickyProxy, Worker, serve
+
+log = logging.getLogger("cnnviz.serve")
+ROOT = Path(__file__).resolve().parents[1]
+WORKERS_ENV = "CNNVIZ_WORKERS"
+# Read by cnnviz.jobs: a folder of slot files that makes the training limit server-wide.
+SLOT_DIR_ENV = "CNNVIZ_TRAINING_SLOTS"
+MAX_WORKERS = 16
+HEALTH_TIMEOUT_S = 120.0
+
+
+def workers_from_env(environ=os.environ) -> int:
+    """$CNNVIZ_WORKERS as a count from 1 to MAX_WORKERS; 1 when unset. ValueError otherwise."""
+    raw = environ.get(WORKERS_ENV, "").strip()
+    if not raw:
+        return 1
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_WORKERS:
+        raise ValueError(f"{WORKERS_ENV} must be a whole number from 1 to {MAX_WORKERS}, "
+                         f"not {raw!r}")
+    return int(raw)
+
+
+def streamlit_command(port: int, address: str, script: str = "app.py") -> list[str]:
+    """The command line of one Streamlit process."""
+    return [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+            "--server.address", address, "--server.headless", "true"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(port: int, proc: subprocess.Popen, timeout_s: float = HEALTH_TIMEOUT_S) -> None:
+    """Poll a worker's /_stcore/health until it answers 'ok'; RuntimeError if it dies or stalls."""
+    deadline = time.monotonic() + timeout_s
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"worker on port {port} exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"worker on port {port} did not become healthy in {timeout_s:.0f} s")
+
+
+def _end_with_parent() -> None:
+    """In a worker before it starts (Linux): get SIGTERM when the launcher dies, even by kill -9."""
+    if sys.platform.startswith("linux"):
+        import ctypes  # noqa: PLC0415 - Linux only
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+class WorkerPool:
+    """N Streamlit processes on loopback ports; restarts any that exits."""
+
+    def __init__(self, count: int, script: str = "app.py"):
+        self.script = script
+        # Slot files that make $CNNVIZ_MAX_TRAININGS a limit for the whole server.
+        self.slot_dir = tempfile.mkdtemp(prefix="cnnviz-training-slots-")
+        # One cookie secret for all workers, so signed cookies (XSRF) stay valid across them.
+        self.env = {**os.environ, SLOT_DIR_ENV: self.slot_dir,
+                    "STREAMLIT_SERVER_COOKIE_SECRET":
+                    os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET") or secrets.token_hex(32)}
+        self.workers = [Worker(i, "127.0.0.1", free_port()) for i in range(count)]
+        self.procs: list[subprocess.Popen | None] = [None] * count
+
+    def _spawn(self, worker: Worker) -> subprocess.Popen:
+        env = {**self.env, "CNNVIZ_WORKER_INDEX": str(worker.index)}
+        return subprocess.Popen(streamlit_command(worker.port, "127.0.0.1", self.script),
+                                cwd=ROOT, env=env, preexec_fn=_end_with_parent)
+
+    def start(self) -> None:
+        """Start every worker, then wait until all are healthy (they load in parallel)."""
+        for worker in self.workers:
+            self.procs[worker.index] = self._spawn(worker)
+        for worker in self.workers:
+            wait_healthy(worker.port, self.procs[worker.index])
+
+    def restart_exited(self) -> list[int]:
+        """Start again any worker that exited (on a new port); returns their indices."""
+        restarted = []
+        for worker in self.workers:
+            proc = self.procs[worker.index]
+            if proc is not None and proc.poll() is not None:
+                log.warning("worker %d exited with code %s; starting it again", worker.index,
+                            proc.returncode)
+                worker.port = free_port()
+                self.procs[worker.index] = self._spawn(worker)
+                restarted.append(worker.index)
+        return restarted
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Terminate every worker; kill those still running after ``timeout_s``."""
+        live = [p for p in self.procs if p is not None and p.poll() is None]
+        for proc in live:
+            proc.terminate()
+        deadline = time.monotonic() + timeout_s
+        for proc in live:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(self.slot_dir, ignore_errors=True)
+
+    def pids(self) -> list[int]:
+        """Process ids of the running workers."""
+        return [p.pid for p in self.procs if p is not None and p.poll() is None]
+
+
+async def run_pool(pool: WorkerPool, address: str, port: int, ready=None) -> None:
+    """Proxy ``address:port`` to the pool until cancelled or signalled; restarts dead workers."""
+    server = await serve(StickyProxy(pool.workers), address, port)
+    log.warning("cnnviz: %d workers behind http://%s:%d", len(pool.workers), address, port)
+    if ready is not None:
+        ready()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+            except TimeoutError:
+                pool.restart_exited()
+    finally:
+        server.close()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=None,
+                        help=f"Streamlit processes (default: ${WORKERS_ENV}, else 1)")
+    parser.add_argument("--port", type=int, default=8501)
+    parser.add_argument("--address", default="0.0.0.0",
+                        help="address to listen on (default: all interfaces)")
+    parser.add_argument("--script", default="app.py", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.workers is None:
+        try:
+            args.workers = workers_from_env()
+        except ValueError as err:
+            parser.error(str(err))
+    if not 1 <= args.workers <= MAX_WORKERS:
+        parser.error(f"--workers must be from 1 to {MAX_WORKERS}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until interrupted."""
+    logging.basicConfig(format="%(asctime)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    if args.workers == 1:
+        command = streamlit_command(args.port, args.address, args.script)
+        os.chdir(ROOT)
+        os.execv(command[0], command)  # no proxy: Streamlit itself serves the port
+    pool = WorkerPool(args.workers, args.script)
+    # Until the event loop takes over SIGTERM: unwind through `finally`, which stops the workers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    try:
+        pool.start()
+        _run_loop(run_pool(pool, args.address, args.port))
+    finally:
+        pool.stop()
+    return 0
+
+
+def _run_loop(coro) -> None:
+    try:
+        import uvloop  # noqa: PLC0415 - optional speed-up, as Streamlit uses it
+    except ImportError:
+        asyncio.run(coro)
+    else:
+        uvloop.run(coro)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
