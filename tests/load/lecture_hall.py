@@ -12,6 +12,7 @@ import argparse
 import dataclasses
 import os
 import random
+import resource
 import shutil
 import sys
 import tempfile
@@ -42,22 +43,54 @@ def default_page() -> str:
     return found if found is not None else ""
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its living descendants (Linux /proc)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo += [int(child) for child in task.read_text().split()]
+            except OSError:
+                pass  # the task ended meanwhile
+    return found
+
+
+def _each_living(pids: list[int], read) -> list:
+    values = []
+    for pid in pids:
+        try:
+            values.append(read(pid))
+        except (OSError, ValueError, IndexError):
+            pass  # ended meanwhile
+    return values
+
+
 def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process has used, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time (user plus system, ended children included) of a process and its descendants."""
+    def one(p: int) -> float:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return sum(_each_living(process_tree(pid), one))
 
 
-def rss_bytes(pid: int) -> int:
-    """Resident memory of a process, from /proc (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
+def memory_bytes(pid: int) -> int:
+    """Proportional set size of a process and its descendants together (Linux).
+
+    Shared pages (torch's libraries in every worker) are split between the processes that map
+    them, so the sum is the memory the server really takes; RSS would count them once a process.
+    """
+    def one(p: int) -> int:
+        for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+        return 0
+    return sum(_each_living(process_tree(pid), one))
 
 
 class PeakMemory(threading.Thread):
-    """Samples a process's resident memory every 0.1 s and keeps the peak."""
+    """Samples the memory of a process tree every 0.2 s and keeps the peak."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
@@ -65,14 +98,19 @@ class PeakMemory(threading.Thread):
 
     def run(self) -> None:
         """Sample until stopped."""
-        while not self._halt.wait(0.1):
-            self.peak = max(self.peak, rss_bytes(self.pid))
+        while not self._halt.wait(0.2):
+            self.peak = max(self.peak, memory_bytes(self.pid))
 
     def stop(self) -> int:
         """Stop sampling; returns the peak in bytes."""
         self._halt.set()
         self.join()
-        return max(self.peak, rss_bytes(self.pid))
+        return max(self.peak, memory_bytes(self.pid))
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 class Scenario:
@@ -84,6 +122,7 @@ class Scenario:
         self.think_s, self.run_timeout_s = think_s, run_timeout_s
         self.deadline = time.monotonic() + time_limit_s
         self.latencies: list[float] = []
+        self.client_cpu_s = 0.0
         self.errors: list[str] = []
         self.lock = threading.Lock()
         self.ready = threading.Barrier(sessions + 1)
@@ -140,8 +179,11 @@ class Scenario:
         except threading.BrokenBarrierError:
             self._error("not every session connected before the time limit")
         cpu_start = cpu_seconds(pid)  # from here on the server only serves the measured reruns
+        own_start = _own_cpu_seconds()
         for thread in threads:
             thread.join(timeout=max(0.0, self.deadline - time.monotonic()) + self.run_timeout_s)
+        # The load generator shares the machine's cores with the server: its cost is reported.
+        self.client_cpu_s = _own_cpu_seconds() - own_start
         return summarize(self.n, list(self.latencies), len(self.errors), memory.stop(),
                          cpu_seconds(pid) - cpu_start)
 
@@ -205,21 +247,22 @@ class Trainer(threading.Thread):
         return f"1 session trained throughout ({len(self.durations)} runs: {times} s)"
 
 
-def serve(app: str, data_dir: str | None, log_dir: Path):
+def serve(app: str, data_dir: str | None, log_dir: Path, workers: int):
     """A fresh server for ``app`` on 127.0.0.1 and a free port, logging into log_dir."""
     extra = {"CNNVIZ_DATA_DIR": data_dir} if data_dir else {}
-    return start_server(log_dir, extra, script=app)
+    return start_server(log_dir, extra, script=app, workers=workers)
 
 
 def measure(args: argparse.Namespace, n: int, train: bool) -> tuple[LoadSummary, str]:
     """One scenario on a fresh, warmed server; returns its summary and a note."""
     log_dir = Path(tempfile.mkdtemp(prefix="cnnviz-load-"))
-    proc, url = serve(args.app, args.data_dir, log_dir)
+    proc, url = serve(args.app, args.data_dir, log_dir, args.workers)
     note = ""
     try:
-        warm = BrowserSession(url, args.page, args.run_timeout)
-        warm.rerun()
-        warm.close()
+        for _ in range(args.workers):  # the proxy gives each new session the least busy worker
+            warm = BrowserSession(url, args.page, args.run_timeout)
+            warm.rerun()
+            warm.close()
         trainer = None
         if train:
             trainer = Trainer(url, args.train_page, args.train_button, args.time_limit)
@@ -235,6 +278,9 @@ def measure(args: argparse.Namespace, n: int, train: bool) -> tuple[LoadSummary,
             note = trainer.report() + ";"
             if trainer.error:
                 summary = dataclasses.replace(summary, errors=summary.errors + 1)
+        if scenario.latencies:
+            note += (f" load generator {1000 * scenario.client_cpu_s / len(scenario.latencies):.1f}"
+                     " ms CPU/run;")
         note += f" load average {os.getloadavg()[0]:.1f}"
         if scenario.errors:
             note += f"; first errors: {scenario.errors[:3]}"
@@ -266,10 +312,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help=f"URL path of the training page; default: the page of {TRAINING_FILE}")
     parser.add_argument("--train-button", default="Train", help="label text of the train button")
     parser.add_argument("--data-dir", default=None, help="CNNVIZ_DATA_DIR for the server")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="Streamlit processes behind cnnviz.serve's proxy (1: plain "
+                        "`streamlit run`); default 2, one per core of the 2-core target server")
     args = parser.parse_args(argv)
     args.counts = [int(x) for x in args.sessions.split(",") if x.strip()]
     if not args.counts or not all(1 <= n <= MAX_SESSIONS for n in args.counts):
         parser.error(f"--sessions needs values between 1 and {MAX_SESSIONS}")
+    if not 1 <= args.workers <= 8:
+        parser.error("--workers needs a value between 1 and 8")
     if args.page is None:
         args.page = default_page() if args.app == "app.py" else ""
     if args.train_page is None:
@@ -284,8 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.page not in pages:
         print(f"page {args.page!r} is not in cnnviz/catalog.py; pages: {sorted(pages)}")
         return 2
-    print(f"app: {args.app}  page under test: /{args.page}  reruns per session: {args.reruns}  "
-          f"think: {args.think} s  goal: p95 < 1 s, 0 errors, RSS < 1536 MB", flush=True)
+    print(f"app: {args.app}  workers: {args.workers}  page under test: /{args.page}  reruns per "
+          f"session: {args.reruns}  think: {args.think} s  goal: p95 < 1 s, 0 errors, memory "
+          "< 1536 MB", flush=True)
     scenarios = [(n, False) for n in args.counts]
     if args.train:
         if args.train_page is not None and args.train_page in pages:
