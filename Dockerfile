@@ -55,4 +55,4 @@ USER ${APP_UID}:${APP_UID}
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as u; r = u.urlopen('http://127.0.0.1:%s/_stcore/health' % os.environ['CNNVIZ_PORT'], timeout=4); raise SystemExit(r.read().strip() != b'ok')"]
-CMD ["sh", "-c", "exec streamlit run app.py --server.address=\"$CNNVIZ_ADDRESS\" --server.port=\"$CNNVIZ_PORT\" --server.headless=true"]
+CMD ["sh", "-c", "exec python -m cnnviz.serve --address \"$CNNVIZ_ADDRESS\" --port \"$CNNVIZ_PORT\""]

@@ -17,8 +17,9 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	touch $@
 
 ## run: create .venv, install, and serve the app on http://localhost:$(PORT)
+## (CNNVIZ_WORKERS=2 make run: two Streamlit processes behind one port, for a lecture hall)
 run: $(VENV)/.installed
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m cnnviz.serve --port $(PORT)
 
 ## chromium: Debian's chromium and chromedriver for the browser tests, when missing
 chromium:

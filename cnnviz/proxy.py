@@ -188,7 +188,7 @@ async def _close(writer: asyncio.StreamWriter) -> None:
         await writer.wait_closed()
 
 
-async def serve(proxy: StickyProxy, host: str, port: int) -> asyncio.Server:
-    """Start listening (the caller keeps the loop running)."""
+async def serve(proxy: StickyProxy, host: str | None, port: int) -> asyncio.Server:
+    """Start listening (host None: all interfaces); the caller keeps the loop running."""
     return await asyncio.start_server(proxy.handle, host, port, limit=MAX_HEAD_BYTES,
                                       reuse_address=True)

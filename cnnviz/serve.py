@@ -1,6 +1,6 @@
 """Serve the app: one Streamlit process, or several behind the sticky proxy (lecture halls).
 
-    python -m cnnviz.serve [--workers N] [--port 8501] [--address 0.0.0.0]
+    python -m cnnviz.serve [--workers N] [--port 8501] [--address ADDRESS]
 
 ``--workers`` defaults to $CNNVIZ_WORKERS, else 1. With 1 this simply runs ``streamlit run
 app.py``. With more, it starts N Streamlit processes on free loopback ports, waits until each
@@ -50,10 +50,11 @@ def workers_from_env(environ=os.environ) -> int:
     return int(raw)
 
 
-def streamlit_command(port: int, address: str, script: str = "app.py") -> list[str]:
-    """The command line of one Streamlit process."""
-    return [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-            "--server.address", address, "--server.headless", "true"]
+def streamlit_command(port: int, address: str | None, script: str = "app.py") -> list[str]:
+    """The command line of one Streamlit process (``address`` None: Streamlit's default)."""
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+               "--server.headless", "true"]
+    return command + (["--server.address", address] if address else [])
 
 
 def free_port() -> int:
@@ -104,8 +105,11 @@ class WorkerPool:
 
     def _spawn(self, worker: Worker) -> subprocess.Popen:
         env = {**self.env, "CNNVIZ_WORKER_INDEX": str(worker.index)}
+        # stdout carries only Streamlit's "view your app at <internal port>" banner, which
+        # would send people past the proxy; logs and tracebacks go to stderr and stay.
         return subprocess.Popen(streamlit_command(worker.port, "127.0.0.1", self.script),
-                                cwd=ROOT, env=env, preexec_fn=_end_with_parent)
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                preexec_fn=_end_with_parent)
 
     def start(self) -> None:
         """Start every worker, then wait until all are healthy (they load in parallel)."""
@@ -145,10 +149,11 @@ class WorkerPool:
         return [p.pid for p in self.procs if p is not None and p.poll() is None]
 
 
-async def run_pool(pool: WorkerPool, address: str, port: int, ready=None) -> None:
+async def run_pool(pool: WorkerPool, address: str | None, port: int, ready=None) -> None:
     """Proxy ``address:port`` to the pool until cancelled or signalled; restarts dead workers."""
     server = await serve(StickyProxy(pool.workers), address, port)
-    log.warning("cnnviz: %d workers behind http://%s:%d", len(pool.workers), address, port)
+    print(f"cnnviz: {len(pool.workers)} Streamlit workers serve http://{address or 'localhost'}:"
+          f"{port}", flush=True)
     if ready is not None:
         ready()
     stop = asyncio.Event()
@@ -171,7 +176,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=None,
                         help=f"Streamlit processes (default: ${WORKERS_ENV}, else 1)")
     parser.add_argument("--port", type=int, default=8501)
-    parser.add_argument("--address", default="0.0.0.0",
+    parser.add_argument("--address", default=None,
                         help="address to listen on (default: all interfaces)")
     parser.add_argument("--script", default="app.py", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

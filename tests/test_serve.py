@@ -166,7 +166,7 @@ def test_bad_worker_counts_are_refused(raw):
 def test_command_line(monkeypatch):
     monkeypatch.delenv(serve.WORKERS_ENV, raising=False)
     args = serve.parse_args(["--port", "9000"])
-    assert (args.workers, args.port, args.address) == (1, 9000, "0.0.0.0")
+    assert (args.workers, args.port, args.address) == (1, 9000, None)
     monkeypatch.setenv(serve.WORKERS_ENV, "2")
     assert serve.parse_args([]).workers == 2
     assert serve.parse_args(["--workers", "3"]).workers == 3
@@ -175,6 +175,8 @@ def test_command_line(monkeypatch):
     command = serve.streamlit_command(8600, "127.0.0.1")
     assert command[1:5] == ["-m", "streamlit", "run", "app.py"]
     assert command[command.index("--server.port") + 1] == "8600"
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
+    assert "--server.address" not in serve.streamlit_command(8600, None)
 
 
 def test_training_limit_holds_across_processes(tmp_path):

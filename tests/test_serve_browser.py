@@ -6,7 +6,11 @@ the browser here does all three through the proxy.
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -58,3 +62,48 @@ def test_upload_and_images_reach_the_sessions_worker(page, pool_url, tmp_path):
     assert page.locator("[data-testid='stException']").count() == 0
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     assert cookies.get("cnnviz_worker") in {"0", "1"}
+
+
+def test_a_worker_that_dies_is_started_again(pool_url):
+    launcher = next(p for p in _children_of_pytest() if "cnnviz.serve" in _cmdline(p)
+                    and pool_url.rsplit(":", 1)[1] in _cmdline(p))
+    workers = _children(launcher)
+    assert len(workers) == 2
+    os.kill(workers[1], signal.SIGKILL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        fresh = [p for p in _children(launcher) if p not in workers]
+        if fresh and _answers(pool_url, cookie=f"cnnviz_worker={_worker_index(fresh[0])}"):
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("the killed worker was not replaced within 120 s")
+    assert workers[0] in _children(launcher)  # the other one kept running
+
+
+def _cmdline(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for task in Path(f"/proc/{pid}/task").glob("*/children")
+            for c in task.read_text().split()]
+
+
+def _children_of_pytest() -> list[int]:
+    return _children(os.getpid())
+
+
+def _worker_index(pid: int) -> str:
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return next(v.split(b"=", 1)[1].decode() for v in environ
+                if v.startswith(b"CNNVIZ_WORKER_INDEX="))
+
+
+def _answers(url: str, cookie: str) -> bool:
+    request = urllib.request.Request(f"{url}/_stcore/health", headers={"Cookie": cookie})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.read().strip() == b"ok"
+    except OSError:
+        return False
