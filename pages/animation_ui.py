@@ -168,7 +168,8 @@ def pooling_view(X, window, mode, padding, stride, dilation) -> View:
 
 # Each entry holds the serialized figure (up to ~1 MB for the largest inputs): 64 bound it.
 # ``settings`` identifies ``_figure`` (which Streamlit does not hash, being underscored).
-@st.cache_data(max_entries=64, show_spinner=False)
+# cache_resource keeps the recorded messages as objects; a cache_data hit would unpickle them.
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _animation_block(settings: str, code: str, projector: bool, chart_key: str,
                      _figure: dict) -> None:
     """Chart, hint and code of one animation; a cache hit resends them without re-serializing."""
