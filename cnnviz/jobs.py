@@ -6,7 +6,10 @@ import io
 import multiprocessing
 import os
 import pickle
+import signal
+import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
@@ -17,6 +20,8 @@ from cnnviz.data import ImageSet
 from cnnviz.serve import SLOT_DIR_ENV
 from cnnviz.train import Metrics, TrainConfig
 from cnnviz.train_worker import train_worker
+
+ZYGOTE_ENV = "CNNVIZ_ZYGOTE_SOCKET"  # set by cnnviz.zygote in the server processes it forks
 
 MAX_TRAININGS_ENV = "CNNVIZ_MAX_TRAININGS"
 # One at a time by default: on a 2-core server a second training would take the core that
@@ -159,8 +164,74 @@ class WorkerDied(RuntimeError):
 
     def __init__(self, exitcode: int | None):
         hint = " (killed; often the machine ran out of memory)" if exitcode == -9 else ""
-        super().__init__(f"The training process stopped unexpectedly, exit code {exitcode}"
-                         f"{hint}. The weights of this run are lost; press Train to try again.")
+        code = f", exit code {exitcode}" if exitcode is not None else ""
+        super().__init__(f"The training process stopped unexpectedly{code}{hint}. The weights "
+                         "of this run are lost; press Train to try again.")
+
+
+class ForkedTrainer:
+    """A training process forked by cnnviz.zygote, driven like a multiprocessing.Process.
+
+    One socket carries everything: the payload, the stop/go switches (as messages, which the
+    worker turns back into events) and the worker's messages. The zygote is its parent, so its
+    exit code is not known here.
+    """
+
+    exitcode = None
+
+    def __init__(self, address: str, payload: bytes, stop, go):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(address)
+        except OSError:
+            sock.close()
+            raise
+        self.conn = Connection(sock.detach())
+        kind, self.pid = self.conn.recv()
+        if kind != "pid":
+            raise RuntimeError(f"unexpected first message from the trainer: {kind!r}")
+        self._send_lock = threading.Lock()
+        self.conn.send_bytes(payload)
+        self.signal("stop", stop.is_set())
+        self.signal("go", go.is_set())
+
+    def signal(self, name: str, on: bool) -> None:
+        """Set or clear the worker's ``stop`` or ``go`` event (ignored once it is gone)."""
+        with self._send_lock:
+            try:
+                self.conn.send((name, on))
+            except OSError:
+                pass
+
+    def is_alive(self) -> bool:
+        """Whether the process still exists (the zygote reaps it within half a second)."""
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until the process is gone, at most ``timeout`` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.is_alive() and (deadline is None or time.monotonic() < deadline):
+            time.sleep(0.05)
+
+    def terminate(self) -> None:
+        """SIGTERM."""
+        self._kill(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """SIGKILL."""
+        self._kill(signal.SIGKILL)
+
+    def _kill(self, sig: int) -> None:
+        try:
+            os.kill(self.pid, sig)
+        except ProcessLookupError:
+            pass
 
 
 @dataclass(eq=False)
@@ -188,7 +259,7 @@ class TrainingJob:
         self._resume.set()
         self._stop, self._go = _SPAWN.Event(), _SPAWN.Event()  # shared with the worker
         self._go.set()
-        self._process: multiprocessing.process.BaseProcess | None = None
+        self._process: multiprocessing.process.BaseProcess | ForkedTrainer | None = None
         self._thread = threading.Thread(target=self._run, name=f"train-{self.label}", daemon=True)
 
     def start(self) -> TrainingJob:
@@ -200,7 +271,7 @@ class TrainingJob:
         """Pause after the current few batches and free the slot for someone waiting."""
         with self._control:
             self._resume.clear()
-            self._go.clear()
+            self._switch(self._go, "go", False)
 
     def resume(self) -> None:
         """Continue a paused job (it may queue again for a slot)."""
@@ -208,9 +279,9 @@ class TrainingJob:
 
     def stop(self) -> None:
         """Stop after the current few batches; the weights so far are kept."""
-        self._stop.set()
+        self._switch(self._stop, "stop", True)
         self._resume.set()
-        self._go.set()
+        self._switch(self._go, "go", True)
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the relay thread (and so the worker process) to finish."""
@@ -226,6 +297,12 @@ class TrainingJob:
         with self._lock:
             return JobView(self._state, tuple(self._history), self.gate.position(self),
                            self._error)
+
+    def _switch(self, event, name: str, on: bool) -> None:
+        """Set or clear ``stop`` or ``go``, here and, for a forked worker, over its socket."""
+        event.set() if on else event.clear()
+        if isinstance(self._process, ForkedTrainer):
+            self._process.signal(name, on)
 
     def _set(self, state: str, error: str | None = None) -> None:
         with self._lock:
@@ -256,6 +333,17 @@ class TrainingJob:
         # shared memory, which is small (64 MB) in a default docker container.
         payload = pickle.dumps((self.model, self.train_set, self.test_set, self.config),
                                protocol=pickle.HIGHEST_PROTOCOL)
+        zygote = os.environ.get(ZYGOTE_ENV)
+        if zygote:  # cnnviz.serve's zygote forks a worker that shares its copy of torch
+            try:
+                trainer = ForkedTrainer(zygote, payload, self._stop, self._go)
+            except (OSError, EOFError):
+                pass  # the zygote is gone: a spawned worker still trains
+            else:
+                self._process = trainer
+                for event, name in ((self._stop, "stop"), (self._go, "go")):
+                    trainer.signal(name, event.is_set())  # a switch made while connecting
+                return trainer.conn
         receive, send = _SPAWN.Pipe(duplex=False)
         self._process = _SPAWN.Process(target=train_worker, name=f"train-{self.label}",
                                        args=(payload, send, self._stop, self._go), daemon=True)
@@ -305,7 +393,7 @@ class TrainingJob:
             with self._control:
                 if self._resume.is_set() or self._stop.is_set():
                     self._set("running")
-                    self._go.set()
+                    self._switch(self._go, "go", True)
                     return
             self.gate.release(self)  # paused again while waiting for the slot
             self._set("paused")
@@ -315,8 +403,8 @@ class TrainingJob:
         proc = self._process
         if proc is None:
             return
-        self._stop.set()
-        self._go.set()
+        self._switch(self._stop, "stop", True)
+        self._switch(self._go, "go", True)
         proc.join(10)
         if proc.is_alive():
             proc.terminate()

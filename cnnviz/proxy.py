@@ -40,6 +40,7 @@ class Worker:
     port: int
     websockets: int = 0  # open websocket connections (one per browser tab)
     connections: int = 0  # all open connections
+    sessions: int = 0  # websockets routed here so far (breaks ties: sessions come and go)
 
 
 @dataclass
@@ -107,10 +108,15 @@ class StickyProxy:
         self.workers = workers
 
     def choose(self, request: Request) -> Worker:
-        """The cookie's worker, else the one with the fewest websockets (then connections)."""
+        """The cookie's worker, else the one with the fewest open websockets.
+
+        Ties go to the worker that got the fewest sessions so far, so that sessions which
+        open and close one after another still alternate between workers.
+        """
         if request.worker_cookie is not None and request.worker_cookie < len(self.workers):
             return self.workers[request.worker_cookie]
-        return min(self.workers, key=lambda w: (w.websockets, w.connections, w.index))
+        return min(self.workers, key=lambda w: (w.websockets, w.sessions, w.connections,
+                                                w.index))
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Serve one client connection until either side closes it."""
@@ -125,6 +131,7 @@ class StickyProxy:
         # Counted before the first await: sessions that connect together spread evenly.
         worker.connections += 1
         worker.websockets += request.websocket
+        worker.sessions += request.websocket
         up_writer = None
         try:
             try:

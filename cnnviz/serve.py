@@ -3,12 +3,12 @@
     python -m cnnviz.serve [--workers N] [--port 8501] [--address ADDRESS]
 
 ``--workers`` defaults to $CNNVIZ_WORKERS, else 1. With 1 this simply runs ``streamlit run
-app.py``. With more, it starts N Streamlit processes on free loopback ports, waits until each
-answers its health check, and then listens on the public port with :mod:`cnnviz.proxy`. A
-worker that exits is started again. One Streamlit process uses one core for its scripts, so a
-server with C cores serves the most sessions with about C workers (each one costs ~600 MB).
+app.py``. With more, :mod:`cnnviz.zygote` forks N Streamlit processes on free loopback ports;
+once each answers its health check, this process listens on the public port with
+:mod:`cnnviz.proxy`. A worker that exits is started again. One Streamlit process uses one core
+for its scripts, so a server with C cores serves the most sessions with about C workers.
 
-Nothing here imports Streamlit: the workers are subprocesses.
+Nothing here imports Streamlit or torch: the workers are other processes.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import urllib.request
 from pathlib import Path
 
 from cnnviz.proxy import StickyProxy, Worker, serve
+from cnnviz.zygote import die_with_parent
 
 log = logging.getLogger("cnnviz.serve")
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,72 +82,59 @@ def wait_healthy(port: int, proc: subprocess.Popen, timeout_s: float = HEALTH_TI
     raise RuntimeError(f"worker on port {port} did not become healthy in {timeout_s:.0f} s")
 
 
-def _end_with_parent() -> None:
-    """In a worker before it starts (Linux): get SIGTERM when the launcher dies, even by kill -9."""
-    if sys.platform.startswith("linux"):
-        import ctypes  # noqa: PLC0415 - Linux only
-
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-
-
 class WorkerPool:
-    """N Streamlit processes on loopback ports; restarts any that exits."""
+    """N Streamlit processes on loopback ports, forked by one cnnviz.zygote.
+
+    The zygote imports torch once and forks the workers (and later the trainings) from that
+    copy, so they share its memory; it also replaces a worker that exits. This pool starts the
+    zygote, and starts it again should it exit.
+    """
 
     def __init__(self, count: int, script: str = "app.py"):
         self.script = script
-        # Slot files that make $CNNVIZ_MAX_TRAININGS a limit for the whole server.
-        self.slot_dir = tempfile.mkdtemp(prefix="cnnviz-training-slots-")
-        # One cookie secret for all workers, so signed cookies (XSRF) stay valid across them.
-        self.env = {**os.environ, SLOT_DIR_ENV: self.slot_dir,
+        self.run_dir = tempfile.mkdtemp(prefix="cnnviz-serve-")
+        self.socket = os.path.join(self.run_dir, "zygote.sock")
+        slot_dir = os.path.join(self.run_dir, "training-slots")
+        os.mkdir(slot_dir)
+        # Slot files make $CNNVIZ_MAX_TRAININGS a limit for the whole server. One cookie secret
+        # for all workers keeps signed cookies (XSRF) valid across them.
+        self.env = {**os.environ, SLOT_DIR_ENV: slot_dir,
                     "STREAMLIT_SERVER_COOKIE_SECRET":
                     os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET") or secrets.token_hex(32)}
         self.workers = [Worker(i, "127.0.0.1", free_port()) for i in range(count)]
-        self.procs: list[subprocess.Popen | None] = [None] * count
+        self.zygote: subprocess.Popen | None = None
 
-    def _spawn(self, worker: Worker) -> subprocess.Popen:
-        env = {**self.env, "CNNVIZ_WORKER_INDEX": str(worker.index)}
-        # stdout carries only Streamlit's "view your app at <internal port>" banner, which
-        # would send people past the proxy; logs and tracebacks go to stderr and stay.
-        return subprocess.Popen(streamlit_command(worker.port, "127.0.0.1", self.script),
-                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                preexec_fn=_end_with_parent)
+    def _spawn_zygote(self) -> subprocess.Popen:
+        command = [sys.executable, "-m", "cnnviz.zygote", "--socket", self.socket,
+                   "--script", self.script]
+        for worker in self.workers:
+            command += ["--port", str(worker.port)]
+        return subprocess.Popen(command, cwd=ROOT, env=self.env, preexec_fn=die_with_parent)
 
     def start(self) -> None:
-        """Start every worker, then wait until all are healthy (they load in parallel)."""
+        """Start the zygote and wait until every worker answers its health check."""
+        self.zygote = self._spawn_zygote()
         for worker in self.workers:
-            self.procs[worker.index] = self._spawn(worker)
-        for worker in self.workers:
-            wait_healthy(worker.port, self.procs[worker.index])
+            wait_healthy(worker.port, self.zygote)
 
-    def restart_exited(self) -> list[int]:
-        """Start again any worker that exited (on a new port); returns their indices."""
-        restarted = []
-        for worker in self.workers:
-            proc = self.procs[worker.index]
-            if proc is not None and proc.poll() is not None:
-                log.warning("worker %d exited with code %s; starting it again", worker.index,
-                            proc.returncode)
-                worker.port = free_port()
-                self.procs[worker.index] = self._spawn(worker)
-                restarted.append(worker.index)
-        return restarted
+    def restart_exited(self) -> bool:
+        """Start the zygote (and so every worker) again if it exited; True when it did."""
+        if self.zygote is None or self.zygote.poll() is None:
+            return False
+        log.warning("the zygote exited with code %s; starting it and its workers again",
+                    self.zygote.returncode)
+        self.zygote = self._spawn_zygote()
+        return True
 
-    def stop(self, timeout_s: float = 10.0) -> None:
-        """Terminate every worker; kill those still running after ``timeout_s``."""
-        live = [p for p in self.procs if p is not None and p.poll() is None]
-        for proc in live:
-            proc.terminate()
-        deadline = time.monotonic() + timeout_s
-        for proc in live:
+    def stop(self, timeout_s: float = 15.0) -> None:
+        """Stop the zygote, which stops its workers and trainings; kill it if it hangs."""
+        if self.zygote is not None and self.zygote.poll() is None:
+            self.zygote.terminate()
             try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                self.zygote.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
-                proc.kill()
-        shutil.rmtree(self.slot_dir, ignore_errors=True)
-
-    def pids(self) -> list[int]:
-        """Process ids of the running workers."""
-        return [p.pid for p in self.procs if p is not None and p.poll() is None]
+                self.zygote.kill()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
 
 
 async def run_pool(pool: WorkerPool, address: str | None, port: int, ready=None) -> None:

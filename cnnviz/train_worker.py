@@ -13,23 +13,38 @@ NICENESS = 10  # how much lower the worker's priority is than the server's
 
 
 def lower_priority(increment: int = NICENESS) -> None:
-    """Make this process nicer to the interactive server (no-op where os.nice is missing)."""
+    """Make this process nicer to the interactive server (no-op where os.nice is missing).
+
+    On Linux it also takes the SCHED_IDLE policy: it runs only on CPU time that no page rerun
+    wants, so a busy lecture hall stalls the training rather than the pages.
+    """
     try:
         os.nice(increment)
     except (AttributeError, OSError):
         pass
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        pass
 
 
-def train_worker(payload: bytes, conn, stop, go) -> None:
+def train_worker(payload: bytes, conn, stop, go, server_alive=None) -> None:
     """Train the pickled (model, train_set, test_set, config); report over ``conn``.
 
-    ``stop`` and ``go`` are multiprocessing Events: ``stop`` ends the run after the current
-    point, a cleared ``go`` makes the worker say "paused" and wait until the server sets it.
+    ``stop`` and ``go`` are Events: ``stop`` ends the run after the current point, a cleared
+    ``go`` makes the worker say "paused" and wait until the server sets it. ``server_alive``
+    tells a paused worker whether anyone is left to resume it (default: the parent process is
+    still the one that started this worker).
     """
-    parent = os.getppid()
+    if server_alive is None:
+        parent = os.getppid()
+
+        def server_alive() -> bool:
+            return os.getppid() == parent
+
     lower_priority()
     try:
-        _train(payload, conn, stop, go, parent)
+        _train(payload, conn, stop, go, server_alive)
     except (BrokenPipeError, ConnectionError, EOFError):
         return  # the server went away: nobody is left to report to
     except Exception as exc:  # reported to the page as a message, never as a traceback
@@ -41,7 +56,38 @@ def train_worker(payload: bytes, conn, stop, go) -> None:
         conn.close()
 
 
-def _train(payload: bytes, conn, stop, go, parent: int) -> None:
+def train_over_socket(sock) -> None:
+    """A worker forked by cnnviz.zygote: ``sock`` (from the server process) carries everything.
+
+    It first sends ("pid", its pid), then receives the payload as bytes; after that the server
+    sends (name, on) pairs for the ``stop`` and ``go`` events and this worker sends what
+    train_worker sends. End of stream from the server stops the run.
+    """
+    import threading
+    from multiprocessing.connection import Connection
+
+    conn = Connection(sock.detach())
+    conn.send(("pid", os.getpid()))
+    payload = conn.recv_bytes()
+    stop, go, gone = threading.Event(), threading.Event(), threading.Event()
+    go.set()
+    events = {"stop": stop, "go": go}
+
+    def follow_server() -> None:
+        try:
+            while True:
+                name, on = conn.recv()
+                events[name].set() if on else events[name].clear()
+        except (EOFError, OSError):
+            gone.set()
+            stop.set()
+            go.set()
+
+    threading.Thread(target=follow_server, name="control", daemon=True).start()
+    train_worker(payload, conn, stop, go, server_alive=lambda: not gone.is_set())
+
+
+def _train(payload: bytes, conn, stop, go, server_alive) -> None:
     """The body of train_worker: unpickle, drain the generator, send the weights at the end."""
     import io
     import pickle
@@ -62,7 +108,7 @@ def _train(payload: bytes, conn, stop, go, parent: int) -> None:
             if not go.is_set() and not stop.is_set():
                 conn.send(("paused", None))
                 while not go.wait(0.5):
-                    if os.getppid() != parent:
+                    if not server_alive():
                         return  # the server died while this run was paused
             if stop.is_set():
                 ending = "stopped"

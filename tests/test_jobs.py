@@ -2,6 +2,8 @@
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -26,6 +28,29 @@ def wait_until(condition, timeout=30.0):
         time.sleep(0.01)
 
 
+@pytest.fixture(scope="module")
+def zygote_socket(tmp_path_factory):
+    """A cnnviz.zygote without Streamlit workers, which forks trainers on request."""
+    path = tmp_path_factory.mktemp("zygote") / "zygote.sock"
+    proc = subprocess.Popen([sys.executable, "-m", "cnnviz.zygote", "--socket", str(path)])
+    try:
+        wait_until(path.exists, timeout=60)
+        yield str(path)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+@pytest.fixture(params=["spawn", "zygote"])
+def start_method(request, monkeypatch):
+    """Each worker test runs with a spawned worker and with one forked by cnnviz.zygote."""
+    if request.param == "zygote":
+        monkeypatch.setenv(jobs.ZYGOTE_ENV, request.getfixturevalue("zygote_socket"))
+    else:
+        monkeypatch.delenv(jobs.ZYGOTE_ENV, raising=False)
+    return request.param
+
+
 def make_job(gate, epochs=2, label="run"):
     config = TrainConfig(batch_size=8, epochs=epochs, device="cpu", report_every=1)
     return jobs.TrainingJob(build_lenet(), TRAIN, TEST, config, label, gate=gate)
@@ -39,7 +64,7 @@ def process_gone(pid):
     return False
 
 
-def test_worker_process_trains_like_an_in_process_run(tiny_idx_data):
+def test_worker_process_trains_like_an_in_process_run(tiny_idx_data, start_method):
     spec = data.DATASETS["fashion"]
     train = data.load_split(spec, tiny_idx_data, True)
     test = data.load_split(spec, tiny_idx_data, False)
@@ -69,7 +94,7 @@ def test_worker_process_trains_like_an_in_process_run(tiny_idx_data):
     assert process_gone(job.worker_pid)
 
 
-def test_stop_mid_epoch_keeps_the_weights_so_far():
+def test_stop_mid_epoch_keeps_the_weights_so_far(start_method):
     job = jobs.TrainingJob(build_lenet(), BIG, TEST,
                            TrainConfig(batch_size=8, epochs=3, device="cpu", report_every=1),
                            "big", gate=jobs.TrainingGate(1))
@@ -86,7 +111,7 @@ def test_stop_mid_epoch_keeps_the_weights_so_far():
     assert process_gone(job.worker_pid)
 
 
-def test_killed_worker_is_an_error_message_and_frees_the_slot():
+def test_killed_worker_is_an_error_message_and_frees_the_slot(start_method):
     gate = jobs.TrainingGate(1)
     job = jobs.TrainingJob(build_lenet(), BIG, TEST,
                            TrainConfig(batch_size=8, epochs=3, device="cpu", report_every=1),
@@ -95,6 +120,10 @@ def test_killed_worker_is_an_error_message_and_frees_the_slot():
     assert gate.running() == 1
     nicer = min(19, os.getpriority(os.PRIO_PROCESS, 0) + train_worker.NICENESS)
     assert os.getpriority(os.PRIO_PROCESS, job.worker_pid) == nicer
+    if sys.platform.startswith("linux"):
+        assert os.sched_getscheduler(job.worker_pid) == os.SCHED_IDLE
+    parent = int(open(f"/proc/{job.worker_pid}/stat").read().rsplit(")", 1)[1].split()[1])
+    assert (parent == os.getpid()) == (start_method == "spawn")  # else the zygote forked it
     os.kill(job.worker_pid, signal.SIGKILL)
     job.join(30)
     view = job.view()
@@ -105,7 +134,7 @@ def test_killed_worker_is_an_error_message_and_frees_the_slot():
     assert gate.acquire(object(), threading.Event())  # the slot is free for the next one
 
 
-def test_queue_then_pause_frees_the_slot_and_resume_finishes():
+def test_queue_then_pause_frees_the_slot_and_resume_finishes(start_method):
     gate = jobs.TrainingGate(1)
     blocker = object()
     gate.acquire(blocker, threading.Event())
@@ -159,7 +188,7 @@ def test_two_slots_run_two_jobs_at_once():
     assert gate.running() == 2
 
 
-def test_stop_while_queued_leaves_the_queue():
+def test_stop_while_queued_leaves_the_queue(start_method):
     gate = jobs.TrainingGate(1)
     blocker = object()
     gate.acquire(blocker, threading.Event())
@@ -172,7 +201,7 @@ def test_stop_while_queued_leaves_the_queue():
     gate.release(blocker)
 
 
-def test_failure_is_reported_not_raised():
+def test_failure_is_reported_not_raised(start_method):
     gate = jobs.TrainingGate(1)
     job = jobs.TrainingJob(build_lenet(), TRAIN, TEST,
                            TrainConfig(device="cpu", epochs=1), "bad", gate=gate)

@@ -81,6 +81,24 @@ async def _get(port: int, cookie: str | None = None, upgrade: bool = False):
     return response, body
 
 
+def _run(coro) -> None:
+    """asyncio.run in a thread of its own: Playwright's sync API may hold a loop in this one."""
+    errors = []
+
+    def body():
+        try:
+            asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "the asyncio test did not finish in 60 s"
+    if errors:
+        raise errors[0]
+
+
 async def _with_proxy(test, backends: int = 2):
     servers, workers = [], []
     for i in range(backends):
@@ -110,7 +128,7 @@ def test_first_visit_gets_a_cookie_and_later_visits_follow_it():
         head, body = await _get(port, cookie="cnnviz_worker=7")  # from a larger pool: reassigned
         assert b"Set-Cookie: cnnviz_worker=" + body in head
 
-    asyncio.run(_with_proxy(test))
+    _run(_with_proxy(test))
 
 
 def test_websockets_are_spread_evenly_and_piped_both_ways():
@@ -127,8 +145,12 @@ def test_websockets_are_spread_evenly_and_piped_both_ways():
                 break
             await asyncio.sleep(0.02)
         assert [(w.websockets, w.connections) for w in sticky.workers] == [(0, 0), (0, 0)]
+        for _ in range(4):  # one after another: they still alternate
+            _, _, w = await _get(port, upgrade=True)
+            w.close()
+        assert [w.sessions for w in sticky.workers] == [5, 5]
 
-    asyncio.run(_with_proxy(test))
+    _run(_with_proxy(test))
 
 
 def test_a_worker_that_is_down_gives_a_readable_502():
@@ -140,7 +162,7 @@ def test_a_worker_that_is_down_gives_a_readable_502():
         assert b"restarting" in body
         assert sticky.workers[1].connections == 0
 
-    asyncio.run(_with_proxy(test))
+    _run(_with_proxy(test))
 
 
 def test_garbage_on_the_socket_is_dropped():
@@ -149,7 +171,7 @@ def test_garbage_on_the_socket_is_dropped():
         writer.write(b"\x16\x03\x01 not http\r\n\r\n")
         assert await reader.read() == b""  # closed without forwarding
 
-    asyncio.run(_with_proxy(test))
+    _run(_with_proxy(test))
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("", 1), ("1", 1), (" 3 ", 3), ("16", 16)])

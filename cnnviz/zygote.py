@@ -1,0 +1,232 @@
+"""Import torch once, fork every server process from that copy (used by cnnviz.serve).
+
+Importing the PyPI build of torch costs each process about 280 MB of private memory and 225 MB
+of shared library pages. A server with two Streamlit workers and a LeNet training (three
+processes that each imported torch) went past 1.5 GB. This process imports the heavy modules
+once, then forks:
+
+* the Streamlit workers (``streamlit run`` on the loopback ports it is given), again when one
+  exits, and
+* a training process whenever a worker asks for one on the Unix socket named by
+  ``$CNNVIZ_ZYGOTE_SOCKET`` (see cnnviz.jobs): the socket then carries the payload, the
+  control messages and the metrics.
+
+Forked children share the imported pages copy-on-write. The zygote never starts threads of its
+own or initializes CUDA (a CUDA context cannot cross a fork), and it imports nothing that starts
+thread pools at import time (OpenCV, SciPy): children import those themselves.
+
+    python -m cnnviz.zygote --socket PATH [--port P ...] [--script app.py]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import errno
+import gc
+import importlib
+import os
+import select
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ZYGOTE_ENV = "CNNVIZ_ZYGOTE_SOCKET"  # the same name as cnnviz.jobs.ZYGOTE_ENV
+# Modules every server process needs; none starts a thread pool when imported.
+PRELOAD = ("torch", "torchvision", "numpy", "PIL.Image", "plotly.graph_objects", "streamlit",
+           "streamlit.web.cli", "cnnviz.ops", "cnnviz.frames", "cnnviz.animation",
+           "cnnviz.model", "cnnviz.data", "cnnviz.train", "cnnviz.train_worker", "cnnviz.jobs",
+           "cnnviz.inspection", "cnnviz.lenet_figures", "cnnviz.urlstate", "cnnviz.presets")
+RESTART_DELAY_S = 1.0  # between a worker's exit and its replacement
+
+
+def preload(modules=PRELOAD) -> list[str]:
+    """Import ``modules``; returns those that failed (they are imported later by children)."""
+    failed = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a child imports it again and reports properly
+            failed.append(name)
+    return failed
+
+
+def die_with_parent() -> None:
+    """Linux: this process gets SIGTERM when its parent dies (even by kill -9)."""
+    if sys.platform.startswith("linux"):
+        import ctypes  # noqa: PLC0415 - Linux only
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+def _child_exit(body) -> None:
+    """Run ``body`` in a freshly forked child and leave without running the zygote's cleanup."""
+    code = 1
+    try:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
+            signal.signal(sig, signal.SIG_DFL)
+        die_with_parent()
+        code = body() or 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except BaseException:  # noqa: BLE001 - printed; the process must not return into the zygote
+        import traceback  # noqa: PLC0415
+
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def run_streamlit(script: str, port: int, index: int) -> int:
+    """In a forked child: serve ``script`` with Streamlit on 127.0.0.1:``port``."""
+    os.environ["CNNVIZ_WORKER_INDEX"] = str(index)
+    devnull = os.open(os.devnull, os.O_WRONLY)  # stdout only has the banner with this port
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    from streamlit.web import cli  # noqa: PLC0415 - preloaded; imported here for clarity
+
+    sys.argv = ["streamlit", "run", script, "--server.port", str(port), "--server.address",
+                "127.0.0.1", "--server.headless", "true"]
+    return cli.main(prog_name="streamlit")
+
+
+def run_trainer(conn_sock: socket.socket) -> int:
+    """In a forked child: train for the worker on the other end of ``conn_sock``."""
+    from cnnviz.train_worker import train_over_socket  # noqa: PLC0415 - preloaded
+
+    train_over_socket(conn_sock)
+    return 0
+
+
+class Zygote:
+    """Forks Streamlit workers and trainers, restarts workers, reaps every child."""
+
+    def __init__(self, socket_path: str, ports: list[int], script: str):
+        self.socket_path, self.ports, self.script = socket_path, ports, script
+        self.workers: dict[int, int] = {}  # pid -> worker index
+        self.trainers: set[int] = set()
+        self.stopping = False
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(socket_path)
+        self.listener.bind(socket_path)
+        os.chmod(socket_path, 0o600)
+        self.listener.listen(16)
+
+    def fork_worker(self, index: int) -> None:
+        """A Streamlit worker for loopback port ``ports[index]``."""
+        pid = os.fork()
+        if pid == 0:
+            self.listener.close()
+            _child_exit(lambda: run_streamlit(self.script, self.ports[index], index))
+        self.workers[pid] = index
+
+    def fork_trainer(self, conn_sock: socket.socket) -> None:
+        """A training process that talks to its worker over ``conn_sock``."""
+        pid = os.fork()
+        if pid == 0:
+            self.listener.close()
+            _child_exit(lambda: run_trainer(conn_sock))
+        conn_sock.close()
+        self.trainers.add(pid)
+
+    def reap(self) -> None:
+        """Collect exited children; start a replacement for each worker that exited."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.trainers.discard(pid)
+            index = self.workers.pop(pid, None)
+            if index is not None and not self.stopping:
+                print(f"cnnviz: worker {index} exited ({os.waitstatus_to_exitcode(status)}); "
+                      "starting it again", file=sys.stderr, flush=True)
+                time.sleep(RESTART_DELAY_S)
+                self.fork_worker(index)
+
+    def serve_forever(self) -> None:
+        """Fork the workers, then answer trainer requests and reap until SIGTERM or SIGINT."""
+        for index in range(len(self.ports)):
+            self.fork_worker(index)
+        while not self.stopping:
+            try:
+                ready, _, _ = select.select([self.listener], [], [], 0.5)
+            except InterruptedError:
+                ready = []
+            if ready:
+                try:
+                    conn_sock, _ = self.listener.accept()
+                except OSError as err:
+                    if err.errno not in (errno.EINTR, errno.EAGAIN, errno.ECONNABORTED):
+                        raise
+                else:
+                    self.fork_trainer(conn_sock)
+            self.reap()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Terminate every child (workers and trainers) and remove the socket."""
+        self.stopping = True
+        self.listener.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.socket_path)
+        children = set(self.workers) | self.trainers
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        while children and time.monotonic() < deadline:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                time.sleep(0.1)
+            children.discard(pid)
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Preload, then serve until SIGTERM or SIGINT."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--socket", required=True, help="Unix socket for trainer requests")
+    parser.add_argument("--port", type=int, action="append", default=[],
+                        help="a Streamlit worker on this loopback port (repeat for more)")
+    parser.add_argument("--script", default="app.py")
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    die_with_parent()
+    os.environ[ZYGOTE_ENV] = args.socket  # the workers' jobs ask here for trainers
+    failed = preload()
+    if failed:
+        print(f"cnnviz zygote: not preloaded (children import them): {failed}", file=sys.stderr)
+    gc.collect()
+    gc.freeze()  # the collector then leaves preloaded objects alone, so their pages stay shared
+    zygote = Zygote(args.socket, args.port, args.script)
+
+    def finish(*_):
+        zygote.stopping = True
+
+    signal.signal(signal.SIGTERM, finish)
+    signal.signal(signal.SIGINT, finish)
+    try:
+        zygote.serve_forever()
+    finally:
+        zygote.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
