@@ -13,6 +13,14 @@ from pages import lenet_inspect_ui as inspect_ui
 from pages import lenet_train_ui as train_ui
 from pages import ui
 
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def architecture(config: LeNetConfig):
+    """Layer table and data-flow figure of one architecture, built once per server process."""
+    rows = layer_summary(build_lenet(config, seed=0))
+    return rows, architecture_figure(rows)
+
+
 train_ui.restore_choices()
 st.title("LeNet: a complete CNN, trained live")
 st.markdown(
@@ -37,8 +45,8 @@ with arch_tab:
             channels1=c3.number_input("Channels, conv 1", 1, 64, 6, key="lenet_c1"),
             channels2=c4.number_input("Channels, conv 2", 1, 64, 16, key="lenet_c2"),
             kernel_size=c5.selectbox("Kernel size", KERNEL_SIZES, 1, key="lenet_k"))
-    rows = layer_summary(build_lenet(config, seed=0))
-    ui.plotly_chart(architecture_figure(rows), key="lenet_diagram")
+    rows, diagram = architecture(config)
+    ui.plotly_chart(diagram, key="lenet_diagram")
     st.dataframe({"layer": [r.name for r in rows], "output shape": [r.shape_text for r in rows],
                   "parameters": [r.params for r in rows]}, hide_index=True, width="content")
     st.caption(f"{sum(r.params for r in rows):,} parameters in total, for a 1x1x28x28 input. "
