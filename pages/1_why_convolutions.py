@@ -1,3 +1,5 @@
+import ast
+
 import streamlit as st
 
 from cnnviz import animation, frames, params, snippet, static_figures, translation
@@ -19,16 +21,16 @@ def counts(h: int, w: int, delta: int):
     return params.parameter_counts(h, w, delta)
 
 
-@st.cache_data(max_entries=64)
-def shift_view(config: dict):
-    demo = translation.demo_for(config)
-    return demo, static_figures.shift_figure(config["x"][0], demo)
+@st.cache_resource(max_entries=64, show_spinner=False)
+def shift_demo(settings: str):
+    """The shift experiment for ``repr(config)`` (shared read-only across sessions)."""
+    return translation.demo_for(ast.literal_eval(settings))
 
 
-@st.cache_data(max_entries=64)
 def animation_of(shifted: list, kernel: list, padding: tuple, mode: str) -> dict:
     plan = frames.correlation_steps(shifted, kernel, padding=padding, padding_mode=mode)
-    return animation.window_figure(plan, input_name="shifted X", output_name="Y")
+    return animation.PrebuiltFigure(
+        animation.window_figure(plan, input_name="shifted X", output_name="Y"))
 
 
 st.title("Why convolutions")
@@ -61,7 +63,8 @@ st.caption(
     "The chapter rounds the offsets a in (−h, h) to 2h values and |a| ≤ Δ to 2Δ; counting "
     "both ends gives the exact numbers. Every step is a constraint: fewer weights, and a "
     "built-in assumption about images.")
-ui.plotly_chart(static_figures.parameter_figure(rows), key="why_counts_chart")
+ui.cached_chart(repr(rows), lambda: static_figures.parameter_figure(rows),
+                key="why_counts_chart")
 
 st.header("Shift the input, the output shifts too")
 left, right = st.columns([2, 5], gap="medium")
@@ -87,7 +90,8 @@ with left:
 with right:
     config = editing.settle(P, FIELDS, {**config, "h": h, "w": w, "delta": delta}, errors,
                             translation.demo_for)
-    demo, figure = shift_view(config)
+    settings = repr(config)
+    demo = shift_demo(settings)
     if demo.max_error == 0:
         st.success("Shifting before or after the convolution gives the same output: the "
                    "largest difference is 0.", icon=":material/check_circle:")
@@ -96,13 +100,14 @@ with right:
                    f"difference {frames.format_number(demo.max_error)}): with zero padding a "
                    f"window that reaches over the border sees zeros, not the wrapped-around "
                    f"pixels.", icon=":material/warning:")
-    ui.plotly_chart(figure, key="why_shift_chart")
+    ui.cached_chart(settings, lambda: static_figures.shift_figure(config["x"][0], demo),
+                    key="why_shift_chart")
 
 st.header("The sliding window on the shifted input")
 st.caption(f"'Same' padding of {demo.padding[0]} row(s) and {demo.padding[1]} column(s) per "
            f"side, {config['mode']} mode, keeps the output as large as the input.")
-ui.plotly_chart(animation.PrebuiltFigure(animation_of(demo.shifted_input, config["k"][0],
-                                                     demo.padding, config["mode"])),
+ui.cached_chart(settings, lambda: animation_of(demo.shifted_input, config["k"][0],
+                                              demo.padding, config["mode"]),
                 key="why_window_chart", config={"displayModeBar": False})
 st.caption(PLAY_HELP)
 with st.expander("PyTorch code for these settings"):

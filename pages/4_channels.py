@@ -1,3 +1,5 @@
+import ast
+
 import streamlit as st
 
 from cnnviz import animation, channels, frames, snippet, static_figures
@@ -8,21 +10,17 @@ FIELDS = channels.FIELDS
 LABELS = {"x": "Input", **{n: f"Kernel for output channel {n[1:]}" for n in channels.KERNEL_NAMES}}
 
 
-@st.cache_data(max_entries=64)
-def outputs_view(x: list, kernels: list) -> dict:
-    return static_figures.outputs_figure(channels.multi_in_out(x, kernels))
-
-
-@st.cache_data(max_entries=64)
-def animation_of(x: list, kernel: list, d: int) -> dict:
+# Figures are built by ui.cached_chart (once per settings text); only the 1x1 product, whose
+# numbers the page writes out, is cached as an object.
+def animation_of(x: list, kernel: list, d: int):
     plan = frames.correlation_steps(x, kernel)
-    return animation.window_figure(plan, output_name=f"Y{d}")
+    return animation.PrebuiltFigure(animation.window_figure(plan, output_name=f"Y{d}"))
 
 
-@st.cache_data(max_entries=64)
-def product_view(x: list, kernels: list, p: int):
-    mp = channels.matrix_product(x, kernels)
-    return mp, static_figures.matrix_product_figure(mp, p)
+@st.cache_resource(max_entries=64, show_spinner=False)
+def matrix_product(settings: str):
+    """The 1x1 convolution as a matrix product, for ``repr((x, kernels))`` (read-only)."""
+    return channels.matrix_product(*ast.literal_eval(settings))
 
 
 st.title("Channels")
@@ -61,13 +59,15 @@ with right:
     c_o, c_i, (kh, kw) = len(kernels), len(config["x"]), channels.kernel_tensor(kernels).shape[2:]
     st.markdown(f"**{c_i} input channel(s), {c_o} output channel(s)**: the kernel has shape "
                 f"{c_o} x {c_i} x {kh} x {kw}, that is {c_o * c_i * kh * kw} weights.")
-    ui.plotly_chart(outputs_view(config["x"], kernels), key="chan_outputs_chart")
+    settings = repr((config["x"], kernels))
+    ui.cached_chart(settings, lambda: static_figures.outputs_figure(
+        channels.multi_in_out(config["x"], kernels)), key="chan_outputs_chart")
     st.radio("Animate output channel", list(range(1, c_o + 1)), horizontal=True, key=show_key)
     d = st.session_state[show_key]
     st.caption(f"Y{d} is output channel {d}. Each step adds one bracket per input channel: that "
                "channel's window times its kernel slice (the chapter's figure writes channel 2's "
                "bracket first; the sum is the same).")
-    ui.plotly_chart(animation.PrebuiltFigure(animation_of(config["x"], kernels[d - 1], d)),
+    ui.cached_chart(f"{settings} {d}", lambda: animation_of(config["x"], kernels[d - 1], d),
                     key="chan_window_chart", config={"displayModeBar": False})
     st.caption("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; drag or click the "
                "slider to step forward and back one window position at a time.")
@@ -80,11 +80,12 @@ if (kh, kw) != (1, 1):
 else:
     h, w = len(config["x"][0]), len(config["x"][0][0])
     p = st.slider("Pixel (flattened index, row by row)", 0, h * w - 1, 0, key="chan_pixel")
-    mp, figure = product_view(config["x"], kernels, p)
+    mp = matrix_product(settings)
     st.markdown(f"The {c_o} x {c_i} weight matrix times the input flattened to {c_i} x {h * w} "
                 f"(one column per pixel) gives the output, {c_o} x {h * w}. Pixel {p} is "
                 f"row {mp.pixel(p)[0]}, column {mp.pixel(p)[1]} of the image.")
-    ui.plotly_chart(figure, key="chan_matmul_chart")
+    ui.cached_chart(f"{settings} {p}", lambda: static_figures.matrix_product_figure(mp, p),
+                    key="chan_matmul_chart")
     st.code("\n".join(mp.arithmetic(p)), language=None)
     if mp.max_difference == 0:
         st.success("The matrix product equals corr2d_multi_in_out on every cell (largest "

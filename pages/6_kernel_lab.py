@@ -1,3 +1,5 @@
+import uuid
+
 import numpy as np
 import streamlit as st
 
@@ -15,17 +17,24 @@ st.markdown("Filter a micrograph with any kernel up to 15 x 15: type the values,
 
 
 def filtered(image: dict, K: np.ndarray, mode: str, convolution: bool, dose: float | None):
-    """Filter once per (image, kernel, settings); remembered for this session only."""
-    key = (image["token"], K.tobytes(), K.shape, mode, convolution, dose)
+    """Filter once per (image, kernel, settings); remembered for this session only.
+
+    Returns the source (noisy when ``dose`` is set), the result, and text that identifies
+    both (for ui.cached_chart).
+    """
+    key = (image["token"], image["frame"], K.tobytes(), K.shape, mode, convolution, dose)
     memo = st.session_state.get("kl_memo")
     if memo is None or memo[0] != key:
         source = image["array"] if dose is None else samples.shot_noise(image["array"], dose)
         device = choose_device()
         result = apply_kernel(source, K, mode=mode, convolution=convolution,
                               device=None if device.type == "cpu" else device)
-        memo = (key, source, result)
+        # Uploads have unique tokens, so the key names the arrays, except that added noise is
+        # drawn anew for each memo: then a random name (charts of samples stay shared).
+        name = repr(key) + (f" noise {uuid.uuid4().hex}" if dose is not None else "")
+        memo = (key, source, result, name)
         st.session_state.kl_memo = memo
-    return memo[1], memo[2]
+    return memo[1], memo[2], memo[3]
 
 
 left, right = st.columns([1, 1])
@@ -60,7 +69,8 @@ with st.expander("Filter, noise and display settings", expanded=True):
 
 if K is not None:
     try:
-        source, result = filtered(image, K, mode, op != "cross-correlation", dose or None)
+        source, result, arrays = filtered(image, K, mode, op != "cross-correlation",
+                                          dose or None)
     except ValueError as err:
         st.error(str(err))
         st.stop()
@@ -72,16 +82,17 @@ if K is not None:
     original = a.empty()
     b.image(view["result"], caption=f"Result, colour limit +-{view['signed_limit']:.3g}",
             width="stretch")
-    ui.plotly_chart(frequency_figure(kernels.frequency_response(K), kernels.frequency_axis()),
+    ui.cached_chart(repr(K.tolist()), lambda: frequency_figure(kernels.frequency_response(K),
+                                                              kernels.frequency_axis()),
                     where=c)
     noise = (f" Shot noise at {dose} electrons/pixel: the image was scaled to 0..1 and "
              "Poisson counts / dose drawn." if dose else "")
     st.caption(f"Kernel footprint: {display.nm_footprint(K.shape, image['pixel_size_nm'])}. "
                f"Result range {result.min():.4g} to {result.max():.4g}.{noise}")
     with st.expander("Histogram of the original"):
-        counts, edges = display.histogram(source)
-        ui.plotly_chart(histogram_figure(counts, edges, *view["limits"]))
-    box = parts.patch_section(source, K, op != "cross-correlation")
+        ui.cached_chart(f"{arrays} {view['limits']}",
+                        lambda: histogram_figure(*display.histogram(source), *view["limits"]))
+    box = parts.patch_section(source, K, op != "cross-correlation", arrays)
     shown = view["image"] if box is None else display.mark_box(
         view["image"], view, (box[0], box[0] + box[2]), (box[1], box[1] + box[2]))
     original.image(shown, caption=f"Original ({where})", width="stretch")

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz import kernels, samples
-from cnnviz.animation import window_figure
+from cnnviz.animation import PrebuiltFigure, window_figure
 from cnnviz.frames import correlation_steps
 from cnnviz.imageio import EXTENSIONS, ImageLoadError, load_image
 from cnnviz.kernel_learning import chapter_experiment, micrograph_experiment
@@ -152,23 +152,28 @@ def learning_section() -> None:
     if learned:
         hist = learned["history"]
         c1, c2 = st.columns(2)
-        ui.plotly_chart(loss_figure([r["step"] for r in hist], [r["loss"] for r in hist]),
-                        where=c1)
-        ui.plotly_chart(kernel_figure(hist[-1]["kernel"], f"Learned kernel after step "
-                                      f"{hist[-1]['step']}"), where=c2)
+        learned_id = repr((learned["which"], hist))
+        ui.cached_chart(learned_id, lambda: loss_figure([r["step"] for r in hist],
+                                                        [r["loss"] for r in hist]), where=c1)
+        ui.cached_chart(learned_id, lambda: kernel_figure(
+            hist[-1]["kernel"], f"Learned kernel after step {hist[-1]['step']}"), where=c2)
         every_second = ", ".join(f"{r['loss']:.3f}" for r in hist[1::2][:5])
         st.caption(f"Loss at steps 2, 4, 6, 8, 10: {every_second}.")
         step = st.slider("Kernel at step", 1, len(hist), len(hist), key="kl_learn_step")
         st.dataframe(pd.DataFrame(hist[step - 1]["kernel"]).style.format("{:.4f}"))
 
 
-@st.cache_data(max_entries=16)
-def _patch_animation(patch: np.ndarray, K: np.ndarray, flip: bool) -> dict:
-    return window_figure(correlation_steps(patch, K, flip=flip), "patch", "result")
+def _patch_animation(patch: np.ndarray, K: np.ndarray, flip: bool) -> PrebuiltFigure:
+    return PrebuiltFigure(window_figure(correlation_steps(patch, K, flip=flip), "patch",
+                                        "result"))
 
 
-def patch_section(image: np.ndarray, K: np.ndarray, flip: bool) -> tuple[int, int, int] | None:
-    """Sliding-window animation with the raw values of a small patch the user picks."""
+def patch_section(image: np.ndarray, K: np.ndarray, flip: bool,
+                  image_id: str) -> tuple[int, int, int] | None:
+    """Sliding-window animation with the raw values of a small patch the user picks.
+
+    ``image_id``: text that identifies ``image`` (the chart is cached under it).
+    """
     st.subheader("Step by step on a patch of your image")
     if max(K.shape) > 5:
         st.info("The step-by-step view works for kernels up to 5 x 5; pick a smaller kernel.")
@@ -183,5 +188,6 @@ def patch_section(image: np.ndarray, K: np.ndarray, flip: bool) -> tuple[int, in
     patch = image[top: top + size, left: left + size]
     st.caption(f"Rows {top}-{top + size - 1}, columns {left}-{left + size - 1} (orange box in "
                "the original), no padding: the output is the valid part, with the raw values.")
-    ui.plotly_chart(_patch_animation(patch, K, flip), key="kl_patch_anim")
+    ui.cached_chart(f"{image_id} {top} {left} {size} {flip}",
+                    lambda: _patch_animation(patch, K, flip), key="kl_patch_anim")
     return int(top), int(left), int(size)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import copy
+from collections.abc import Callable
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -86,6 +89,32 @@ def plotly_chart(fig: go.Figure | dict, projector: bool | None = None, where=Non
         spec = fig.to_dict() if isinstance(fig, go.Figure) else fig
         fig = apply_projector(go.Figure(spec), True)
     (where or st).plotly_chart(fig, **kwargs)
+
+
+# Each entry holds one serialized figure; 256 of them bound the memory.
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _chart_block(settings: str, origin: str, projector: bool, key: str | None, options: str,
+                 _build: Callable[[], go.Figure | dict]) -> None:
+    """One chart, recorded: a cache hit replays the element without building or serializing."""
+    plotly_chart(_build(), projector=projector, key=key, **dict(ast.literal_eval(options)))
+
+
+def cached_chart(settings: str, build: Callable[[], go.Figure | dict], key: str | None = None,
+                 where=None, **kwargs) -> None:
+    """A plotly chart that a rerun with unchanged ``settings`` resends at almost no cost.
+
+    ``settings`` is text that identifies the figure completely (e.g. ``repr`` of everything
+    ``build`` uses, or an image's token): charts with equal settings, key and options are
+    recorded once per server process and shared by all sessions. ``build()`` makes the figure
+    on the first call only. Plotly figures cost 5-50 ms to validate and serialize per rerun;
+    with many students on one page that is most of the server's time. ``kwargs`` go to
+    st.plotly_chart and must be plain literals (numbers, strings, dicts of them).
+    """
+    code = getattr(build, "__code__", None)  # two charts with equal settings stay apart
+    origin = f"{code.co_filename}:{code.co_firstlineno}" if code else repr(build)
+    with where if where is not None else contextlib.nullcontext():
+        _chart_block(settings, origin, projector_on(), key, repr(sorted(kwargs.items())),
+                     build)
 
 
 @st.cache_data(max_entries=256)
