@@ -55,10 +55,11 @@ try:
 except ValueError as err:
     st.error(str(err), icon=":material/error:")
     rows = counts(1000, 1000, min(delta, 999))
-st.table({"layer": [r.layer for r in rows], "chapter's formula": [r.formula for r in rows],
-          "weights (chapter)": [params.power_of_ten(r.chapter) for r in rows],
-          "exact formula": [r.exact_formula for r in rows],
-          "weights (exact)": [f"{r.exact:,}" for r in rows]})
+ui.cached_elements(repr(rows), lambda: st.table(
+    {"layer": [r.layer for r in rows], "chapter's formula": [r.formula for r in rows],
+     "weights (chapter)": [params.power_of_ten(r.chapter) for r in rows],
+     "exact formula": [r.exact_formula for r in rows],
+     "weights (exact)": [f"{r.exact:,}" for r in rows]}))
 st.caption(
     "The chapter rounds the offsets a in (−h, h) to 2h values and |a| ≤ Δ to 2Δ; counting "
     "both ends gives the exact numbers. Every step is a constraint: fewer weights, and a "
@@ -89,7 +90,7 @@ with left:
                           translation.randomized, columns=2)
 with right:
     config = editing.settle(P, FIELDS, {**config, "h": h, "w": w, "delta": delta}, errors,
-                            translation.demo_for)
+                            lambda c: shift_demo(repr(c)))
     settings = repr(config)
     demo = shift_demo(settings)
     if demo.max_error == 0:

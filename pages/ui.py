@@ -110,11 +110,28 @@ def cached_chart(settings: str, build: Callable[[], go.Figure | dict], key: str 
     with many students on one page that is most of the server's time. ``kwargs`` go to
     st.plotly_chart and must be plain literals (numbers, strings, dicts of them).
     """
-    code = getattr(build, "__code__", None)  # two charts with equal settings stay apart
-    origin = f"{code.co_filename}:{code.co_firstlineno}" if code else repr(build)
     with where if where is not None else contextlib.nullcontext():
-        _chart_block(settings, origin, projector_on(), key, repr(sorted(kwargs.items())),
-                     build)
+        _chart_block(settings, _origin(build), projector_on(), key,
+                     repr(sorted(kwargs.items())), build)
+
+
+def _origin(function) -> str:
+    """Where a callable was written: two blocks with equal settings text stay apart."""
+    code = getattr(function, "__code__", None)
+    return f"{code.co_filename}:{code.co_firstlineno}" if code else repr(function)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _element_block(settings: str, origin: str, projector: bool, _draw: Callable[[], None]) -> None:
+    _draw()
+
+
+def cached_elements(settings: str, draw: Callable[[], None]) -> None:
+    """Elements that ``draw()`` writes (text, tables; no widgets), recorded like cached_chart.
+
+    Use it for output that costs real time to serialize on every rerun, such as st.table.
+    """
+    _element_block(settings, _origin(draw), projector_on(), draw)
 
 
 @st.cache_data(max_entries=256)
