@@ -95,16 +95,19 @@ def _train(payload: bytes, conn, stop, go, server_alive) -> None:
     import torch
 
     from cnnviz.device import configure_threads
+    from cnnviz.pacing import Pacer
     from cnnviz.train import train_lenet
 
     configure_threads()
     model, train_set, test_set, config = pickle.loads(payload)
     del payload
     ending = "done"
+    pace = Pacer()  # a busy lecture server slows the training, not the pages
     run = train_lenet(model, train_set, test_set, config)
     try:
         for metrics in run:
             conn.send(("metrics", metrics))
+            pace()
             if not go.is_set() and not stop.is_set():
                 conn.send(("paused", None))
                 while not go.wait(0.5):
