@@ -107,3 +107,30 @@ def browser_type_launch_args(browser_type_launch_args):
 def browser_context_args(browser_context_args):
     """A laptop-sized window."""
     return {**browser_context_args, "viewport": {"width": 1400, "height": 900}}
+
+
+@pytest.fixture(scope="session")
+def zygote_socket(tmp_path_factory):
+    """A cnnviz.zygote without Streamlit workers, which forks trainers on request."""
+    path = tmp_path_factory.mktemp("zygote") / "zygote.sock"
+    proc = subprocess.Popen([sys.executable, "-m", "cnnviz.zygote", "--socket", str(path)])
+    try:
+        deadline = time.monotonic() + 60
+        while not path.exists():
+            assert proc.poll() is None, "the zygote exited"
+            assert time.monotonic() < deadline, "the zygote did not listen within 60 s"
+            time.sleep(0.05)
+        yield str(path)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+@pytest.fixture(params=["spawn", "zygote"])
+def start_method(request, monkeypatch):
+    """Each worker test runs with a spawned worker and with one forked by cnnviz.zygote."""
+    if request.param == "zygote":
+        monkeypatch.setenv("CNNVIZ_ZYGOTE_SOCKET", request.getfixturevalue("zygote_socket"))
+    else:
+        monkeypatch.delenv("CNNVIZ_ZYGOTE_SOCKET", raising=False)
+    return request.param

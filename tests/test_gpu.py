@@ -42,7 +42,7 @@ def test_lenet_trains_on_gpu_like_on_cpu(tmp_path):
     assert torch.cuda.is_available() or GPU == "mps"
 
 
-def test_training_job_worker_process_trains_on_gpu(tmp_path):
+def test_training_job_worker_process_trains_on_gpu(tmp_path, start_method):
     from cnnviz import jobs
     from tests.tiny_idx import write_tiny_datasets
 

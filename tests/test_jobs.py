@@ -2,7 +2,6 @@
 
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -26,29 +25,6 @@ def wait_until(condition, timeout=30.0):
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.01)
-
-
-@pytest.fixture(scope="module")
-def zygote_socket(tmp_path_factory):
-    """A cnnviz.zygote without Streamlit workers, which forks trainers on request."""
-    path = tmp_path_factory.mktemp("zygote") / "zygote.sock"
-    proc = subprocess.Popen([sys.executable, "-m", "cnnviz.zygote", "--socket", str(path)])
-    try:
-        wait_until(path.exists, timeout=60)
-        yield str(path)
-    finally:
-        proc.terminate()
-        proc.wait(20)
-
-
-@pytest.fixture(params=["spawn", "zygote"])
-def start_method(request, monkeypatch):
-    """Each worker test runs with a spawned worker and with one forked by cnnviz.zygote."""
-    if request.param == "zygote":
-        monkeypatch.setenv(jobs.ZYGOTE_ENV, request.getfixturevalue("zygote_socket"))
-    else:
-        monkeypatch.delenv(jobs.ZYGOTE_ENV, raising=False)
-    return request.param
 
 
 def make_job(gate, epochs=2, label="run"):
