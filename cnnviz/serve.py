@@ -137,13 +137,11 @@ class WorkerPool:
         shutil.rmtree(self.run_dir, ignore_errors=True)
 
 
-async def run_pool(pool: WorkerPool, address: str | None, port: int, ready=None) -> None:
+async def run_pool(pool: WorkerPool, address: str | None, port: int) -> None:
     """Proxy ``address:port`` to the pool until cancelled or signalled; restarts dead workers."""
     server = await serve(StickyProxy(pool.workers), address, port)
     print(f"cnnviz: {len(pool.workers)} Streamlit workers serve http://{address or 'localhost'}:"
           f"{port}", flush=True)
-    if ready is not None:
-        ready()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -192,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         pool.start()
         _run_loop(run_pool(pool, args.address, args.port))
+    except (RuntimeError, OSError) as err:  # a worker that cannot start, a port in use
+        print(f"cnnviz: cannot serve on port {args.port}: {err}", file=sys.stderr)
+        return 1
     finally:
         pool.stop()
     return 0

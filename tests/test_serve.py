@@ -223,3 +223,22 @@ def test_training_limit_holds_across_processes(tmp_path):
     assert first.acquire(a, never)
     assert not second.acquire(b, cancelled)  # giving up while waiting
     first.release(a)
+
+
+def test_a_port_in_use_is_a_message_not_a_traceback(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "cnnviz.serve", "--workers", "2", "--port",
+                               str(port), "--address", "127.0.0.1", "--script",
+                               "tests/apps/cached_charts.py"],
+                              capture_output=True, text=True, timeout=180,
+                              cwd=serve.ROOT)
+    assert done.returncode == 1
+    assert f"cnnviz: cannot serve on port {port}" in done.stderr
+    assert "Traceback" not in done.stderr
