@@ -16,6 +16,18 @@ st.markdown("Filter a micrograph with any kernel up to 15 x 15: type the values,
             "blue, positive red, zero white.")
 
 
+# Views and their images are shared by every session that shows the same arrays the same way
+# (the built-in samples): a 512-pixel view with its percentiles and two JPEG encodings costs
+# several milliseconds per rerun otherwise.
+@st.cache_resource(max_entries=32, show_spinner=False)
+def rendered(shown_as: str, _source: np.ndarray, _result: np.ndarray, zoom: int,
+             center: tuple[float, float], low: float, high: float, gamma: float) -> dict:
+    """The browser-sized views for ``shown_as`` (text naming the arrays and view settings)."""
+    view = display.render_pair(_source, _result, zoom=zoom, center=center, low_pct=low,
+                               high_pct=high, gamma=gamma)
+    return {**view, "result_min": float(_result.min()), "result_max": float(_result.max())}
+
+
 def filtered(image: dict, K: np.ndarray, mode: str, convolution: bool, dose: float | None):
     """Filter once per (image, kernel, settings); remembered for this session only.
 
@@ -74,27 +86,34 @@ if K is not None:
     except ValueError as err:
         st.error(str(err))
         st.stop()
-    view = display.render_pair(source, result, zoom=zoom, center=(cy, cx), low_pct=low,
-                               high_pct=high, gamma=gamma)
+    shown_as = repr((arrays, zoom, cy, cx, low, high, gamma))
+    view = rendered(shown_as, source, result, zoom, (cy, cx), low, high, gamma)
     (r0, r1), (c0, c1_) = view["rows"], view["cols"]
     where = f"rows {r0}-{r1 - 1}, columns {c0}-{c1_ - 1}, {view['scale']:.3g} pixels per dot"
     a, b, c = st.columns(3)
     original = a.empty()
-    b.image(view["result"], caption=f"Result, colour limit +-{view['signed_limit']:.3g}",
-            width="stretch")
+    with b:
+        ui.cached_elements(shown_as, lambda: st.image(
+            view["result"], caption=f"Result, colour limit +-{view['signed_limit']:.3g}",
+            width="stretch"))
     ui.cached_chart(repr(K.tolist()), lambda: frequency_figure(kernels.frequency_response(K),
                                                               kernels.frequency_axis()),
                     where=c)
     noise = (f" Shot noise at {dose} electrons/pixel: the image was scaled to 0..1 and "
              "Poisson counts / dose drawn." if dose else "")
     st.caption(f"Kernel footprint: {display.nm_footprint(K.shape, image['pixel_size_nm'])}. "
-               f"Result range {result.min():.4g} to {result.max():.4g}.{noise}")
+               f"Result range {view['result_min']:.4g} to {view['result_max']:.4g}.{noise}")
     with st.expander("Histogram of the original"):
         ui.cached_chart(f"{arrays} {view['limits']}",
                         lambda: histogram_figure(*display.histogram(source), *view["limits"]))
     box = parts.patch_section(source, K, op != "cross-correlation", arrays)
-    shown = view["image"] if box is None else display.mark_box(
-        view["image"], view, (box[0], box[0] + box[2]), (box[1], box[1] + box[2]))
-    original.image(shown, caption=f"Original ({where})", width="stretch")
+
+    def draw_original():
+        shown = view["image"] if box is None else display.mark_box(
+            view["image"], view, (box[0], box[0] + box[2]), (box[1], box[1] + box[2]))
+        st.image(shown, caption=f"Original ({where})", width="stretch")
+
+    with original.container():
+        ui.cached_elements(f"{shown_as} {box}", draw_original)
 
 parts.learning_section()

@@ -19,6 +19,28 @@ def test_kernel_lab_shows_original_and_result(page, app_url):
         assert images.nth(i).evaluate("img => img.naturalWidth") == 256
     assert page.get_by_text("Result, colour limit").count() == 1
     assert page.locator("[data-testid='stException']").count() == 0
+    # Moving the patch reruns the page: the result image is replayed from the cache (its
+    # media file registered again for this session), the original is drawn with the new box.
+    first = images.nth(1).get_attribute("src")
+    top = page.get_by_label("Patch top row")
+    top.fill("3")
+    top.press("Enter")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll(\"[data-testid='stImage'] img\")]"
+        ".filter(i => i.complete && i.naturalWidth === 256).length === 2", timeout=60_000)
+    page.get_by_text("Rows 3-").first.wait_for(timeout=30_000)
+    assert images.nth(1).get_attribute("src") == first
+    assert images.nth(1).evaluate("img => img.naturalWidth") == 256
+    assert page.locator("[data-testid='stException']").count() == 0
+    # A second browser (another session, empty cache) gets the replayed images from the server.
+    other = page.context.browser.new_page()
+    try:
+        other.goto(f"{app_url}/kernel_lab")
+        other.wait_for_function(
+            "() => [...document.querySelectorAll(\"[data-testid='stImage'] img\")]"
+            ".filter(i => i.complete && i.naturalWidth === 256).length === 2", timeout=60_000)
+    finally:
+        other.close()
 
 
 def test_painting_a_kernel_with_the_mouse(page, app_url):
