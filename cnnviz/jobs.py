@@ -10,6 +10,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
@@ -27,6 +28,8 @@ MAX_TRAININGS_ENV = "CNNVIZ_MAX_TRAININGS"
 # One at a time by default: on a 2-core server a second training would take the core that
 # keeps every other session's page responsive.
 DEFAULT_MAX_TRAININGS = 1
+# Seconds a job's browser may stay disconnected (a reload, a flaky network) before it is stopped.
+ABANDON_AFTER_S = 60.0
 # A fresh interpreter for each worker: CUDA cannot be used in a forked child, and a fork of a
 # threaded server could copy a lock some other thread holds.
 _SPAWN = multiprocessing.get_context("spawn")
@@ -249,6 +252,11 @@ class TrainingJob:
     config: TrainConfig
     label: str
     gate: TrainingGate = field(default_factory=training_gate)
+    # Whether the browser session that started the job is still connected (None: not known).
+    # A job whose owner stays away for ``abandon_after_s`` is stopped, so that a closed laptop
+    # does not hold a training slot (and keep others queued) until its last epoch.
+    owner_alive: Callable[[], bool] | None = None
+    abandon_after_s: float = ABANDON_AFTER_S
 
     def __post_init__(self):
         self._lock = threading.Lock()  # state, error and history
@@ -265,7 +273,23 @@ class TrainingJob:
     def start(self) -> TrainingJob:
         """Start the relay thread (which starts the worker once a slot is free); returns self."""
         self._thread.start()
+        if self.owner_alive is not None:
+            threading.Thread(target=self._watch_owner, name=f"owner-{self.label}",
+                             daemon=True).start()
         return self
+
+    def _watch_owner(self, every_s: float = 1.0) -> None:
+        """Stop the job once its owner has been away for ``abandon_after_s`` without a break."""
+        away_since = None
+        while self._thread.is_alive():
+            if self.owner_alive():
+                away_since = None
+            elif away_since is None:
+                away_since = time.monotonic()
+            elif time.monotonic() - away_since >= self.abandon_after_s:
+                self.stop()
+                return
+            time.sleep(every_s)
 
     def pause(self) -> None:
         """Pause after the current few batches and free the slot for someone waiting."""

@@ -105,7 +105,8 @@ def start_training(config: LeNetConfig, tconfig: TrainConfig, key: str, train_se
     """Create the model and a background job; the job lives in this session's state."""
     model = build_lenet(config, seed=tconfig.seed)
     label = f"{config.label}, {tconfig.optimizer} {tconfig.lr:g}"
-    st.session_state["lenet_job"] = TrainingJob(model, train_set, test_set, tconfig, label).start()
+    st.session_state["lenet_job"] = TrainingJob(model, train_set, test_set, tconfig, label,
+                                                owner_alive=ui.session_alive_check()).start()
     st.session_state["lenet_job_dataset"] = key
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnviz.catalog import all_pages
 from cnnviz.device import choose_device, configure_threads, describe_device
@@ -66,6 +68,15 @@ def navigation_sections() -> dict[str, list[st.Page]]:
     for section, page in _page_templates():
         sections.setdefault(section, []).append(copy.copy(page))
     return sections
+
+
+def session_alive_check() -> Callable[[], bool] | None:
+    """A check whether this browser session is still connected, or None outside a server."""
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():
+        return None
+    server, session_id = runtime.get_instance(), ctx.session_id
+    return lambda: server.is_active_session(session_id)
 
 
 def projector_on() -> bool:

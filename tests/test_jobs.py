@@ -208,3 +208,37 @@ def test_progress_text_while_running_and_after_the_last_epoch():
     done = metrics(epoch=2, test_acc=0.8125, step=40)
     ended = type("V", (), {"last": done, "active": False, "history": [done]})()
     assert jobs.progress_text(ended).startswith("test accuracy 81.2% after epoch 2/2")
+
+
+def test_a_job_whose_browser_left_is_stopped_and_frees_the_slot():
+    gate = jobs.TrainingGate(1)
+    present = threading.Event()
+    present.set()
+    config = TrainConfig(batch_size=8, epochs=3, device="cpu", report_every=1)
+    job = jobs.TrainingJob(build_lenet(), BIG, TEST, config, "left", gate=gate,
+                           owner_alive=present.is_set, abandon_after_s=1.0).start()
+    wait_until(lambda: len(job.view().history) >= 1)
+    present.clear()  # the laptop closes
+    job.join(30)
+    view = job.view()
+    assert view.state == "stopped"  # the weights so far came back
+    assert len(view.history) < 3 * len(BIG) // 8
+    assert gate.running() == 0
+    assert process_gone(job.worker_pid)
+
+
+def test_a_short_absence_does_not_stop_the_job_and_a_queued_job_can_be_abandoned():
+    gate = jobs.TrainingGate(1)
+    blocker = object()
+    gate.acquire(blocker, threading.Event())
+    flaky = iter([False, False, True] + [True] * 1000)  # away for two checks, then back
+    config = TrainConfig(batch_size=8, epochs=1, device="cpu", report_every=1)
+    stays = jobs.TrainingJob(build_lenet(), TRAIN, TEST, config, "stays", gate=gate,
+                             owner_alive=lambda: next(flaky), abandon_after_s=5.0).start()
+    leaves = jobs.TrainingJob(build_lenet(), TRAIN, TEST, config, "leaves", gate=gate,
+                              owner_alive=lambda: False, abandon_after_s=0.5).start()
+    wait_until(lambda: leaves.view().state == "stopped")  # left while queued
+    assert leaves.view().queue_position is None
+    gate.release(blocker)
+    stays.join(60)
+    assert stays.view().state == "done"
