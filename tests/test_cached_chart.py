@@ -44,7 +44,9 @@ def test_another_session_replays_without_building():
 
 def test_cached_elements_replay_a_table():
     ui._element_block.clear()
-    at = AppTest.from_function(_table_page, default_timeout=30).run()
+    # A file, not AppTest.from_function: that leaves its temporary script as __main__, which
+    # later multiprocessing "spawn" children (the training tests) would try to run.
+    at = AppTest.from_file(str(APP.with_name("cached_table.py")), default_timeout=30).run()
     assert not at.exception
     assert at.session_state["drawn"] == 1
     assert at.table[0].value.iloc[0, 0] == 1
@@ -52,14 +54,3 @@ def test_cached_elements_replay_a_table():
     assert at.session_state["drawn"] == 1  # replayed
     assert at.table[0].value.iloc[0, 0] == 1
 
-
-def _table_page():
-    import streamlit as st
-
-    from pages import ui
-
-    def draw():
-        st.session_state["drawn"] = st.session_state.get("drawn", 0) + 1
-        st.table({"n": [1, 2]})
-
-    ui.cached_elements("n=1,2", draw)

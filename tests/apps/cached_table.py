@@ -1,0 +1,13 @@
+"""A table drawn through ui.cached_elements; counts how often it was really drawn."""
+
+import streamlit as st
+
+from pages import ui
+
+
+def draw():
+    st.session_state["drawn"] = st.session_state.get("drawn", 0) + 1
+    st.table({"n": [1, 2]})
+
+
+ui.cached_elements("n=1,2", draw)
