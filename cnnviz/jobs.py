@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
 import pickle
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +21,6 @@ from torch import nn
 from cnnviz.data import ImageSet
 from cnnviz.serve import SLOT_DIR_ENV
 from cnnviz.train import Metrics, TrainConfig
-from cnnviz.train_worker import train_worker
 
 ZYGOTE_ENV = "CNNVIZ_ZYGOTE_SOCKET"  # set by cnnviz.zygote in the server processes it forks
 
@@ -30,9 +30,10 @@ MAX_TRAININGS_ENV = "CNNVIZ_MAX_TRAININGS"
 DEFAULT_MAX_TRAININGS = 1
 # Seconds a job's browser may stay disconnected (a reload, a flaky network) before it is stopped.
 ABANDON_AFTER_S = 60.0
-# A fresh interpreter for each worker: CUDA cannot be used in a forked child, and a fork of a
+# A fresh interpreter for each worker (unless cnnviz.zygote forks one from its single-threaded,
+# CUDA-free copy): CUDA cannot be used in a child forked after it started, and a fork of the
 # threaded server could copy a lock some other thread holds.
-_SPAWN = multiprocessing.get_context("spawn")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class TrainingGate:
@@ -172,31 +173,56 @@ class WorkerDied(RuntimeError):
                          "of this run are lost; press Train to try again.")
 
 
-class ForkedTrainer:
-    """A training process forked by cnnviz.zygote, driven like a multiprocessing.Process.
+class SocketTrainer:
+    """A training process that one socket connects to this one; driven like a Process.
 
-    One socket carries everything: the payload, the stop/go switches (as messages, which the
-    worker turns back into events) and the worker's messages. The zygote is its parent, so its
-    exit code is not known here.
+    The socket carries everything: the worker's pid, the payload, the stop/go switches (as
+    messages, which the worker turns back into events) and the worker's messages. The process
+    is either forked by cnnviz.zygote (:meth:`from_zygote`, sharing the zygote's torch) or a
+    fresh ``python -m cnnviz.train_worker`` (:meth:`fresh`). The latter, unlike
+    multiprocessing's spawn, does not re-run the server's __main__ (Streamlit's page script).
     """
 
-    exitcode = None
+    def __init__(self, conn: Connection, popen: subprocess.Popen | None = None):
+        self.conn, self._popen = conn, popen
+        self._send_lock = threading.Lock()
+        kind, self.pid = conn.recv()
+        if kind != "pid":
+            raise RuntimeError(f"unexpected first message from the trainer: {kind!r}")
 
-    def __init__(self, address: str, payload: bytes, stop, go):
+    @classmethod
+    def from_zygote(cls, address: str) -> SocketTrainer:
+        """Ask the zygote at ``address`` to fork a trainer."""
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             sock.connect(address)
         except OSError:
             sock.close()
             raise
-        self.conn = Connection(sock.detach())
-        kind, self.pid = self.conn.recv()
-        if kind != "pid":
-            raise RuntimeError(f"unexpected first message from the trainer: {kind!r}")
-        self._send_lock = threading.Lock()
+        return cls(Connection(sock.detach()))
+
+    @classmethod
+    def fresh(cls) -> SocketTrainer:
+        """Start ``python -m cnnviz.train_worker`` with one end of a socket pair."""
+        here, there = socket.socketpair()
+        try:
+            popen = subprocess.Popen([sys.executable, "-m", "cnnviz.train_worker", "--fd",
+                                      str(there.fileno())], pass_fds=(there.fileno(),),
+                                     cwd=ROOT)
+        finally:
+            there.close()
+        return cls(Connection(here.detach()), popen)
+
+    def start(self, payload: bytes, stop, go) -> None:
+        """Send the payload and the current state of both switches."""
         self.conn.send_bytes(payload)
         self.signal("stop", stop.is_set())
         self.signal("go", go.is_set())
+
+    @property
+    def exitcode(self) -> int | None:
+        """Exit code once ended, when this process started it (else None: unknown)."""
+        return None if self._popen is None else self._popen.poll()
 
     def signal(self, name: str, on: bool) -> None:
         """Set or clear the worker's ``stop`` or ``go`` event (ignored once it is gone)."""
@@ -207,7 +233,9 @@ class ForkedTrainer:
                 pass
 
     def is_alive(self) -> bool:
-        """Whether the process still exists (the zygote reaps it within half a second)."""
+        """Whether the process still runs (a zygote's child is reaped within half a second)."""
+        if self._popen is not None:
+            return self._popen.poll() is None
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:
@@ -265,9 +293,9 @@ class TrainingJob:
         self._state, self._error = "queued", None
         self._resume = threading.Event()  # what the user wants: run (set) or pause
         self._resume.set()
-        self._stop, self._go = _SPAWN.Event(), _SPAWN.Event()  # shared with the worker
+        self._stop, self._go = threading.Event(), threading.Event()  # mirrored in the worker
         self._go.set()
-        self._process: multiprocessing.process.BaseProcess | ForkedTrainer | None = None
+        self._process: SocketTrainer | None = None
         self._thread = threading.Thread(target=self._run, name=f"train-{self.label}", daemon=True)
 
     def start(self) -> TrainingJob:
@@ -325,7 +353,7 @@ class TrainingJob:
     def _switch(self, event, name: str, on: bool) -> None:
         """Set or clear ``stop`` or ``go``, here and, for a forked worker, over its socket."""
         event.set() if on else event.clear()
-        if isinstance(self._process, ForkedTrainer):
+        if self._process is not None:
             self._process.signal(name, on)
 
     def _set(self, state: str, error: str | None = None) -> None:
@@ -352,30 +380,24 @@ class TrainingJob:
             self.model.cpu().eval()
 
     def _spawn(self) -> Connection:
-        """Start the worker with a pickled copy of model, data and config."""
-        # Plain pickle copies the tensors into the pipe; torch's default would put them in
+        """Start the worker and send it a pickled copy of model, data and config."""
+        # Plain pickle copies the tensors into the socket; torch's default would put them in
         # shared memory, which is small (64 MB) in a default docker container.
         payload = pickle.dumps((self.model, self.train_set, self.test_set, self.config),
                                protocol=pickle.HIGHEST_PROTOCOL)
         zygote = os.environ.get(ZYGOTE_ENV)
+        trainer = None
         if zygote:  # cnnviz.serve's zygote forks a worker that shares its copy of torch
             try:
-                trainer = ForkedTrainer(zygote, payload, self._stop, self._go)
+                trainer = SocketTrainer.from_zygote(zygote)
             except (OSError, EOFError):
-                pass  # the zygote is gone: a spawned worker still trains
-            else:
-                self._process = trainer
-                for event, name in ((self._stop, "stop"), (self._go, "go")):
-                    trainer.signal(name, event.is_set())  # a switch made while connecting
-                return trainer.conn
-        receive, send = _SPAWN.Pipe(duplex=False)
-        self._process = _SPAWN.Process(target=train_worker, name=f"train-{self.label}",
-                                       args=(payload, send, self._stop, self._go), daemon=True)
-        try:
-            self._process.start()
-        finally:
-            send.close()  # only the worker writes; its end closing tells us it is gone
-        return receive
+                trainer = None  # the zygote is gone: a fresh interpreter still trains
+        if trainer is None:
+            trainer = SocketTrainer.fresh()
+        self._process = trainer
+        # Sent after the assignment, so a switch flipped meanwhile reaches the worker too.
+        trainer.start(payload, self._stop, self._go)
+        return trainer.conn
 
     def _relay(self, conn: Connection) -> None:
         """Copy the worker's messages into this job until it ends."""

@@ -1,4 +1,8 @@
-"""The training worker process: runs train_lenet and sends its metrics to the server process."""
+"""The training worker process: runs train_lenet and sends its metrics to the server process.
+
+It is either forked by cnnviz.zygote or started as ``python -m cnnviz.train_worker --fd N``;
+either way one socket to the server carries everything (see :func:`train_over_socket`).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ import os
 # torch and cnnviz.train are imported inside train_worker, after the priority is lowered, so
 # that even the worker's start-up (importing torch, about 2 s of CPU) yields to page reruns.
 
-# Messages on the pipe, worker to server: ("metrics", Metrics), ("paused", None),
-# ("done" | "stopped", state_dict saved with torch.save, as bytes), ("failed", text).
+# Messages on the socket, worker to server: ("pid", int) first, then ("metrics", Metrics),
+# ("paused", None), ("done" | "stopped", state_dict saved with torch.save, as bytes),
+# ("failed", text). Server to worker: the payload (bytes), then ("stop" | "go", bool).
 NICENESS = 10  # how much lower the worker's priority is than the server's
 
 
@@ -28,20 +33,13 @@ def lower_priority(increment: int = NICENESS) -> None:
         pass
 
 
-def train_worker(payload: bytes, conn, stop, go, server_alive=None) -> None:
+def train_worker(payload: bytes, conn, stop, go, server_alive) -> None:
     """Train the pickled (model, train_set, test_set, config); report over ``conn``.
 
     ``stop`` and ``go`` are Events: ``stop`` ends the run after the current point, a cleared
-    ``go`` makes the worker say "paused" and wait until the server sets it. ``server_alive``
-    tells a paused worker whether anyone is left to resume it (default: the parent process is
-    still the one that started this worker).
+    ``go`` makes the worker say "paused" and wait until the server sets it. ``server_alive()``
+    tells a paused worker whether anyone is left to resume it.
     """
-    if server_alive is None:
-        parent = os.getppid()
-
-        def server_alive() -> bool:
-            return os.getppid() == parent
-
     lower_priority()
     try:
         _train(payload, conn, stop, go, server_alive)
@@ -121,3 +119,19 @@ def _train(payload: bytes, conn, stop, go, server_alive) -> None:
     buffer = io.BytesIO()
     torch.save(model.cpu().state_dict(), buffer)
     conn.send((ending, buffer.getvalue()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m cnnviz.train_worker --fd N``: train over the inherited socket N."""
+    import argparse
+    import socket
+
+    parser = argparse.ArgumentParser(description="LeNet training worker (started by the app)")
+    parser.add_argument("--fd", type=int, required=True, help="connected socket to the server")
+    args = parser.parse_args(argv)
+    train_over_socket(socket.socket(fileno=args.fd))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
