@@ -51,6 +51,19 @@ def workers_from_env(environ=os.environ) -> int:
     return int(raw)
 
 
+def workers_hint(cores: int | None, environ=os.environ) -> str | None:
+    """Advice for the lecturer when a single Streamlit process runs on a multi-core server."""
+    try:
+        workers = workers_from_env(environ)
+    except ValueError:
+        workers = 1
+    if workers > 1 or not cores or cores < 2:
+        return None
+    return (f"This server runs one Streamlit process, which uses one of its {cores} cores for "
+            f"every page. For a whole class, start it with CNNVIZ_WORKERS={min(cores, 8)} "
+            "(README: In the lecture hall).")
+
+
 def streamlit_command(port: int, address: str | None, script: str = "app.py") -> list[str]:
     """The command line of one Streamlit process (``address`` None: Streamlit's default)."""
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
@@ -98,7 +111,7 @@ class WorkerPool:
         os.mkdir(slot_dir)
         # Slot files make $CNNVIZ_MAX_TRAININGS a limit for the whole server. One cookie secret
         # for all workers keeps signed cookies (XSRF) valid across them.
-        self.env = {**os.environ, SLOT_DIR_ENV: slot_dir,
+        self.env = {**os.environ, SLOT_DIR_ENV: slot_dir, WORKERS_ENV: str(count),
                     "STREAMLIT_SERVER_COOKIE_SECRET":
                     os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET") or secrets.token_hex(32)}
         self.workers = [Worker(i, "127.0.0.1", free_port()) for i in range(count)]

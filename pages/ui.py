@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import streamlit as st
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from cnnviz import serve
 from cnnviz.catalog import all_pages
 from cnnviz.device import choose_device, configure_threads, describe_device
 from cnnviz.projector import apply_projector
@@ -20,24 +22,6 @@ from cnnviz.share import is_local_only, public_base_from_env, qr_png, shareable_
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 PROJECTOR_KEY = "ui_projector"  # survives page switches: set only through the toggle's callback
-PROJECTOR_CSS = """
-<style>
-/* Text areas keep their size: their height is fixed, larger type would hide rows. */
-.stApp p, .stApp li, .stApp label, .stApp input, .stApp td, .stApp th,
-.stApp [data-baseweb="select"] div, .stApp button p { font-size: 26px !important; }
-.stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stCaptionContainer"] p {
-  font-size: 22px !important; color: #000000 !important; }
-.stApp, .stApp p, .stApp li, .stApp label, .stApp span { color: #000000; }
-.stApp h1 { font-size: 56px !important; } .stApp h2 { font-size: 44px !important; }
-.stApp h3 { font-size: 36px !important; }
-.stApp a { color: #003C80; text-decoration: underline; text-decoration-thickness: 3px; }
-.stApp button { border-width: 3px !important; border-color: #000000 !important; }
-.stApp input, .stApp textarea, .stApp [data-baseweb="select"] > div {
-  border: 3px solid #000000 !important; }
-[data-testid="stSlider"] [role="slider"] { width: 30px !important; height: 30px !important; }
-[data-testid="stSlider"] [data-baseweb="slider"] > div > div { height: 10px !important; }
-</style>
-"""
 
 
 @st.cache_resource
@@ -151,8 +135,8 @@ def _qr_png(url: str) -> bytes:
 
 
 @st.cache_resource
-def _keyboard_script() -> str:
-    return (ASSETS / "keyboard_stepping.js").read_text(encoding="utf-8")
+def _asset(name: str) -> str:
+    return (ASSETS / name).read_text(encoding="utf-8")
 
 
 def _remember_projector() -> None:
@@ -165,12 +149,12 @@ def projector_toggle() -> None:
               on_change=_remember_projector,
               help="Large type, thick lines and high contrast for a lecture-hall projector.")
     if projector_on():
-        st.html(PROJECTOR_CSS)
+        st.html(f"<style>{_asset('projector.css')}</style>")
 
 
 def keyboard_stepping() -> None:
     """Let arrow keys and PageUp/PageDown step the page's plotly animation (see assets/)."""
-    st.html(f"<script>{_keyboard_script()}</script>", unsafe_allow_javascript=True)
+    st.html(f"<script>{_asset('keyboard_stepping.js')}</script>", unsafe_allow_javascript=True)
 
 
 def share_expander() -> None:
@@ -185,6 +169,8 @@ def share_expander() -> None:
         if is_local_only(url):
             st.caption("Only this computer can open a localhost address: set "
                        "CNNVIZ_PUBLIC_URL to the address students reach.")
+        if hint := serve.workers_hint(os.cpu_count()):
+            st.caption(hint)
 
 
 def sidebar() -> None:

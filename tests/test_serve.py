@@ -242,3 +242,31 @@ def test_a_port_in_use_is_a_message_not_a_traceback(tmp_path):
     assert done.returncode == 1
     assert f"cnnviz: cannot serve on port {port}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("env", "cores", "advice"), [
+    ({}, 2, "CNNVIZ_WORKERS=2"), ({}, 32, "CNNVIZ_WORKERS=8"), ({"CNNVIZ_WORKERS": "1"}, 4,
+                                                                "CNNVIZ_WORKERS=4"),
+    ({"CNNVIZ_WORKERS": "2"}, 2, None), ({}, 1, None), ({}, None, None),
+    ({"CNNVIZ_WORKERS": "lots"}, 2, "CNNVIZ_WORKERS=2")])
+def test_lecturers_hear_about_workers_on_a_multicore_server(env, cores, advice):
+    hint = serve.workers_hint(cores, env)
+    if advice is None:
+        assert hint is None
+    else:
+        assert advice in hint
+        assert f"one of its {cores} cores" in hint
+
+
+def test_share_panel_gives_the_hint(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.delenv(serve.WORKERS_ENV, raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    at = AppTest.from_file(str(serve.ROOT / "tests" / "apps" / "animated_figure.py"),
+                           default_timeout=30).run()
+    at.sidebar.toggle[0].set_value(True).run()
+    assert any("CNNVIZ_WORKERS=4" in c.value for c in at.sidebar.caption)
+    monkeypatch.setenv(serve.WORKERS_ENV, "2")
+    at.run()
+    assert not any("CNNVIZ_WORKERS" in c.value for c in at.sidebar.caption)
