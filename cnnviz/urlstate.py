@@ -100,6 +100,17 @@ def widget_key(prefix: str, name: str, part: str = "") -> str:
     return f"{prefix}_{name}{part}"
 
 
+# The widgets that show one field, by its kind: a pair is two numbers (height, width), a matrix
+# its text plus channel, row and column counts; other fields are one widget.
+WIDGET_PARTS = {"pair": ("_h", "_w"), "matrix": ("", "_c", "_r", "_k")}
+
+
+def widget_keys(prefix: str, fields: Mapping[str, Field]) -> list[str]:
+    """Session-state keys of every widget that shows ``fields`` on a page."""
+    return [widget_key(prefix, name, part) for name, field in fields.items()
+            for part in WIDGET_PARTS.get(field.kind, ("",))]
+
+
 def widget_values(prefix: str, fields: Mapping[str, Field], config: Mapping[str, object]
                   ) -> dict[str, object]:
     """Widget states that show ``config``: pairs as two numbers, matrices as text plus sizes."""
@@ -122,3 +133,15 @@ def preset_config(fields: Mapping[str, Field], presets: Mapping, name: str) -> d
     """The fields' defaults overlaid with preset ``name``'s settings (defaults if unknown)."""
     base = {n: f.default for n, f in fields.items()}
     return {**base, **presets[name].settings, "preset": name} if name in presets else base
+
+
+def config_from_link(params: Mapping[str, str], fields: Mapping[str, Field],
+                     presets: Mapping) -> tuple[dict, list[str]]:
+    """A page's configuration from its link, and a message for each setting it cannot use.
+
+    The link's preset (else the first one), overlaid with the settings the link gives.
+    """
+    given, messages = decode(params, fields, present_only=True)
+    config = {**preset_config(fields, presets, given.get("preset", next(iter(presets)))),
+              **given}
+    return config, messages

@@ -3,7 +3,6 @@ import streamlit as st
 from cnnviz import snippet
 from cnnviz.presets import CORRELATION as PRESETS
 from cnnviz.presets import CORRELATION_FIELDS as FIELDS
-from cnnviz.presets import KERNEL_SIDE
 from pages import animation_ui as anim
 
 P = "xc"  # session-state prefix of this page
@@ -17,8 +16,7 @@ st.markdown(
 
 controls, stage = anim.page_start(P, FIELDS, PRESETS)
 with controls:
-    X = anim.matrix_editor(P, "X", "Input X")
-    K = anim.matrix_editor(P, "K", "Kernel K", max_side=KERNEL_SIDE, low=-2, high=2)
+    X, K = anim.input_and_kernel(P)
     flip = st.toggle("True convolution (flip the kernel)", key=anim.key(P, "flip"),
                      on_change=anim.mark_custom, args=(P,),
                      help="Deep learning libraries compute cross-correlation and still call it "

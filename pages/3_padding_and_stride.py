@@ -2,7 +2,6 @@ import streamlit as st
 
 from cnnviz import formula, snippet
 from cnnviz.ops import PADDING_MODES
-from cnnviz.presets import KERNEL_SIDE
 from cnnviz.presets import PADDING as PRESETS
 from cnnviz.presets import PADDING_FIELDS as FIELDS
 from pages import animation_ui as anim
@@ -19,8 +18,7 @@ st.markdown(
 
 controls, stage = anim.page_start(P, FIELDS, PRESETS)
 with controls:
-    X = anim.matrix_editor(P, "X", "Input X")
-    K = anim.matrix_editor(P, "K", "Kernel K", max_side=KERNEL_SIDE, low=-2, high=2)
+    X, K = anim.input_and_kernel(P)
     padding = anim.pair_input(P, "padding", "Padding", 0, 8)
     stride = anim.pair_input(P, "stride", "Stride", 1, 8)
     dilation = anim.pair_input(P, "dilation", "Dilation", 1, 8)

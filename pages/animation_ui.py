@@ -13,7 +13,7 @@ from typing import NamedTuple
 import streamlit as st
 
 from cnnviz import animation, frames, matrices, urlstate
-from cnnviz.presets import Preset
+from cnnviz.presets import KERNEL_SIDE, Preset
 from pages import ui
 
 key = urlstate.widget_key  # pages name their widgets through this
@@ -27,10 +27,7 @@ def init_state(prefix: str, fields, presets: dict[str, Preset]) -> None:
             if k not in st.session_state:
                 st.session_state[k] = v
         return
-    params = {k: st.query_params[k] for k in st.query_params}
-    given, messages = urlstate.decode(params, fields, present_only=True)
-    chosen = given.get("preset", next(iter(presets)))
-    config = {**urlstate.preset_config(fields, presets, chosen), **given}
+    config, messages = urlstate.config_from_link(st.query_params.to_dict(), fields, presets)
     st.session_state.update(urlstate.widget_values(prefix, fields, config))
     st.session_state[key(prefix, "link_messages")] = messages
 
@@ -65,6 +62,12 @@ def _random_fill(prefix: str, name: str, low: int, high: int) -> None:
     st.session_state[key(prefix, name)] = matrices.format_channels(
         [matrices.random_matrix(r, k, low, high) for _ in range(c)])
     st.session_state[key(prefix, "preset")] = "custom"
+
+
+def input_and_kernel(prefix: str):
+    """The editors of input X and kernel K that the convolution pages share."""
+    return (matrix_editor(prefix, "X", "Input X"),
+            matrix_editor(prefix, "K", "Kernel K", max_side=KERNEL_SIDE, low=-2, high=2))
 
 
 def matrix_editor(prefix: str, name: str, label: str, max_side: int = matrices.MAX_SIDE,
@@ -113,12 +116,9 @@ def pair_input(prefix: str, name: str, label: str, low: int, high: int) -> tuple
 
 def remember(prefix: str, fields) -> None:
     """Copy the widget states aside so a page switch does not lose them."""
-    names = []
-    for name, field in fields.items():
-        parts = {"pair": ("_h", "_w"), "matrix": ("", "_c", "_r", "_k")}.get(field.kind, ("",))
-        names += [key(prefix, name, p) for p in parts]
-    st.session_state[key(prefix, "widgets")] = {k: st.session_state[k] for k in names
-                                               if k in st.session_state}
+    st.session_state[key(prefix, "widgets")] = {
+        k: st.session_state[k] for k in urlstate.widget_keys(prefix, fields)
+        if k in st.session_state}
 
 
 def share_link(config: dict, fields) -> None:
@@ -166,21 +166,6 @@ def pooling_view(X, window, mode, padding, stride, dilation) -> View:
     return _pooling_view(repr((X, window, mode, padding, stride, dilation)))
 
 
-# Each entry holds the serialized figure (up to ~1 MB for the largest inputs): 64 bound it.
-# ``settings`` identifies ``_figure`` (which Streamlit does not hash, being underscored).
-# cache_resource keeps the recorded messages as objects; a cache_data hit would unpickle them.
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _animation_block(settings: str, code: str, projector: bool, chart_key: str,
-                     _figure: dict) -> None:
-    """Chart, hint and code of one animation; a cache hit resends them without re-serializing."""
-    ui.plotly_chart(animation.PrebuiltFigure(_figure), projector=projector, key=chart_key,
-                    config={"displayModeBar": False})
-    st.caption("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; ◀ Step / Step ▶, the "
-               "arrow keys or the slider move one window position at a time.")
-    with st.expander("PyTorch code for these settings", expanded=False):
-        st.code(code, language="python")
-
-
 def show_result(prefix: str, compute, error: str | None = None) -> bool:
     """Show the animation of ``compute()``; on bad settings, the message and the last good one.
 
@@ -198,5 +183,15 @@ def show_result(prefix: str, compute, error: str | None = None) -> bool:
             return False
         st.caption("Still showing the last valid settings:")
     view, code = st.session_state[last]
-    _animation_block(view.settings, code, ui.projector_on(), key(prefix, "chart"), view.figure)
+    chart_key = key(prefix, "chart")
+
+    def draw() -> None:  # recorded once per settings; a rerun replays it without serializing
+        ui.plotly_chart(animation.PrebuiltFigure(view.figure), key=chart_key,
+                        config={"displayModeBar": False})
+        st.caption("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; ◀ Step / Step ▶, "
+                   "the arrow keys or the slider move one window position at a time.")
+        with st.expander("PyTorch code for these settings", expanded=False):
+            st.code(code, language="python")
+
+    ui.cached_elements(f"{chart_key}\n{view.settings}\n{code}", draw)
     return error is None

@@ -116,7 +116,8 @@ def _origin(function) -> str:
     return f"{code.co_filename}:{code.co_firstlineno}" if code else repr(function)
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
+# Entries may hold whole animations (up to ~1 MB each): 64 bound the memory.
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _element_block(settings: str, origin: str, projector: bool, _draw: Callable[[], None]) -> None:
     _draw()
 

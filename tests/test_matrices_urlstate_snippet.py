@@ -136,3 +136,25 @@ def test_widget_values_spell_out_pairs_and_matrices():
     assert values["ps_stride_w"] == 2
     assert (values["ps_X_c"], values["ps_X_r"], values["ps_X_k"]) == (1, 2, 2)
     assert urlstate.widget_key("ps", "X") in values
+
+
+def test_widget_keys_name_every_widget_of_the_fields():
+    from cnnviz.presets import CORRELATION_FIELDS
+
+    keys = urlstate.widget_keys("xc", CORRELATION_FIELDS)
+    config = urlstate.preset_config(CORRELATION_FIELDS, {}, "none")
+    assert sorted(keys) == sorted(urlstate.widget_values("xc", CORRELATION_FIELDS, config))
+
+
+def test_config_from_link_overlays_the_links_settings_on_its_preset():
+    from cnnviz.presets import CORRELATION, CORRELATION_FIELDS
+
+    first, other = list(CORRELATION)[:2]
+    config, messages = urlstate.config_from_link({}, CORRELATION_FIELDS, CORRELATION)
+    assert config == urlstate.preset_config(CORRELATION_FIELDS, CORRELATION, first)
+    assert messages == []
+    config, messages = urlstate.config_from_link({"preset": other, "flip": "1", "X": "?"},
+                                                 CORRELATION_FIELDS, CORRELATION)
+    expected = urlstate.preset_config(CORRELATION_FIELDS, CORRELATION, other)
+    assert config == {**expected, "flip": True}
+    assert len(messages) == 1
