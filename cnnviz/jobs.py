@@ -19,10 +19,8 @@ import torch
 from torch import nn
 
 from cnnviz.data import ImageSet
-from cnnviz.serve import SLOT_DIR_ENV
+from cnnviz.serve import ROOT, SLOT_DIR_ENV, ZYGOTE_ENV
 from cnnviz.train import Metrics, TrainConfig
-
-ZYGOTE_ENV = "CNNVIZ_ZYGOTE_SOCKET"  # set by cnnviz.zygote in the server processes it forks
 
 MAX_TRAININGS_ENV = "CNNVIZ_MAX_TRAININGS"
 # One at a time by default: on a 2-core server a second training would take the core that
@@ -33,7 +31,6 @@ ABANDON_AFTER_S = 60.0
 # A fresh interpreter for each worker (unless cnnviz.zygote forks one from its single-threaded,
 # CUDA-free copy): CUDA cannot be used in a child forked after it started, and a fork of the
 # threaded server could copy a lock some other thread holds.
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class TrainingGate:

@@ -29,13 +29,24 @@ import urllib.request
 from pathlib import Path
 
 from cnnviz.proxy import StickyProxy, Worker, serve
-from cnnviz.zygote import die_with_parent
 
 log = logging.getLogger("cnnviz.serve")
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS_ENV = "CNNVIZ_WORKERS"
 # Read by cnnviz.jobs: a folder of slot files that makes the training limit server-wide.
 SLOT_DIR_ENV = "CNNVIZ_TRAINING_SLOTS"
+# Set by cnnviz.zygote in the processes it forks: where their jobs ask for a training process.
+ZYGOTE_ENV = "CNNVIZ_ZYGOTE_SOCKET"
+# The zygote with Streamlit workers: its main(argv) is in pages/ (Streamlit stays out of cnnviz/).
+WORKER_ZYGOTE = "import sys, pages.zygote_workers as z; sys.exit(z.main(sys.argv[1:]))"
+
+
+def die_with_parent() -> None:
+    """Linux: this process gets SIGTERM when its parent dies (even by kill -9)."""
+    if sys.platform.startswith("linux"):
+        import ctypes  # noqa: PLC0415 - Linux only
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 MAX_WORKERS = 16
 HEALTH_TIMEOUT_S = 120.0
 
@@ -118,7 +129,7 @@ class WorkerPool:
         self.zygote: subprocess.Popen | None = None
 
     def _spawn_zygote(self) -> subprocess.Popen:
-        command = [sys.executable, "-m", "cnnviz.zygote", "--socket", self.socket,
+        command = [sys.executable, "-c", WORKER_ZYGOTE, "--socket", self.socket,
                    "--script", self.script]
         for worker in self.workers:
             command += ["--port", str(worker.port)]

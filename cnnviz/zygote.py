@@ -5,8 +5,8 @@ of shared library pages. A server with two Streamlit workers and a LeNet trainin
 processes that each imported torch) went past 1.5 GB. This process imports the heavy modules
 once, then forks:
 
-* the Streamlit workers (``streamlit run`` on the loopback ports it is given), again when one
-  exits, and
+* the server's workers (what they run is given by the caller: pages/zygote_workers.py runs
+  ``streamlit run`` in each), again when one exits, and
 * a training process whenever a worker asks for one on the Unix socket named by
   ``$CNNVIZ_ZYGOTE_SOCKET`` (see cnnviz.jobs): the socket then carries the payload, the
   control messages and the metrics.
@@ -15,7 +15,7 @@ Forked children share the imported pages copy-on-write. The zygote never starts 
 own or initializes CUDA (a CUDA context cannot cross a fork), and it imports nothing that starts
 thread pools at import time (OpenCV, SciPy): children import those themselves.
 
-    python -m cnnviz.zygote --socket PATH [--port P ...] [--script app.py]
+    python -m cnnviz.zygote --socket PATH      (trainers only; workers: pages.zygote_workers)
 """
 
 from __future__ import annotations
@@ -31,15 +31,15 @@ import signal
 import socket
 import sys
 import time
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
-ROOT = Path(__file__).resolve().parents[1]
-ZYGOTE_ENV = "CNNVIZ_ZYGOTE_SOCKET"  # the same name as cnnviz.jobs.ZYGOTE_ENV
-# Modules every server process needs; none starts a thread pool when imported.
-PRELOAD = ("torch", "torchvision", "numpy", "PIL.Image", "plotly.graph_objects", "streamlit",
-           "streamlit.web.cli", "cnnviz.ops", "cnnviz.frames", "cnnviz.animation",
-           "cnnviz.model", "cnnviz.data", "cnnviz.train", "cnnviz.train_worker", "cnnviz.jobs",
-           "cnnviz.inspection", "cnnviz.lenet_figures", "cnnviz.urlstate", "cnnviz.presets")
+from cnnviz.serve import ROOT, ZYGOTE_ENV, die_with_parent
+
+# Backend modules every server process needs; none starts a thread pool when imported.
+PRELOAD = ("torch", "torchvision", "numpy", "PIL.Image", "plotly.graph_objects", "cnnviz.ops",
+           "cnnviz.frames", "cnnviz.animation", "cnnviz.model", "cnnviz.data", "cnnviz.train",
+           "cnnviz.train_worker", "cnnviz.jobs", "cnnviz.inspection", "cnnviz.lenet_figures",
+           "cnnviz.urlstate", "cnnviz.presets")
 RESTART_DELAY_S = 1.0  # between a worker's exit and its replacement
 
 
@@ -52,14 +52,6 @@ def preload(modules=PRELOAD) -> list[str]:
         except Exception:  # noqa: BLE001 - a child imports it again and reports properly
             failed.append(name)
     return failed
-
-
-def die_with_parent() -> None:
-    """Linux: this process gets SIGTERM when its parent dies (even by kill -9)."""
-    if sys.platform.startswith("linux"):
-        import ctypes  # noqa: PLC0415 - Linux only
-
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def _child_exit(body) -> None:
@@ -83,19 +75,6 @@ def _child_exit(body) -> None:
         os._exit(code)
 
 
-def run_streamlit(script: str, port: int, index: int) -> int:
-    """In a forked child: serve ``script`` with Streamlit on 127.0.0.1:``port``."""
-    os.environ["CNNVIZ_WORKER_INDEX"] = str(index)
-    devnull = os.open(os.devnull, os.O_WRONLY)  # stdout only has the banner with this port
-    os.dup2(devnull, 1)
-    os.close(devnull)
-    from streamlit.web import cli  # noqa: PLC0415 - preloaded; imported here for clarity
-
-    sys.argv = ["streamlit", "run", script, "--server.port", str(port), "--server.address",
-                "127.0.0.1", "--server.headless", "true"]
-    return cli.main(prog_name="streamlit")
-
-
 def run_trainer(conn_sock: socket.socket) -> int:
     """In a forked child: train for the worker on the other end of ``conn_sock``."""
     from cnnviz.train_worker import train_over_socket  # noqa: PLC0415 - preloaded
@@ -105,10 +84,15 @@ def run_trainer(conn_sock: socket.socket) -> int:
 
 
 class Zygote:
-    """Forks Streamlit workers and trainers, restarts workers, reaps every child."""
+    """Forks workers and trainers, restarts workers, reaps every child.
 
-    def __init__(self, socket_path: str, ports: list[int], script: str):
-        self.socket_path, self.ports, self.script = socket_path, ports, script
+    ``run_worker(port, index)`` is what a forked worker runs (its return value is the exit
+    code); one worker per port.
+    """
+
+    def __init__(self, socket_path: str, ports: Sequence[int],
+                 run_worker: Callable[[int, int], int] | None):
+        self.socket_path, self.ports, self.run_worker = socket_path, ports, run_worker
         self.workers: dict[int, int] = {}  # pid -> worker index
         self.trainers: set[int] = set()
         self.stopping = False
@@ -124,7 +108,7 @@ class Zygote:
         pid = os.fork()
         if pid == 0:
             self.listener.close()
-            _child_exit(lambda: run_streamlit(self.script, self.ports[index], index))
+            _child_exit(lambda: self.run_worker(self.ports[index], index))
         self.workers[pid] = index
 
     def fork_trainer(self, conn_sock: socket.socket) -> None:
@@ -196,25 +180,20 @@ class Zygote:
                 os.kill(pid, signal.SIGKILL)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Preload, then serve until SIGTERM or SIGINT."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--socket", required=True, help="Unix socket for trainer requests")
-    parser.add_argument("--port", type=int, action="append", default=[],
-                        help="a Streamlit worker on this loopback port (repeat for more)")
-    parser.add_argument("--script", default="app.py")
-    args = parser.parse_args(argv)
+def run(socket_path: str, ports: Sequence[int] = (),
+        run_worker: Callable[[int, int], int] | None = None, modules=PRELOAD) -> int:
+    """Preload ``modules``, fork a worker per port, then serve until SIGTERM or SIGINT."""
     os.chdir(ROOT)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     die_with_parent()
-    os.environ[ZYGOTE_ENV] = args.socket  # the workers' jobs ask here for trainers
-    failed = preload()
+    os.environ[ZYGOTE_ENV] = socket_path  # the workers' jobs ask here for trainers
+    failed = preload(modules)
     if failed:
         print(f"cnnviz zygote: not preloaded (children import them): {failed}", file=sys.stderr)
     gc.collect()
     gc.freeze()  # the collector then leaves preloaded objects alone, so their pages stay shared
-    zygote = Zygote(args.socket, args.port, args.script)
+    zygote = Zygote(socket_path, ports, run_worker)
 
     def finish(*_):
         zygote.stopping = True
@@ -226,6 +205,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         zygote.stop()
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """A zygote that only forks trainers (tests; cnnviz.serve starts pages.zygote_workers)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--socket", required=True, help="Unix socket for trainer requests")
+    return run(parser.parse_args(argv).socket)
 
 
 if __name__ == "__main__":
