@@ -39,6 +39,8 @@ SLOT_DIR_ENV = "CNNVIZ_TRAINING_SLOTS"
 ZYGOTE_ENV = "CNNVIZ_ZYGOTE_SOCKET"
 # The zygote with Streamlit workers: its main(argv) is in pages/ (Streamlit stays out of cnnviz/).
 WORKER_ZYGOTE = "import sys, pages.zygote_workers as z; sys.exit(z.main(sys.argv[1:]))"
+MAX_WORKERS = 16
+HEALTH_TIMEOUT_S = 120.0
 
 
 def die_with_parent() -> None:
@@ -47,8 +49,6 @@ def die_with_parent() -> None:
         import ctypes  # noqa: PLC0415 - Linux only
 
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-MAX_WORKERS = 16
-HEALTH_TIMEOUT_S = 120.0
 
 
 def workers_from_env(environ=os.environ) -> int:
@@ -90,12 +90,12 @@ def free_port() -> int:
 
 
 def wait_healthy(port: int, proc: subprocess.Popen, timeout_s: float = HEALTH_TIMEOUT_S) -> None:
-    """Poll a worker's /_stcore/health until it answers 'ok'; RuntimeError if it dies or stalls."""
+    """Poll a server's /_stcore/health until it answers 'ok'; RuntimeError if it dies or stalls."""
     deadline = time.monotonic() + timeout_s
     url = f"http://127.0.0.1:{port}/_stcore/health"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"worker on port {port} exited with code {proc.returncode}")
+            raise RuntimeError(f"server on port {port} exited with code {proc.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
                 if response.read().strip() == b"ok":
@@ -103,7 +103,7 @@ def wait_healthy(port: int, proc: subprocess.Popen, timeout_s: float = HEALTH_TI
         except OSError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"worker on port {port} did not become healthy in {timeout_s:.0f} s")
+    raise RuntimeError(f"server on port {port} did not become healthy in {timeout_s:.0f} s")
 
 
 class WorkerPool:

@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from cnnviz.serve import ROOT, ZYGOTE_ENV, die_with_parent
+from cnnviz.train_worker import train_over_socket
 
 # Backend modules every server process needs; none starts a thread pool when imported.
 PRELOAD = ("torch", "torchvision", "numpy", "PIL.Image", "plotly.graph_objects", "cnnviz.ops",
@@ -75,14 +76,6 @@ def _child_exit(body) -> None:
         os._exit(code)
 
 
-def run_trainer(conn_sock: socket.socket) -> int:
-    """In a forked child: train for the worker on the other end of ``conn_sock``."""
-    from cnnviz.train_worker import train_over_socket  # noqa: PLC0415 - preloaded
-
-    train_over_socket(conn_sock)
-    return 0
-
-
 class Zygote:
     """Forks workers and trainers, restarts workers, reaps every child.
 
@@ -104,7 +97,7 @@ class Zygote:
         self.listener.listen(16)
 
     def fork_worker(self, index: int) -> None:
-        """A Streamlit worker for loopback port ``ports[index]``."""
+        """A worker for loopback port ``ports[index]``."""
         pid = os.fork()
         if pid == 0:
             self.listener.close()
@@ -116,7 +109,7 @@ class Zygote:
         pid = os.fork()
         if pid == 0:
             self.listener.close()
-            _child_exit(lambda: run_trainer(conn_sock))
+            _child_exit(lambda: train_over_socket(conn_sock))
         conn_sock.close()
         self.trainers.add(pid)
 

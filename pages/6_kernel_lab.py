@@ -20,11 +20,12 @@ st.markdown("Filter a micrograph with any kernel up to 15 x 15: type the values,
 # (the built-in samples): a 512-pixel view with its percentiles and two JPEG encodings costs
 # several milliseconds per rerun otherwise.
 @st.cache_resource(max_entries=32, show_spinner=False)
-def rendered(shown_as: str, _source: np.ndarray, _result: np.ndarray, zoom: int,
-             center: tuple[float, float], low: float, high: float, gamma: float) -> dict:
-    """The browser-sized views for ``shown_as`` (text naming the arrays and view settings)."""
-    view = display.render_pair(_source, _result, zoom=zoom, center=center, low_pct=low,
-                               high_pct=high, gamma=gamma)
+def rendered(shown_as: str, _source: np.ndarray, _result: np.ndarray, _view: dict) -> dict:
+    """Browser-sized views of the arrays; ``_view`` holds display.render_pair's settings.
+
+    Only ``shown_as`` (text naming the arrays and those settings) is hashed.
+    """
+    view = display.render_pair(_source, _result, **_view)
     return {**view, "result_min": float(_result.min()), "result_max": float(_result.max())}
 
 
@@ -87,7 +88,8 @@ if K is not None:
         st.error(str(err))
         st.stop()
     shown_as = repr((arrays, zoom, cy, cx, low, high, gamma))
-    view = rendered(shown_as, source, result, zoom, (cy, cx), low, high, gamma)
+    view = rendered(shown_as, source, result, dict(zoom=zoom, center=(cy, cx), low_pct=low,
+                                                   high_pct=high, gamma=gamma))
     (r0, r1), (c0, c1_) = view["rows"], view["cols"]
     where = f"rows {r0}-{r1 - 1}, columns {c0}-{c1_ - 1}, {view['scale']:.3g} pixels per dot"
     a, b, c = st.columns(3)
