@@ -39,7 +39,7 @@ def test_play_advances_the_step_counter_in_the_browser(page, app_url):
     page.locator(".js-plotly-plot g.updatemenu-button").nth(2).click()  # "▶▶ Fast"
     page.wait_for_function(
         "() => /Step ([2-9]|1[0-6]) \\/ 16/.test("
-        "document.querySelector('.js-plotly-plot text.slider-label').textContent)",
+        "document.querySelector('.js-plotly-plot text.slider-label')?.textContent)",
         timeout=15_000)
     page.wait_for_timeout(2500)  # 16 frames at 120 ms: the animation has finished
     assert step_counter(page) == "Step 16 / 16"
@@ -81,10 +81,10 @@ def test_step_buttons_move_one_frame_back_and_forth(page, app_url):
         forward.click()
         page.wait_for_function(
             f"() => document.querySelector('.js-plotly-plot text.slider-label')"
-            f".textContent === '{expected}'", timeout=10_000)
+            f"?.textContent === '{expected}'", timeout=10_000)
     back.click()
     page.wait_for_function(
         "() => document.querySelector('.js-plotly-plot text.slider-label')"
-        ".textContent === 'Step 2 / 4'", timeout=10_000)
+        "?.textContent === 'Step 2 / 4'", timeout=10_000)
     text = page.locator(".js-plotly-plot").first.inner_text()
     assert "= 25" in text  # step 2 of the chapter: 1x0 + 2x1 + 4x2 + 5x3 = 25

@@ -6,7 +6,9 @@ from conftest import start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
-ACTIVE = "() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active"
+# Optional chaining: while Streamlit re-renders, the plot can be briefly absent; a wait
+# predicate must then answer "not yet" instead of throwing (which ends the wait).
+ACTIVE = "() => document.querySelector('.js-plotly-plot')?._fullLayout?.sliders?.[0]?.active"
 SHOWN = ("() => Array.from(document.querySelector('.js-plotly-plot').data[0].y)"
          ".indexOf(1)")
 
@@ -61,5 +63,5 @@ def test_keys_step_after_toggling_projector_mode(page, animation_url):
     page.wait_for_function("() => window.__cnnvizKeyboardStepping === true", timeout=10_000)
     page.get_by_text("Projector mode").click()  # focus stays on the toggle's checkbox
     page.wait_for_function("() => document.querySelector('.js-plotly-plot')"
-                           "._fullLayout.font.size === 22", timeout=30_000)
+                           "?._fullLayout?.font?.size === 22", timeout=30_000)
     press(page, "PageDown", 1)
