@@ -41,8 +41,10 @@ def test_play_advances_the_step_counter_in_the_browser(page, app_url):
         "() => /Step ([2-9]|1[0-6]) \\/ 16/.test("
         "document.querySelector('.js-plotly-plot text.slider-label')?.textContent)",
         timeout=15_000)
-    page.wait_for_timeout(2500)  # 16 frames at 120 ms: the animation has finished
-    assert step_counter(page) == "Step 16 / 16"
+    # 16 frames at 120 ms: about 2 s; a slow machine gets longer
+    page.wait_for_function(
+        "() => document.querySelector('.js-plotly-plot text.slider-label')?.textContent"
+        " === 'Step 16 / 16'", timeout=15_000)
     assert len(sent) == before_play  # playback ran in the browser: no message to the server
     arithmetic = page.locator(".js-plotly-plot g.textpoint text").all_text_contents()
     assert "Y[3, 3] = 8×0 + 0×1 + 0×2 + 0×3 = 0" in arithmetic
