@@ -61,3 +61,32 @@ def test_training_job_worker_process_trains_on_gpu(tmp_path, start_method):
                                        device="cpu", seed=0)))[-1]
     assert view.last.train_loss == pytest.approx(cpu.train_loss, rel=0.05, abs=0.02)
     assert next(job.model.parameters()).device.type == "cpu"  # the weights came back here
+
+
+def test_lenet_page_trains_on_gpu_and_shows_the_network(tmp_path, monkeypatch, start_method):
+    """The user's path: pick the GPU on the LeNet page, train, see curves and feature maps."""
+    import json
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.tiny_idx import write_tiny_datasets
+
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(write_tiny_datasets(tmp_path)))
+    page = str(Path(__file__).resolve().parents[1] / "pages" / "7_lenet.py")
+    at = AppTest.from_file(page, default_timeout=60).run()
+    at.selectbox(key="lenet_device").set_value(GPU).run()
+    at.slider(key="lenet_epochs").set_value(2).run()
+    at.button(key="lenet_train").click().run()
+    assert not at.exception
+    job = at.session_state["lenet_job"]
+    job.join(120)
+    view = job.view()
+    assert view.state == "done", view.error
+    at.run()
+    assert not at.exception
+    assert at.session_state["lenet_model"] is job.model
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert any("train loss" in t.get("name", "") for s in specs for t in s["data"])
+    titles = [a.get("text", "") for s in specs for a in s["layout"].get("annotations", [])]
+    assert any("Conv2d" in t for t in titles)  # feature maps of the trained network
