@@ -4,7 +4,6 @@ import numpy as np
 import streamlit as st
 
 from cnnviz import display, kernels, samples
-from cnnviz.device import choose_device
 from cnnviz.filtering import BORDER_MODES, apply_kernel
 from cnnviz.lab_figures import frequency_figure, histogram_figure
 from pages import kernel_lab_parts as parts
@@ -39,9 +38,9 @@ def filtered(image: dict, K: np.ndarray, mode: str, convolution: bool, dose: flo
     memo = st.session_state.get("kl_memo")
     if memo is None or memo[0] != key:
         source = image["array"] if dose is None else samples.shot_noise(image["array"], dose)
-        device = choose_device()
-        result = apply_kernel(source, K, mode=mode, convolution=convolution,
-                              device=None if device.type == "cpu" else device)
+        # On the CPU even where a GPU exists: one image is bound by the host-device copies
+        # (H200: 9-14x OpenCV's time with copies; `python -m cnnviz.bench --only kernels`).
+        result = apply_kernel(source, K, mode=mode, convolution=convolution)
         # Uploads have unique tokens, so the key names the arrays, except that added noise is
         # drawn anew for each memo: then a random name (charts of samples stay shared).
         name = repr(key) + (f" noise {uuid.uuid4().hex}" if dose is not None else "")
