@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz import display, kernels, samples
+from cnnviz.device import available_devices
 from cnnviz.filtering import BORDER_MODES, apply_kernel
 from cnnviz.lab_figures import frequency_figure, histogram_figure
 from pages import kernel_lab_parts as parts
@@ -28,23 +29,22 @@ def rendered(shown_as: str, _source: np.ndarray, _result: np.ndarray, _view: dic
     return {**view, "result_min": float(_result.min()), "result_max": float(_result.max())}
 
 
-def filtered(image: dict, K: np.ndarray, mode: str, convolution: bool, dose: float | None):
+def filtered(image: dict, K: np.ndarray, mode: str, convolution: bool, dose: float | None,
+             device: str):
     """Filter once per (image, kernel, settings); remembered for this session only.
 
     Returns the source (noisy when ``dose`` is set), the result, and text that identifies
-    both (for ui.cached_chart).
+    both (for ui.cached_chart). The result does not depend on ``device`` (tested to 1e-4).
     """
     key = (image["token"], image["frame"], K.tobytes(), K.shape, mode, convolution, dose)
     memo = st.session_state.get("kl_memo")
-    if memo is None or memo[0] != key:
+    if memo is None or memo[0] != key or memo[4] != device:
         source = image["array"] if dose is None else samples.shot_noise(image["array"], dose)
-        # On the CPU even where a GPU exists: one image is bound by the host-device copies
-        # (H200: 9-14x OpenCV's time with copies; `python -m cnnviz.bench --only kernels`).
-        result = apply_kernel(source, K, mode=mode, convolution=convolution)
+        result = apply_kernel(source, K, mode=mode, convolution=convolution, device=device)
         # Uploads have unique tokens, so the key names the arrays, except that added noise is
         # drawn anew for each memo: then a random name (charts of samples stay shared).
         name = repr(key) + (f" noise {uuid.uuid4().hex}" if dose is not None else "")
-        memo = (key, source, result, name)
+        memo = (key, source, result, name, device)
         st.session_state.kl_memo = memo
     return memo[1], memo[2], memo[3]
 
@@ -67,6 +67,14 @@ with st.expander("Filter, noise and display settings", expanded=True):
                   key="kl_op")
     parts.persist("kl_mode", "zeros")
     mode = c1.selectbox("Border", BORDER_MODES, key="kl_mode")
+    device = "cpu"
+    if len(devices := available_devices()) > 1:  # a GPU: offered, but not the default
+        parts.persist("kl_device", "cpu")
+        device = c1.selectbox(
+            "Filter on", devices, key="kl_device",
+            help="The CPU (OpenCV) is the faster choice for one image: on an H200 machine the "
+            "GPU filtered a 4096 x 4096 image in a third of OpenCV's time, but copying it to "
+            "the GPU and back made the whole 9-15 times slower.")
     parts.persist("kl_dose", 0)
     dose = c2.select_slider("Dose (electrons/pixel, 0 = no added noise)",
                             [0, 1, 3, 10, 30, 100, 300, 1000], key="kl_dose")
@@ -82,7 +90,7 @@ with st.expander("Filter, noise and display settings", expanded=True):
 if K is not None:
     try:
         source, result, arrays = filtered(image, K, mode, op != "cross-correlation",
-                                          dose or None)
+                                          dose or None, device)
     except ValueError as err:
         st.error(str(err))
         st.stop()

@@ -90,3 +90,18 @@ def test_lenet_page_trains_on_gpu_and_shows_the_network(tmp_path, monkeypatch, s
     assert any("train loss" in t.get("name", "") for s in specs for t in s["data"])
     titles = [a.get("text", "") for s in specs for a in s["layout"].get("annotations", [])]
     assert any("Conv2d" in t for t in titles)  # feature maps of the trained network
+
+
+def test_kernel_lab_filters_on_the_gpu_when_chosen():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    page = str(Path(__file__).resolve().parents[1] / "pages" / "6_kernel_lab.py")
+    at = AppTest.from_file(page, default_timeout=60).run()
+    cpu = at.session_state["kl_memo"][2].copy()
+    assert at.session_state["kl_memo"][4] == "cpu"  # the default, also with a GPU
+    at.selectbox(key="kl_device").set_value(GPU).run()
+    assert not at.exception
+    assert at.session_state["kl_memo"][4] == GPU
+    np.testing.assert_allclose(at.session_state["kl_memo"][2], cpu, rtol=1e-4, atol=1e-4)

@@ -177,3 +177,15 @@ def test_paint_mode_opens_without_exception_and_keeps_the_kernel():
     assert not at.exception
     assert any("Paint on the grid first" in w.value for w in at.warning)
     np.testing.assert_array_equal(at.session_state["kl_kernel"], before)
+
+
+@pytest.mark.parametrize("devices", [["cpu"], ["cuda", "cpu"]])
+def test_filter_device_is_offered_only_with_a_gpu_and_defaults_to_the_cpu(monkeypatch, devices):
+    monkeypatch.setattr("cnnviz.device.available_devices", lambda: devices)
+    at = fresh()
+    offered = [s for s in at.selectbox if s.key == "kl_device"]
+    assert len(offered) == (len(devices) > 1)
+    if offered:
+        assert offered[0].options == devices
+        assert offered[0].value == "cpu"
+    assert at.session_state["kl_memo"][4] == "cpu"
