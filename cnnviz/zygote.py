@@ -79,12 +79,12 @@ def _child_exit(body) -> None:
 class Zygote:
     """Forks workers and trainers, restarts workers, reaps every child.
 
-    ``run_worker(port, index)`` is what a forked worker runs (its return value is the exit
-    code); one worker per port.
+    ``run_worker(port)`` is what a forked worker runs (its return value is the exit code); one
+    worker per port.
     """
 
     def __init__(self, socket_path: str, ports: Sequence[int],
-                 run_worker: Callable[[int, int], int] | None):
+                 run_worker: Callable[[int], int] | None):
         self.socket_path, self.ports, self.run_worker = socket_path, ports, run_worker
         self.workers: dict[int, int] = {}  # pid -> worker index
         self.trainers: set[int] = set()
@@ -101,7 +101,7 @@ class Zygote:
         pid = os.fork()
         if pid == 0:
             self.listener.close()
-            _child_exit(lambda: self.run_worker(self.ports[index], index))
+            _child_exit(lambda: self.run_worker(self.ports[index]))
         self.workers[pid] = index
 
     def fork_trainer(self, conn_sock: socket.socket) -> None:
@@ -174,7 +174,7 @@ class Zygote:
 
 
 def run(socket_path: str, ports: Sequence[int] = (),
-        run_worker: Callable[[int, int], int] | None = None, modules=PRELOAD) -> int:
+        run_worker: Callable[[int], int] | None = None, modules=PRELOAD) -> int:
     """Preload ``modules``, fork a worker per port, then serve until SIGTERM or SIGINT."""
     os.chdir(ROOT)
     if str(ROOT) not in sys.path:

@@ -11,22 +11,21 @@ import argparse
 import os
 import sys
 
-from cnnviz import zygote
+from cnnviz import serve, zygote
 
 # Streamlit is preloaded too, so that the workers share it as they share torch.
 PRELOAD = (*zygote.PRELOAD, "streamlit", "streamlit.web.cli")
 
 
-def run_streamlit(script: str, port: int, index: int) -> int:
+def run_streamlit(script: str, port: int) -> int:
     """In a forked child: serve ``script`` with Streamlit on 127.0.0.1:``port``."""
-    os.environ["CNNVIZ_WORKER_INDEX"] = str(index)
     devnull = os.open(os.devnull, os.O_WRONLY)  # stdout only has the banner with this port
     os.dup2(devnull, 1)
     os.close(devnull)
     from streamlit.web import cli  # noqa: PLC0415 - preloaded by the zygote before the fork
 
-    sys.argv = ["streamlit", "run", script, "--server.port", str(port), "--server.address",
-                "127.0.0.1", "--server.headless", "true"]
+    # The command line of cnnviz.serve's single process, minus "python -m".
+    sys.argv = serve.streamlit_command(port, "127.0.0.1", script)[2:]
     return cli.main(prog_name="streamlit")
 
 
@@ -39,4 +38,4 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--script", default="app.py")
     args = parser.parse_args(argv)
     return zygote.run(args.socket, args.port,
-                      lambda port, index: run_streamlit(args.script, port, index), PRELOAD)
+                      lambda port: run_streamlit(args.script, port), PRELOAD)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnviz.serve import free_port, wait_healthy
+from cnnviz.serve import free_port, streamlit_command, wait_healthy
 from tests.tiny_idx import write_tiny_datasets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,8 +30,7 @@ def start_server(tmp_dir: Path, extra_env: dict[str, str] | None = None, script:
     port = free_port()
     env = {**os.environ, "CNNVIZ_DEVICE": "cpu", **(extra_env or {})}
     log = open(tmp_dir / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed with the process
-    command = ([sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-                "--server.address", "127.0.0.1", "--server.headless", "true"] if workers == 1
+    command = (streamlit_command(port, "127.0.0.1", script) if workers == 1
                else [sys.executable, "-m", "cnnviz.serve", "--workers", str(workers), "--port",
                      str(port), "--address", "127.0.0.1", "--script", script])
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
