@@ -111,22 +111,21 @@ def widget_keys(prefix: str, fields: Mapping[str, Field]) -> list[str]:
             for part in WIDGET_PARTS.get(field.kind, ("",))]
 
 
+def _widget_states(field: Field, value) -> tuple:
+    """What the widgets of one field hold, in the order of its WIDGET_PARTS."""
+    if field.kind == "pair":
+        return tuple(value)
+    if field.kind == "matrix":
+        return matrices.format_channels(value), len(value), len(value[0]), len(value[0][0])
+    return (value,)
+
+
 def widget_values(prefix: str, fields: Mapping[str, Field], config: Mapping[str, object]
                   ) -> dict[str, object]:
     """Widget states that show ``config``: pairs as two numbers, matrices as text plus sizes."""
-    values: dict[str, object] = {}
-    for name, field in fields.items():
-        value = config[name]
-        if field.kind == "pair":
-            values[widget_key(prefix, name, "_h")], values[widget_key(prefix, name, "_w")] = value
-        elif field.kind == "matrix":
-            values[widget_key(prefix, name)] = matrices.format_channels(value)
-            values[widget_key(prefix, name, "_c")] = len(value)
-            values[widget_key(prefix, name, "_r")] = len(value[0])
-            values[widget_key(prefix, name, "_k")] = len(value[0][0])
-        else:
-            values[widget_key(prefix, name)] = value
-    return values
+    return {widget_key(prefix, name, part): state for name, field in fields.items()
+            for part, state in zip(WIDGET_PARTS.get(field.kind, ("",)),
+                                   _widget_states(field, config[name]), strict=True)}
 
 
 def preset_config(fields: Mapping[str, Field], presets: Mapping, name: str) -> dict:
