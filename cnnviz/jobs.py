@@ -28,9 +28,6 @@ MAX_TRAININGS_ENV = "CNNVIZ_MAX_TRAININGS"
 DEFAULT_MAX_TRAININGS = 1
 # Seconds a job's browser may stay disconnected (a reload, a flaky network) before it is stopped.
 ABANDON_AFTER_S = 60.0
-# A fresh interpreter for each worker (unless cnnviz.zygote forks one from its single-threaded,
-# CUDA-free copy): CUDA cannot be used in a child forked after it started, and a fork of the
-# threaded server could copy a lock some other thread holds.
 
 
 class TrainingGate:
@@ -178,6 +175,8 @@ class SocketTrainer:
     is either forked by cnnviz.zygote (:meth:`from_zygote`, sharing the zygote's torch) or a
     fresh ``python -m cnnviz.train_worker`` (:meth:`fresh`). The latter, unlike
     multiprocessing's spawn, does not re-run the server's __main__ (Streamlit's page script).
+    Never a fork of the server itself: CUDA cannot be used in a child forked after it started,
+    and a fork of the threaded server could copy a lock that another thread holds.
     """
 
     def __init__(self, conn: Connection, popen: subprocess.Popen | None = None):

@@ -55,7 +55,7 @@ def train_worker(payload: bytes, conn, stop, go, server_alive) -> None:
 
 
 def train_over_socket(sock) -> None:
-    """A worker forked by cnnviz.zygote: ``sock`` (from the server process) carries everything.
+    """A worker (forked by cnnviz.zygote, or started with --fd): ``sock`` carries everything.
 
     It first sends ("pid", its pid), then receives the payload as bytes; after that the server
     sends (name, on) pairs for the ``stop`` and ``go`` events and this worker sends what
