@@ -8,8 +8,6 @@ from pages import editing, ui
 P = "why"  # session-state prefix of this page
 FIELDS = translation.FIELDS
 LABELS = {"x": "Input", "k": "Kernel"}
-PLAY_HELP = ("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; drag or click the "
-             "slider to step forward and back one window position at a time.")
 
 
 def preset_config(name: str) -> dict:
@@ -110,7 +108,7 @@ st.caption(f"'Same' padding of {demo.padding[0]} row(s) and {demo.padding[1]} co
 ui.cached_chart(settings, lambda: animation_of(demo.shifted_input, config["k"][0],
                                               demo.padding, config["mode"]),
                 key="why_window_chart", config={"displayModeBar": False})
-st.caption(PLAY_HELP)
+st.caption(ui.PLAY_HELP)
 with st.expander("PyTorch code for these settings"):
     st.code(snippet.conv_snippet([demo.shifted_input], config["k"], padding=demo.padding,
                                  padding_mode=config["mode"]), language="python", wrap_lines=True)

@@ -69,8 +69,7 @@ with right:
                "bracket first; the sum is the same).")
     ui.cached_chart(f"{settings} {d}", lambda: animation_of(config["x"], kernels[d - 1], d),
                     key="chan_window_chart", config={"displayModeBar": False})
-    st.caption("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; drag or click the "
-               "slider to step forward and back one window position at a time.")
+    st.caption(ui.PLAY_HELP)
 
 st.header("1x1 convolution = matrix product")
 if (kh, kw) != (1, 1):

@@ -188,8 +188,7 @@ def show_result(prefix: str, compute, error: str | None = None) -> bool:
     def draw() -> None:  # recorded once per settings; a rerun replays it without serializing
         ui.plotly_chart(animation.PrebuiltFigure(view.figure), key=chart_key,
                         config={"displayModeBar": False})
-        st.caption("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; ◀ Step / Step ▶, "
-                   "the arrow keys or the slider move one window position at a time.")
+        st.caption(ui.PLAY_HELP)
         with st.expander("PyTorch code for these settings", expanded=False):
             st.code(code, language="python")
 

@@ -21,6 +21,9 @@ from cnnviz.projector import apply_projector
 from cnnviz.share import is_local_only, public_base_from_env, qr_png, shareable_url
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
+# Under every sliding-window animation (the buttons come from cnnviz.animation._buttons).
+PLAY_HELP = ("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; ◀ Step / Step ▶, the "
+             "arrow keys or the slider move one window position at a time.")
 PROJECTOR_KEY = "ui_projector"  # survives page switches: set only through the toggle's callback
 
 
