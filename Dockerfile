@@ -49,6 +49,7 @@ COPY --chown=cnnviz:cnnviz .streamlit ./.streamlit
 COPY --chown=cnnviz:cnnviz app.py ./
 COPY --chown=cnnviz:cnnviz cnnviz ./cnnviz
 COPY --chown=cnnviz:cnnviz pages ./pages
+COPY --chown=cnnviz:cnnviz ui ./ui
 COPY --chown=cnnviz:cnnviz assets ./assets
 
 USER ${APP_UID}:${APP_UID}

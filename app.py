@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from pages import ui
+from ui import sidebar
 
 st.set_page_config(page_title="cnnviz: how CNNs work", page_icon=":material/grid_on:",
                    layout="wide")
 
-navigation = st.navigation(ui.navigation_sections())
-ui.sidebar()
+navigation = st.navigation(sidebar.navigation_sections())
+sidebar.sidebar()
 navigation.run()

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cnnviz import emformats
-from cnnviz.buffers import OUTPUTS
+from cnnviz.formats import em as emformats
+from cnnviz.lab.buffers import OUTPUTS
 
 MAX_UPLOAD_BYTES = 256 * 2**20  # matches server.maxUploadSize in .streamlit/config.toml
 MAX_PIXELS = 8192 * 8192  # 256 MB as float32; larger images would crowd a shared server

@@ -2,8 +2,9 @@ import ast
 
 import streamlit as st
 
-from cnnviz import animation, frames, params, snippet, static_figures, translation
-from pages import editing, ui
+from cnnviz.teach import frames, params, snippet, translation
+from cnnviz.viz import animation, static_figures
+from ui import charts, matrix_pages
 
 P = "why"  # session-state prefix of this page
 FIELDS = translation.FIELDS
@@ -38,22 +39,22 @@ st.markdown(
     "and **locality** (only a small neighbourhood matters). Count the weights, then check the "
     "first property numerically: shift the input and the output moves along with it.")
 
-for message in editing.open_state(P, FIELDS, preset_config, translation.demo_for):
+for message in matrix_pages.open_state(P, FIELDS, preset_config, translation.demo_for):
     st.warning(message, icon=":material/link_off:")
-config, errors = editing.read(P, FIELDS, list(FIELDS), LABELS)
+config, errors = matrix_pages.read(P, FIELDS, list(FIELDS), LABELS)
 
 st.header("Counting weights")
 c1, c2, c3 = st.columns(3)
-c1.number_input("Image height h", 1, params.MAX_SIDE, key=editing.key(P, "h"))
-c2.number_input("Image width w", 1, params.MAX_SIDE, key=editing.key(P, "w"))
-c3.number_input("Window half-width Δ", 0, params.MAX_SIDE - 1, key=editing.key(P, "delta"))
-h, w, delta = (st.session_state[editing.key(P, n)] for n in ("h", "w", "delta"))
+c1.number_input("Image height h", 1, params.MAX_SIDE, key=matrix_pages.key(P, "h"))
+c2.number_input("Image width w", 1, params.MAX_SIDE, key=matrix_pages.key(P, "w"))
+c3.number_input("Window half-width Δ", 0, params.MAX_SIDE - 1, key=matrix_pages.key(P, "delta"))
+h, w, delta = (st.session_state[matrix_pages.key(P, n)] for n in ("h", "w", "delta"))
 try:
     rows = counts(h, w, delta)
 except ValueError as err:
     st.error(str(err), icon=":material/error:")
     rows = counts(1000, 1000, min(delta, 999))
-ui.cached_elements(repr(rows), lambda: st.table(
+charts.cached_elements(repr(rows), lambda: st.table(
     {"layer": [r.layer for r in rows], "chapter's formula": [r.formula for r in rows],
      "weights (chapter)": [params.power_of_ten(r.chapter) for r in rows],
      "exact formula": [r.exact_formula for r in rows],
@@ -62,32 +63,33 @@ st.caption(
     "The chapter rounds the offsets a in (−h, h) to 2h values and |a| ≤ Δ to 2Δ; counting "
     "both ends gives the exact numbers. Every step is a constraint: fewer weights, and a "
     "built-in assumption about images.")
-ui.cached_chart(repr(rows), lambda: static_figures.parameter_figure(rows),
+charts.cached_chart(repr(rows), lambda: static_figures.parameter_figure(rows),
                 key="why_counts_chart")
 
 st.header("Shift the input, the output shifts too")
 left, right = st.columns([2, 5], gap="medium")
 with left:
     st.selectbox("Example", list(translation.PRESETS), format_func=translation.PRESET_LABELS.get,
-                 key=editing.key(P, "preset"), on_change=editing.load_preset,
+                 key=matrix_pages.key(P, "preset"), on_change=matrix_pages.load_preset,
                  args=(P, FIELDS, preset_config))
     s1, s2 = st.columns(2)
-    s1.number_input("Shift down", -32, 32, key=editing.key(P, "dy"), help="Rows; negative: up.")
-    s2.number_input("Shift right", -32, 32, key=editing.key(P, "dx"),
+    s1.number_input("Shift down", -32, 32, key=matrix_pages.key(P, "dy"),
+                    help="Rows; negative: up.")
+    s2.number_input("Shift right", -32, 32, key=matrix_pages.key(P, "dx"),
                     help="Columns; negative: left.")
-    st.radio("Padding", translation.SHIFT_MODES, horizontal=True, key=editing.key(P, "mode"),
+    st.radio("Padding", translation.SHIFT_MODES, horizontal=True, key=matrix_pages.key(P, "mode"),
              format_func={"circular": "circular (wraps around)", "zeros": "zeros"}.get)
     m1, m2 = st.columns([3, 2])
-    height = editing.fit(P, "x")
-    m1.text_area("Input X (one row per line)", key=editing.key(P, "x"), height=height)
-    m2.text_area("Kernel (odd size)", key=editing.key(P, "k"), height=height)
-    current = translation.sizes_of(st.session_state[editing.key(P, "valid")])
+    height = matrix_pages.fit(P, "x")
+    m1.text_area("Input X (one row per line)", key=matrix_pages.key(P, "x"), height=height)
+    m2.text_area("Kernel (odd size)", key=matrix_pages.key(P, "k"), height=height)
+    current = translation.sizes_of(st.session_state[matrix_pages.key(P, "valid")])
     if not errors:
         current = translation.sizes_of(config)
-    editing.size_controls(P, FIELDS, translation.SIZES, current, translation.resized,
+    matrix_pages.size_controls(P, FIELDS, translation.SIZES, current, translation.resized,
                           translation.randomized, columns=2)
 with right:
-    config = editing.settle(P, FIELDS, {**config, "h": h, "w": w, "delta": delta}, errors,
+    config = matrix_pages.settle(P, FIELDS, {**config, "h": h, "w": w, "delta": delta}, errors,
                             lambda c: shift_demo(repr(c)))
     settings = repr(config)
     demo = shift_demo(settings)
@@ -99,16 +101,16 @@ with right:
                    f"difference {frames.format_number(demo.max_error)}): with zero padding a "
                    f"window that reaches over the border sees zeros, not the wrapped-around "
                    f"pixels.", icon=":material/warning:")
-    ui.cached_chart(settings, lambda: static_figures.shift_figure(config["x"][0], demo),
+    charts.cached_chart(settings, lambda: static_figures.shift_figure(config["x"][0], demo),
                     key="why_shift_chart")
 
 st.header("The sliding window on the shifted input")
 st.caption(f"'Same' padding of {demo.padding[0]} row(s) and {demo.padding[1]} column(s) per "
            f"side, {config['mode']} mode, keeps the output as large as the input.")
-ui.cached_chart(settings, lambda: animation_of(demo.shifted_input, config["k"][0],
+charts.cached_chart(settings, lambda: animation_of(demo.shifted_input, config["k"][0],
                                               demo.padding, config["mode"]),
                 key="why_window_chart", config={"displayModeBar": False})
-st.caption(ui.PLAY_HELP)
+st.caption(charts.PLAY_HELP)
 with st.expander("PyTorch code for these settings"):
     st.code(snippet.conv_snippet([demo.shifted_input], config["k"], padding=demo.padding,
                                  padding_mode=config["mode"]), language="python", wrap_lines=True)

@@ -1,9 +1,9 @@
 import streamlit as st
 
-from cnnviz import snippet
-from cnnviz.presets import CORRELATION as PRESETS
-from cnnviz.presets import CORRELATION_FIELDS as FIELDS
-from pages import animation_ui as anim
+from cnnviz.teach import snippet
+from cnnviz.teach.presets import CORRELATION as PRESETS
+from cnnviz.teach.presets import CORRELATION_FIELDS as FIELDS
+from ui import sliding_window as anim
 
 P = "xc"  # session-state prefix of this page
 

@@ -1,10 +1,10 @@
 import streamlit as st
 
-from cnnviz import formula, snippet
 from cnnviz.ops import PADDING_MODES
-from cnnviz.presets import PADDING as PRESETS
-from cnnviz.presets import PADDING_FIELDS as FIELDS
-from pages import animation_ui as anim
+from cnnviz.teach import formula, snippet
+from cnnviz.teach.presets import PADDING as PRESETS
+from cnnviz.teach.presets import PADDING_FIELDS as FIELDS
+from ui import sliding_window as anim
 
 P = "ps"  # session-state prefix of this page
 

@@ -2,15 +2,16 @@ import ast
 
 import streamlit as st
 
-from cnnviz import animation, channels, frames, snippet, static_figures
-from pages import editing, ui
+from cnnviz.teach import channels, frames, snippet
+from cnnviz.viz import animation, static_figures
+from ui import charts, matrix_pages
 
 P = "chan"  # session-state prefix of this page
 FIELDS = channels.FIELDS
 LABELS = {"x": "Input", **{n: f"Kernel for output channel {n[1:]}" for n in channels.KERNEL_NAMES}}
 
 
-# Figures are built by ui.cached_chart (once per settings text); only the 1x1 product, whose
+# Figures are built by charts.cached_chart (once per settings text); only the 1x1 product, whose
 # numbers the page writes out, is cached as an object.
 def animation_of(x: list, kernel: list, d: int):
     plan = frames.correlation_steps(x, kernel)
@@ -31,45 +32,45 @@ st.markdown(
     "one output channel. For c_o output channels there is one such kernel per output channel, "
     "so the whole kernel has shape c_o x c_i x k_h x k_w.")
 
-for message in editing.open_state(P, FIELDS, channels.preset_config, channels.check_config):
+for message in matrix_pages.open_state(P, FIELDS, channels.preset_config, channels.check_config):
     st.warning(message, icon=":material/link_off:")
-co, show_key = st.session_state[editing.key(P, "co")], editing.key(P, "show")
+co, show_key = st.session_state[matrix_pages.key(P, "co")], matrix_pages.key(P, "show")
 if st.session_state.get(show_key, 1) > co:  # fewer output channels than the one animated
     st.session_state[show_key] = 1
 names = ["preset", "co", "show", "x", *channels.KERNEL_NAMES[:co]]
-config, errors = editing.read(P, FIELDS, names, LABELS)
+config, errors = matrix_pages.read(P, FIELDS, names, LABELS)
 
 left, right = st.columns([1, 2], gap="large")
 with left:
     st.selectbox("Example", list(channels.PRESETS), format_func=channels.PRESET_LABELS.get,
-                 key=editing.key(P, "preset"), on_change=editing.load_preset,
+                 key=matrix_pages.key(P, "preset"), on_change=matrix_pages.load_preset,
                  args=(P, FIELDS, channels.preset_config))
     st.text_area("Input X: one matrix per channel, channels separated by a blank line",
-                 key=editing.key(P, "x"), height=editing.fit(P, "x"))
+                 key=matrix_pages.key(P, "x"), height=matrix_pages.fit(P, "x"))
     for d, name in enumerate(channels.KERNEL_NAMES[:co], start=1):
         st.text_area(f"Kernel for output channel {d}: one slice per input channel",
-                     key=editing.key(P, name), height=editing.fit(P, name))
-    valid = st.session_state[editing.key(P, "valid")]
+                     key=matrix_pages.key(P, name), height=matrix_pages.fit(P, name))
+    valid = st.session_state[matrix_pages.key(P, "valid")]
     current = channels.sizes_of(config if not errors else valid)
-    editing.size_controls(P, FIELDS, channels.SIZES, current, channels.resized,
+    matrix_pages.size_controls(P, FIELDS, channels.SIZES, current, channels.resized,
                           channels.randomized, columns=2)
 with right:
-    config = editing.settle(P, FIELDS, config, errors, channels.check_config)
+    config = matrix_pages.settle(P, FIELDS, config, errors, channels.check_config)
     kernels = channels.kernels_of(config)
     c_o, c_i, (kh, kw) = len(kernels), len(config["x"]), channels.kernel_tensor(kernels).shape[2:]
     st.markdown(f"**{c_i} input channel(s), {c_o} output channel(s)**: the kernel has shape "
                 f"{c_o} x {c_i} x {kh} x {kw}, that is {c_o * c_i * kh * kw} weights.")
     settings = repr((config["x"], kernels))
-    ui.cached_chart(settings, lambda: static_figures.outputs_figure(
+    charts.cached_chart(settings, lambda: static_figures.outputs_figure(
         channels.multi_in_out(config["x"], kernels)), key="chan_outputs_chart")
     st.radio("Animate output channel", list(range(1, c_o + 1)), horizontal=True, key=show_key)
     d = st.session_state[show_key]
     st.caption(f"Y{d} is output channel {d}. Each step adds one bracket per input channel: that "
                "channel's window times its kernel slice (the chapter's figure writes channel 2's "
                "bracket first; the sum is the same).")
-    ui.cached_chart(f"{settings} {d}", lambda: animation_of(config["x"], kernels[d - 1], d),
+    charts.cached_chart(f"{settings} {d}", lambda: animation_of(config["x"], kernels[d - 1], d),
                     key="chan_window_chart", config={"displayModeBar": False})
-    st.caption(ui.PLAY_HELP)
+    st.caption(charts.PLAY_HELP)
 
 st.header("1x1 convolution = matrix product")
 if (kh, kw) != (1, 1):
@@ -83,7 +84,7 @@ else:
     st.markdown(f"The {c_o} x {c_i} weight matrix times the input flattened to {c_i} x {h * w} "
                 f"(one column per pixel) gives the output, {c_o} x {h * w}. Pixel {p} is "
                 f"row {mp.pixel(p)[0]}, column {mp.pixel(p)[1]} of the image.")
-    ui.cached_chart(f"{settings} {p}", lambda: static_figures.matrix_product_figure(mp, p),
+    charts.cached_chart(f"{settings} {p}", lambda: static_figures.matrix_product_figure(mp, p),
                     key="chan_matmul_chart")
     st.code("\n".join(mp.arithmetic(p)), language=None)
     if mp.max_difference == 0:

@@ -1,12 +1,12 @@
 import streamlit as st
 
-from cnnviz import snippet
-from cnnviz.matrices import MAX_CHANNELS
 from cnnviz.ops import POOL_MODES
-from cnnviz.presets import KERNEL_SIDE
-from cnnviz.presets import POOLING as PRESETS
-from cnnviz.presets import POOLING_FIELDS as FIELDS
-from pages import animation_ui as anim
+from cnnviz.teach import snippet
+from cnnviz.teach.matrices import MAX_CHANNELS
+from cnnviz.teach.presets import KERNEL_SIDE
+from cnnviz.teach.presets import POOLING as PRESETS
+from cnnviz.teach.presets import POOLING_FIELDS as FIELDS
+from ui import sliding_window as anim
 
 P = "po"  # session-state prefix of this page
 

@@ -3,12 +3,12 @@ import uuid
 import numpy as np
 import streamlit as st
 
-from cnnviz import display, kernels, samples
 from cnnviz.device import available_devices
-from cnnviz.filtering import BORDER_MODES, apply_kernel
-from cnnviz.lab_figures import frequency_figure, histogram_figure
-from pages import kernel_lab_parts as parts
-from pages import ui
+from cnnviz.lab import display, kernels, samples
+from cnnviz.lab.filtering import BORDER_MODES, apply_kernel
+from cnnviz.viz.lab_figures import frequency_figure, histogram_figure
+from ui import charts
+from ui import kernel_lab as parts
 
 st.title("Kernel lab")
 st.markdown("Filter a micrograph with any kernel up to 15 x 15: type the values, pick a preset, "
@@ -34,7 +34,7 @@ def filtered(image: dict, K: np.ndarray, mode: str, convolution: bool, dose: flo
     """Filter once per (image, kernel, settings); remembered for this session only.
 
     Returns the source (noisy when ``dose`` is set), the result, and text that identifies
-    both (for ui.cached_chart). The result does not depend on ``device`` (tested to 1e-4).
+    both (for charts.cached_chart). The result does not depend on ``device`` (tested to 1e-4).
     """
     key = (image["token"], image["frame"], K.tobytes(), K.shape, mode, convolution, dose)
     memo = st.session_state.get("kl_memo")
@@ -102,10 +102,10 @@ if K is not None:
     a, b, c = st.columns(3)
     original = a.empty()
     with b:
-        ui.cached_elements(shown_as, lambda: st.image(
+        charts.cached_elements(shown_as, lambda: st.image(
             view["result"], caption=f"Result, colour limit +-{view['signed_limit']:.3g}",
             width="stretch"))
-    ui.cached_chart(repr(K.tolist()), lambda: frequency_figure(kernels.frequency_response(K),
+    charts.cached_chart(repr(K.tolist()), lambda: frequency_figure(kernels.frequency_response(K),
                                                               kernels.frequency_axis()),
                     where=c)
     noise = (f" Shot noise at {dose} electrons/pixel: the image was scaled to 0..1 and "
@@ -113,7 +113,7 @@ if K is not None:
     st.caption(f"Kernel footprint: {display.nm_footprint(K.shape, image['pixel_size_nm'])}. "
                f"Result range {view['result_min']:.4g} to {view['result_max']:.4g}.{noise}")
     with st.expander("Histogram of the original"):
-        ui.cached_chart(f"{arrays} {view['limits']}",
+        charts.cached_chart(f"{arrays} {view['limits']}",
                         lambda: histogram_figure(*display.histogram(source), *view["limits"]))
     box = parts.patch_section(source, K, op != "cross-correlation", arrays)
 
@@ -123,6 +123,6 @@ if K is not None:
         st.image(shown, caption=f"Original ({where})", width="stretch")
 
     with original.container():
-        ui.cached_elements(f"{shown_as} {box}", draw_original)
+        charts.cached_elements(f"{shown_as} {box}", draw_original)
 
 parts.learning_section()

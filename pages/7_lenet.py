@@ -1,7 +1,6 @@
 import streamlit as st
 
-from cnnviz.lenet_figures import architecture_figure
-from cnnviz.model import (
+from cnnviz.lenet.model import (
     ACTIVATIONS,
     KERNEL_SIZES,
     VARIANTS,
@@ -9,9 +8,10 @@ from cnnviz.model import (
     build_lenet,
     layer_summary,
 )
-from pages import lenet_inspect_ui as inspect_ui
-from pages import lenet_train_ui as train_ui
-from pages import ui
+from cnnviz.viz.lenet_figures import architecture_figure
+from ui import charts
+from ui import lenet_inspect as inspect_ui
+from ui import lenet_train as train_ui
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -46,7 +46,7 @@ with arch_tab:
             channels2=c4.number_input("Channels, conv 2", 1, 64, 16, key="lenet_c2"),
             kernel_size=c5.selectbox("Kernel size", KERNEL_SIZES, 1, key="lenet_k"))
     rows, diagram = architecture(config)
-    ui.plotly_chart(diagram, key="lenet_diagram")
+    charts.plotly_chart(diagram, key="lenet_diagram")
     st.dataframe({"layer": [r.name for r in rows], "output shape": [r.shape_text for r in rows],
                   "parameters": [r.params for r in rows]}, hide_index=True, width="content")
     st.caption(f"{sum(r.params for r in rows):,} parameters in total, for a 1x1x28x28 input. "

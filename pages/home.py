@@ -2,7 +2,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from cnnviz.catalog import PAGES
-from pages import ui
+from ui import sidebar
 
 st.title("How convolutional neural networks work")
 st.markdown(
@@ -22,6 +22,6 @@ else:
     st.info("No lesson pages are installed yet.")
 
 st.subheader("Compute device")
-st.write(f"This server computes on **{ui.device_label()}**.")
+st.write(f"This server computes on **{sidebar.device_label()}**.")
 st.caption("Set CNNVIZ_DEVICE=cpu|cuda|mps to override the automatic choice "
            "(CUDA, then Apple MPS, then CPU) and CNNVIZ_TORCH_THREADS for the CPU thread count.")

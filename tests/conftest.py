@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnviz.serve import free_port, streamlit_command, wait_healthy
+from cnnviz.serving.launcher import free_port, streamlit_command, wait_healthy
 from tests.tiny_idx import write_tiny_datasets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,9 +87,9 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture(scope="session")
 def zygote_socket(tmp_path_factory):
-    """A cnnviz.zygote without Streamlit workers, which forks trainers on request."""
+    """A cnnviz.serving.zygote without Streamlit workers, which forks trainers on request."""
     path = tmp_path_factory.mktemp("zygote") / "zygote.sock"
-    proc = subprocess.Popen([sys.executable, "-m", "cnnviz.zygote", "--socket", str(path)])
+    proc = subprocess.Popen([sys.executable, "-m", "cnnviz.serving.zygote", "--socket", str(path)])
     try:
         deadline = time.monotonic() + 60
         while not path.exists():
@@ -104,7 +104,7 @@ def zygote_socket(tmp_path_factory):
 
 @pytest.fixture(params=["spawn", "zygote"])
 def start_method(request, monkeypatch):
-    """Each worker test runs with a spawned worker and with one forked by cnnviz.zygote."""
+    """Each worker test runs with a spawned worker and with one forked by cnnviz.serving.zygote."""
     if request.param == "zygote":
         monkeypatch.setenv("CNNVIZ_ZYGOTE_SOCKET", request.getfixturevalue("zygote_socket"))
     else:

@@ -11,7 +11,8 @@ import torch
 from PIL import Image
 from plotly.colors import hex_to_rgb
 
-from cnnviz import animation, frames, gridimage
+from cnnviz.teach import frames
+from cnnviz.viz import animation, gridimage
 
 X3 = [[0.0, 1, 2], [3, 4, 5], [6, 7, 8]]
 K2 = [[0.0, 1], [2, 3]]

@@ -5,7 +5,8 @@ from urllib.parse import quote
 
 import pytest
 
-from cnnviz import presets, urlstate
+from cnnviz import pageconfig as urlstate
+from cnnviz.teach import presets
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,9 @@ import torch
 import torch.nn.functional as F
 from torch.testing import assert_close
 
-from cnnviz import channels, snippet, static_figures, urlstate
+from cnnviz import pageconfig as urlstate
+from cnnviz.teach import channels, snippet
+from cnnviz.viz import static_figures
 
 CHAPTER_OUT = [[[56, 72], [104, 120]], [[76, 100], [148, 172]], [[96, 128], [192, 224]]]
 

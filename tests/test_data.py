@@ -11,7 +11,7 @@ import pytest
 import torch
 import torchvision
 
-from cnnviz import data, shapes
+from cnnviz.lenet import data, shapes
 from tests.tiny_idx import TEST_SIZE, TRAIN_SIZE, tiny_images, write_split, write_tiny_datasets
 
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnviz import display, samples
+from cnnviz.lab import display, samples
 
 
 def test_view_window_zoom_and_pan():

@@ -67,11 +67,11 @@ def test_dockerignore_keeps_what_the_image_copies_and_nothing_else():
     patterns = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
                 if line.strip() and not line.startswith("#")]
     for source in ["requirements.txt", "app.py", ".streamlit/config.toml",
-                   "cnnviz/ops.py", "pages/ui.py", "assets/keyboard_stepping.js"]:
+                   "cnnviz/ops.py", "ui/charts.py", "assets/keyboard_stepping.js"]:
         assert included(source, patterns), source
     for private in [".git/config", ".venv/bin/python", "tests/test_ops.py", "data/x.idx",
                     "cnnviz/__pycache__/ops.cpython-311.pyc"]:
         assert not included(private, patterns), private
     copied = re.findall(r"^COPY (?:--chown=\S+ )?(\S+) ", DOCKERFILE, re.M)
-    assert set(copied) == {"requirements.txt", ".streamlit", "app.py", "cnnviz", "pages",
+    assert set(copied) == {"requirements.txt", ".streamlit", "app.py", "cnnviz", "pages", "ui",
                            "assets"}

@@ -5,8 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnviz import buffers, filtering, kernels
-from cnnviz.filtering import BORDER_MODES, apply_kernel
+from cnnviz.lab import buffers, filtering, kernels
+from cnnviz.lab.filtering import BORDER_MODES, apply_kernel
 
 RNG = np.random.default_rng(1)
 TORCH_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",

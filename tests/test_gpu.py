@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from cnnviz import data, filtering
 from cnnviz.device import available_devices
-from cnnviz.model import VARIANTS, build_lenet
-from cnnviz.train import TrainConfig, train_lenet
+from cnnviz.lab import filtering
+from cnnviz.lenet import data
+from cnnviz.lenet.model import VARIANTS, build_lenet
+from cnnviz.lenet.train import TrainConfig, train_lenet
 
 GPU = next((kind for kind in available_devices() if kind != "cpu"), None)
 pytestmark = pytest.mark.skipif(GPU is None, reason="no CUDA or MPS device on this machine")
@@ -43,7 +44,7 @@ def test_lenet_trains_on_gpu_like_on_cpu(tmp_path):
 
 
 def test_training_job_worker_process_trains_on_gpu(tmp_path, start_method):
-    from cnnviz import jobs
+    from cnnviz.jobs import training as jobs
     from tests.tiny_idx import write_tiny_datasets
 
     spec = data.DATASETS["fashion"]

@@ -5,8 +5,9 @@ import pytest
 from dmfiles import dm_bytes
 from imagefiles import jpeg_bytes, mrc_bytes, png_bomb, png_bytes, tiff_bytes
 
-from cnnviz import buffers, imageio
+from cnnviz import imageio
 from cnnviz.imageio import ImageLoadError, load_image
+from cnnviz.lab import buffers
 
 RNG = np.random.default_rng(0)
 GRAY8 = (RNG.random((40, 50)) * 255).astype(np.uint8)

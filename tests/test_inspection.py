@@ -9,17 +9,17 @@ import torch
 import torch.nn.functional as F
 from torch.testing import assert_close
 
-from cnnviz import inspection
-from cnnviz.lenet_figures import (
+from cnnviz.lenet import inspection
+from cnnviz.lenet.model import VARIANTS, build_lenet, layer_summary
+from cnnviz.lenet.shapes import make_shapes, shapes_split
+from cnnviz.lenet.train import TrainConfig, as_batch, train_lenet
+from cnnviz.viz.lenet_figures import (
     curves_figure,
     feature_maps_figure,
     kernels_figure,
     quantize,
     tile,
 )
-from cnnviz.model import VARIANTS, build_lenet, layer_summary
-from cnnviz.shapes import make_shapes, shapes_split
-from cnnviz.train import TrainConfig, as_batch, train_lenet
 
 
 @pytest.fixture(scope="module")

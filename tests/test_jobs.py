@@ -9,11 +9,13 @@ import time
 import pytest
 import torch
 
-from cnnviz import data, jobs, train_worker
 from cnnviz.device import configure_threads
-from cnnviz.model import build_lenet
-from cnnviz.shapes import shapes_split
-from cnnviz.train import TrainConfig, as_batch, train_lenet
+from cnnviz.jobs import training as jobs
+from cnnviz.jobs import worker as train_worker
+from cnnviz.lenet import data
+from cnnviz.lenet.model import build_lenet
+from cnnviz.lenet.shapes import shapes_split
+from cnnviz.lenet.train import TrainConfig, as_batch, train_lenet
 
 TRAIN, TEST = shapes_split(True, n=256), shapes_split(False, n=40)
 BIG = shapes_split(True, n=4096)

@@ -8,7 +8,7 @@ import pytest
 from imagefiles import mrc_bytes, png_bomb, png_bytes, tiff_bytes
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import kernels
+from cnnviz.lab import kernels
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "6_kernel_lab.py")
 

@@ -5,8 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnviz import kernels
-from cnnviz.kernel_learning import (
+from cnnviz.lab import kernels
+from cnnviz.lab.kernel_learning import (
     CHAPTER_INITIAL_KERNEL,
     chapter_experiment,
     chapter_pair,

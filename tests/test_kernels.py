@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from cnnviz import kernels
-from cnnviz.filtering import apply_kernel
+from cnnviz.lab import kernels
+from cnnviz.lab.filtering import apply_kernel
 
 
 @pytest.mark.parametrize("name", kernels.PRESETS)

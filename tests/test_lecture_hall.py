@@ -59,7 +59,7 @@ def test_projector_copies_figures_that_hand_over_a_prebuilt_dict():
 def prebuilt_figure_page():
     import plotly.graph_objects as go
 
-    from pages import ui
+    from ui import charts
 
     class Prebuilt(go.Figure):
         def __init__(self, figure):
@@ -69,4 +69,4 @@ def prebuilt_figure_page():
         def to_dict(self):
             return self._prebuilt
 
-    ui.plotly_chart(Prebuilt(go.Figure(go.Scatter(y=[3, 1, 2])).to_dict()))
+    charts.plotly_chart(Prebuilt(go.Figure(go.Scatter(y=[3, 1, 2])).to_dict()))

@@ -13,9 +13,10 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import data, jobs
-from cnnviz.model import VARIANTS, LeNetConfig, build_lenet, weights_to_bytes
-from cnnviz.train import TrainConfig, train_lenet
+from cnnviz.jobs import training as jobs
+from cnnviz.lenet import data
+from cnnviz.lenet.model import VARIANTS, LeNetConfig, build_lenet, weights_to_bytes
+from cnnviz.lenet.train import TrainConfig, train_lenet
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "7_lenet.py")
 

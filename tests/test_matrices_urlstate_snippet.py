@@ -7,7 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnviz import matrices, snippet, urlstate
+from cnnviz import pageconfig as urlstate
+from cnnviz.teach import matrices, snippet
 
 
 def test_parse_matrix_spaces_commas_and_semicolons():
@@ -139,7 +140,7 @@ def test_widget_values_spell_out_pairs_and_matrices():
 
 
 def test_widget_keys_name_every_widget_of_the_fields():
-    from cnnviz.presets import CORRELATION_FIELDS
+    from cnnviz.teach.presets import CORRELATION_FIELDS
 
     keys = urlstate.widget_keys("xc", CORRELATION_FIELDS)
     config = urlstate.preset_config(CORRELATION_FIELDS, {}, "none")
@@ -147,7 +148,7 @@ def test_widget_keys_name_every_widget_of_the_fields():
 
 
 def test_config_from_link_overlays_the_links_settings_on_its_preset():
-    from cnnviz.presets import CORRELATION, CORRELATION_FIELDS
+    from cnnviz.teach.presets import CORRELATION, CORRELATION_FIELDS
 
     first, other = list(CORRELATION)[:2]
     config, messages = urlstate.config_from_link({}, CORRELATION_FIELDS, CORRELATION)

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.testing import assert_close
 
-from cnnviz.model import (
+from cnnviz.lenet.model import (
     KERNEL_SIZES,
     VARIANTS,
     LeNetConfig,

@@ -1,9 +1,9 @@
-"""cnnviz.pacing: background work sleeps only while other processes keep the CPUs busy."""
+"""cnnviz.jobs.pacing: background work sleeps only while other processes keep the CPUs busy."""
 
 import pytest
 
-from cnnviz import pacing
-from cnnviz.pacing import TICKS, Pacer
+from cnnviz.jobs import pacing
+from cnnviz.jobs.pacing import TICKS, Pacer
 
 
 class Clock:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import channels, translation
+from cnnviz.teach import channels, translation
 
 ROOT = Path(__file__).resolve().parents[1]
 WHY, CHANNELS = str(ROOT / "pages/1_why_convolutions.py"), str(ROOT / "pages/4_channels.py")

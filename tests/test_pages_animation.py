@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import presets, urlstate
+from cnnviz import pageconfig as urlstate
+from cnnviz.teach import presets
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {

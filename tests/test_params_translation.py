@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.testing import assert_close
 
-from cnnviz import params, translation, urlstate
+from cnnviz import pageconfig as urlstate
+from cnnviz.teach import params, translation
 
 
 @pytest.mark.parametrize("delta", [1, 2, 5, 9])

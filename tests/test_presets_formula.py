@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnviz import formula, frames, presets
+from cnnviz.teach import formula, frames, presets
 
 
 @pytest.mark.parametrize("name", list(presets.CORRELATION))

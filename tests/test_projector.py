@@ -1,7 +1,7 @@
 import plotly.graph_objects as go
 import pytest
 
-from cnnviz.projector import (
+from cnnviz.viz.projector import (
     PROJECTOR,
     apply_projector,
     axis_overrides,

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pages import animation_ui as anim
+from ui import sliding_window as anim
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["pages/2_cross_correlation.py", "pages/3_padding_and_stride.py", "pages/5_pooling.py"]

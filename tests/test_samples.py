@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cnnviz import samples
+from cnnviz.lab import samples
 
 
 @pytest.mark.parametrize("name", samples.SAMPLES)

@@ -1,4 +1,4 @@
-"""cnnviz.serve and cnnviz.proxy: request parsing, sticky routing, balancing, the training limit."""
+"""cnnviz.serve and cnnviz.serving.proxy: parsing, sticky routing, balancing, the training limit."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import threading
 
 import pytest
 
-from cnnviz import proxy, serve
-from cnnviz.jobs import TrainingGate
+from cnnviz.jobs.training import TrainingGate
+from cnnviz.serving import launcher as serve
+from cnnviz.serving import proxy
 
 
 def test_request_head_is_parsed():

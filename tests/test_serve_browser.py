@@ -1,4 +1,4 @@
-"""The app behind cnnviz.serve's proxy with two Streamlit workers, in headless Chromium.
+"""The app behind cnnviz.serving.launcher's proxy with two Streamlit workers, in headless Chromium.
 
 A session's websocket, its uploads and its images (``/media/...``) must reach the same worker;
 the browser here does all three through the proxy.

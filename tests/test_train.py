@@ -5,10 +5,10 @@ import torch
 import torch.nn.functional as F
 from torch.testing import assert_close
 
-from cnnviz import data
-from cnnviz.model import VARIANTS, build_lenet
-from cnnviz.shapes import shapes_split
-from cnnviz.train import TrainConfig, as_batch, evaluate, train_lenet
+from cnnviz.lenet import data
+from cnnviz.lenet.model import VARIANTS, build_lenet
+from cnnviz.lenet.shapes import shapes_split
+from cnnviz.lenet.train import TrainConfig, as_batch, evaluate, train_lenet
 from tests.tiny_idx import TRAIN_SIZE
 
 

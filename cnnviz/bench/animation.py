@@ -8,8 +8,10 @@ import time
 import plotly.io as pio
 import torch
 
-from cnnviz import animation, frames, ops
+from cnnviz import ops
 from cnnviz.bench import Result, best_time
+from cnnviz.teach import frames
+from cnnviz.viz import animation
 
 BYTES_PER_FRAME = 1024  # target: at most ~1 KB of figure JSON per frame
 TOTAL_32 = 1.5e6  # target: a 32x32 input with a 3x3 kernel under 1.5 MB

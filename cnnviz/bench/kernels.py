@@ -1,7 +1,7 @@
 """Kernel lab speed: our filter vs cv2.filter2D, and load_image vs tifffile.imread (same run).
 
 The targets are measured the way the app runs: each result is dropped before the next call
-(a new kernel or upload replaces the old one), so cnnviz.buffers can recycle its memory. The
+(a new kernel or upload replaces the old one), so cnnviz.lab.buffers can recycle its memory. The
 "fresh output" figures show the first call's cost, with every result in new memory.
 On a CUDA machine (choose_device() gives cuda) the torch GPU path is timed as well.
 """
@@ -16,12 +16,12 @@ import numpy as np
 import tifffile
 import torch
 
-from cnnviz import kernels
 from cnnviz.bench import Result, best_time
-from cnnviz.buffers import OUTPUTS
 from cnnviz.device import choose_device
-from cnnviz.filtering import apply_kernel, border_widths, torch_filter
 from cnnviz.imageio import load_image
+from cnnviz.lab import kernels
+from cnnviz.lab.buffers import OUTPUTS
+from cnnviz.lab.filtering import apply_kernel, border_widths, torch_filter
 
 SUITE = "kernels"
 

@@ -13,13 +13,13 @@ import torch.nn.functional as F
 import torchvision
 from torch.utils.data import DataLoader
 
-from cnnviz import data, shapes
 from cnnviz.bench import Result
 from cnnviz.device import choose_device
-from cnnviz.inspection import feature_maps
-from cnnviz.lenet_figures import feature_maps_figure
-from cnnviz.model import VARIANTS, build_lenet
-from cnnviz.train import TrainConfig, train_lenet
+from cnnviz.lenet import data, shapes
+from cnnviz.lenet.inspection import feature_maps
+from cnnviz.lenet.model import VARIANTS, build_lenet
+from cnnviz.lenet.train import TrainConfig, train_lenet
+from cnnviz.viz.lenet_figures import feature_maps_figure
 
 SUITE = "training"
 BATCH = 128
@@ -68,7 +68,7 @@ def bare_loop_seconds(train_set: data.ImageSet, epochs: int,
 
 def app_loop_seconds(train_set: data.ImageSet, epochs: int, device: str = "cpu"
                      ) -> tuple[float, float]:
-    """cnnviz.train.train_lenet with its live loss/accuracy points (no test pass)."""
+    """cnnviz.lenet.train.train_lenet with its live loss/accuracy points (no test pass)."""
     model = build_lenet(VARIANTS["classic"], seed=0)
     config = TrainConfig(optimizer="sgd", lr=CHAPTER.lr, batch_size=BATCH, epochs=epochs,
                          device=device)

@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages import ui
+from ui import charts, sidebar
 
 FRAMES = 5
 
@@ -22,7 +22,7 @@ def animated_figure() -> go.Figure:
     return fig
 
 
-ui.sidebar()
+sidebar.sidebar()
 st.title("Animated figure")
 st.number_input("A widget that owns its arrow keys", value=1, key="animated_number")
-ui.plotly_chart(animated_figure(), key="animated_chart")
+charts.plotly_chart(animated_figure(), key="animated_chart")

@@ -7,7 +7,7 @@ import torch
 from plotly.subplots import make_subplots
 
 from cnnviz.ops import corr2d
-from pages import ui
+from ui import charts, sidebar
 
 
 @st.cache_resource(max_entries=32)
@@ -43,10 +43,10 @@ def correlation_animation(size: int, kernel: int) -> go.Figure:
     return fig
 
 
-ui.sidebar()
+sidebar.sidebar()
 st.title("Cross-correlation (load-test stand-in)")
 size = st.slider("input size", 4, 8, 6, key="standin_size")
-ui.plotly_chart(correlation_animation(size, 3), key="standin_chart")
+charts.plotly_chart(correlation_animation(size, 3), key="standin_chart")
 
 if st.button("Train (stand-in for LeNet)", key="standin_train"):
     # A LeNet-sized network on random 28x28 images for a fixed number of steps: the server load of

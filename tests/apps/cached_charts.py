@@ -1,9 +1,9 @@
-"""Two cached charts with the same settings text but different figures, for ui.cached_chart."""
+"""Two cached charts with the same settings text but different figures, for charts.cached_chart."""
 
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages import ui
+from ui import charts, sidebar
 
 builds = st.session_state.setdefault("builds", [])
 height = st.number_input("Bar height", 1, 9, 3, key="height")
@@ -14,8 +14,8 @@ def bars(name: str) -> go.Figure:
     return go.Figure(go.Bar(x=[name], y=[height]))
 
 
-ui.sidebar()
+sidebar.sidebar()
 left, right = st.columns(2)
-ui.cached_chart(f"h={height}", lambda: bars("first"), where=left)
-ui.cached_chart(f"h={height}", lambda: bars("second"), where=right,
+charts.cached_chart(f"h={height}", lambda: bars("first"), where=left)
+charts.cached_chart(f"h={height}", lambda: bars("second"), where=right,
                 config={"displayModeBar": False})

@@ -1,8 +1,8 @@
-"""A table drawn through ui.cached_elements; counts how often it was really drawn."""
+"""A table drawn through charts.cached_elements; counts how often it was really drawn."""
 
 import streamlit as st
 
-from pages import ui
+from ui import charts
 
 
 def draw():
@@ -10,4 +10,4 @@ def draw():
     st.table({"n": [1, 2]})
 
 
-ui.cached_elements("n=1,2", draw)
+charts.cached_elements("n=1,2", draw)

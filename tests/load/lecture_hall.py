@@ -313,7 +313,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--train-button", default="Train", help="label text of the train button")
     parser.add_argument("--data-dir", default=None, help="CNNVIZ_DATA_DIR for the server")
     parser.add_argument("--workers", type=int, default=2,
-                        help="Streamlit processes behind cnnviz.serve's proxy (1: plain "
+                        help="Streamlit processes behind cnnviz.serving.launcher's proxy (1: plain "
                         "`streamlit run`); default 2, one per core of the 2-core target server")
     args = parser.parse_args(argv)
     args.counts = [int(x) for x in args.sessions.split(",") if x.strip()]

@@ -1,0 +1,1 @@
+"""Background trainings: a session's job, the server's slots and queue, the process, pacing."""

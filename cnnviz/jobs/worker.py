@@ -1,0 +1,137 @@
+"""The training worker process: runs train_lenet and sends its metrics to the server process.
+
+It is either forked by cnnviz.serving.zygote or started as ``python -m cnnviz.jobs.worker --fd N``;
+either way one socket to the server carries everything (see :func:`train_over_socket`).
+"""
+
+from __future__ import annotations
+
+import os
+
+# torch and cnnviz.lenet.train are imported inside train_worker, after the priority is lowered, so
+# that even the worker's start-up (importing torch, about 2 s of CPU) yields to page reruns.
+
+# Messages on the socket, worker to server: ("pid", int) first, then ("metrics", Metrics),
+# ("paused", None), ("done" | "stopped", state_dict saved with torch.save, as bytes),
+# ("failed", text). Server to worker: the payload (bytes), then ("stop" | "go", bool).
+NICENESS = 10  # how much lower the worker's priority is than the server's
+
+
+def lower_priority(increment: int = NICENESS) -> None:
+    """Make this process nicer to the interactive server (no-op where os.nice is missing).
+
+    On Linux it also takes the SCHED_IDLE policy: it runs only on CPU time that no page rerun
+    wants, so a busy lecture hall stalls the training rather than the pages.
+    """
+    try:
+        os.nice(increment)
+    except (AttributeError, OSError):
+        pass
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        pass
+
+
+def train_worker(payload: bytes, conn, stop, go, server_alive) -> None:
+    """Train the pickled (model, train_set, test_set, config); report over ``conn``.
+
+    ``stop`` and ``go`` are Events: ``stop`` ends the run after the current point, a cleared
+    ``go`` makes the worker say "paused" and wait until the server sets it. ``server_alive()``
+    tells a paused worker whether anyone is left to resume it.
+    """
+    lower_priority()
+    try:
+        _train(payload, conn, stop, go, server_alive)
+    except (BrokenPipeError, ConnectionError, EOFError):
+        return  # the server went away: nobody is left to report to
+    except Exception as exc:  # reported to the page as a message, never as a traceback
+        try:
+            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        except (BrokenPipeError, ConnectionError):
+            pass
+    finally:
+        conn.close()
+
+
+def train_over_socket(sock) -> None:
+    """A worker (forked by the zygote, or started with --fd): ``sock`` carries everything.
+
+    It first sends ("pid", its pid), then receives the payload as bytes; after that the server
+    sends (name, on) pairs for the ``stop`` and ``go`` events and this worker sends what
+    train_worker sends. End of stream from the server stops the run.
+    """
+    import threading
+    from multiprocessing.connection import Connection
+
+    conn = Connection(sock.detach())
+    conn.send(("pid", os.getpid()))
+    payload = conn.recv_bytes()
+    stop, go, gone = threading.Event(), threading.Event(), threading.Event()
+    go.set()
+    events = {"stop": stop, "go": go}
+
+    def follow_server() -> None:
+        try:
+            while True:
+                name, on = conn.recv()
+                events[name].set() if on else events[name].clear()
+        except (EOFError, OSError):
+            gone.set()
+            stop.set()
+            go.set()
+
+    threading.Thread(target=follow_server, name="control", daemon=True).start()
+    train_worker(payload, conn, stop, go, server_alive=lambda: not gone.is_set())
+
+
+def _train(payload: bytes, conn, stop, go, server_alive) -> None:
+    """The body of train_worker: unpickle, drain the generator, send the weights at the end."""
+    import io
+    import pickle
+
+    import torch
+
+    from cnnviz.device import configure_threads
+    from cnnviz.jobs.pacing import Pacer
+    from cnnviz.lenet.train import train_lenet
+
+    configure_threads()
+    model, train_set, test_set, config = pickle.loads(payload)
+    del payload
+    ending = "done"
+    pace = Pacer()  # a busy lecture server slows the training, not the pages
+    run = train_lenet(model, train_set, test_set, config)
+    try:
+        for metrics in run:
+            conn.send(("metrics", metrics))
+            pace()
+            if not go.is_set() and not stop.is_set():
+                conn.send(("paused", None))
+                while not go.wait(0.5):
+                    if not server_alive():
+                        return  # the server died while this run was paused
+            if stop.is_set():
+                ending = "stopped"
+                break
+    finally:
+        run.close()  # the generator restores the model's plain memory layout
+    buffer = io.BytesIO()
+    torch.save(model.cpu().state_dict(), buffer)
+    conn.send((ending, buffer.getvalue()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m cnnviz.jobs.worker --fd N``: train over the inherited socket N."""
+    import argparse
+    import socket
+
+    parser = argparse.ArgumentParser(description="LeNet training worker (started by the app)")
+    parser.add_argument("--fd", type=int, required=True, help="connected socket to the server")
+    args = parser.parse_args(argv)
+    train_over_socket(socket.socket(fileno=args.fd))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Kernel lab backend: kernel presets, filtering, display, samples, kernel learning, buffers."""

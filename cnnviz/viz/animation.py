@@ -1,0 +1,305 @@
+"""Plotly animation of a sliding window from a ``frames.Plan`` (playback runs in the browser).
+
+The grids (padded input, kernel, full output) are sent once, as layout images with a text trace
+of their numbers. Each frame updates only a few small scatter traces: the window outline, a cover
+over the output cells not yet written, the current output cell and the arithmetic line, so the
+payload grows linearly with the steps. (Heatmap traces would vanish: plotly drops them while it
+animates scatter traces without a full redraw.)
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from cnnviz.teach.frames import Plan, Step, format_number, step_arithmetic
+from cnnviz.viz import gridimage
+
+WINDOW_COLOR = "#D81B60"  # stands out against cividis' blue-to-yellow
+COVER_COLOR = "#F4F4F4"
+MARGIN_PX = 130  # top and bottom margins of the figure
+TEXT_SIZE, TEXT_LINE_PX = 18, 24  # the arithmetic line under the grids
+SPEEDS = (("▶ Slow", 1200), ("▶ Play", 500), ("▶▶ Fast", 120))
+# One frame back or forth. Plotly has no relative step, so these buttons do nothing by
+# themselves ("skip"); assets/keyboard_stepping.js, loaded on every page, acts on their clicks.
+STEP_BACK, STEP_NEXT = "◀ Step", "Step ▶"
+ASSUMED_WIDTH = 760  # px of the chart column on a laptop; used to size the numbers in the cells
+
+
+def _ref(kind: str, n: int) -> str:
+    """Plotly's name for axis n: 'x', 'x2', ... (and 'xaxis', 'xaxis2', ... in the layout)."""
+    return kind if n == 1 else f"{kind}{n}"
+
+
+def _rect(r0: float, c0: float, r1: float, c1: float) -> tuple[list, list]:
+    """Closed outline around cells rows r0..r1, cols c0..c1 (x is the column)."""
+    x = [c0 - 0.5, c1 + 0.5, c1 + 0.5, c0 - 0.5, c0 - 0.5]
+    y = [r0 - 0.5, r0 - 0.5, r1 + 0.5, r1 + 0.5, r0 - 0.5]
+    return x, y
+
+
+def _window_outline(step: Step, dilated: bool) -> dict:
+    """One rectangle around the window, or one per cell when dilation spreads it out."""
+    if not dilated:
+        (r0, c0), (r1, c1) = step.cells[0], step.cells[-1]
+        x, y = _rect(r0, c0, r1, c1)
+        return {"x": x, "y": y}
+    xs, ys = [], []
+    for r, c in step.cells:
+        x, y = _rect(r, c, r, c)
+        xs += [*x, None]
+        ys += [*y, None]
+    return {"x": xs, "y": ys}
+
+
+def _cover(i: int, j: int, h: int, w: int) -> dict:
+    """Polygon over the output cells after (i, j) in row-major order (not yet written)."""
+    x = [j + 0.5, w - 0.5, w - 0.5, -0.5, -0.5, j + 0.5, j + 0.5]
+    y = [i - 0.5, i - 0.5, h - 0.5, h - 0.5, i + 0.5, i + 0.5, i - 0.5]
+    return {"x": x, "y": y}
+
+
+def _wrap(text: str, width: int = 64) -> str:
+    """Break a long arithmetic line at ' + ' so it fits under the grids."""
+    lines, line = [], ""
+    for part in text.split(" + "):
+        candidate = f"{line} + {part}" if line else part
+        if len(candidate) > width and line:
+            lines.append(line + " +")
+            line = part
+        else:
+            line = candidate
+    return "<br>".join([*lines, line])
+
+
+def _font_size(h: int, w: int, x_dom, y_dom, height: int) -> int:
+    """Font size that fits a number in a cell of an h x w grid; 0 when cells are too small."""
+    cell = min((height - MARGIN_PX) * (y_dom[1] - y_dom[0]) / h,
+               ASSUMED_WIDTH * (x_dom[1] - x_dom[0]) / w)
+    size = int(min(16, cell * 0.5))
+    return size if size >= 8 else 0
+
+
+def _grid(layout: dict, data: list, kept: list, axis: int, grid, scale: dict, font: int,
+          padding=None) -> None:
+    """Draw a grid as a layout image plus (when small enough) a text trace of its numbers.
+
+    ``padding`` is a same-shaped grid of values shown on grey cells (where ``grid`` is None).
+    """
+    h, w = len(grid), len(grid[0])
+    rgb = gridimage.cell_colors(grid, scale["scale"], scale["zmin"], scale["zmax"])
+    layout["images"].append({"source": gridimage.grid_png(rgb, gridimage.cell_pixels(h, w)),
+                             "xref": _ref("x", axis), "yref": _ref("y", axis), "x": -0.5,
+                             "y": -0.5, "sizex": w, "sizey": h, "sizing": "stretch",
+                             "xanchor": "left", "yanchor": "top", "layer": "below"})
+    if not font:
+        return
+    colors = gridimage.text_colors(rgb)
+    xs, ys, labels, fonts = [], [], [], []
+    for r in range(h):
+        for c in range(w):
+            value = grid[r][c] if grid[r][c] is not None else (padding or grid)[r][c]
+            if value is None:
+                continue
+            xs.append(c)
+            ys.append(r)
+            labels.append(format_number(value))
+            fonts.append("#555555" if grid[r][c] is None else colors[r][c])
+    kept.append(len(data))  # plotly keeps static traces through an animation only if listed
+    data.append({"type": "scatter", "mode": "text", "x": xs, "y": ys, "text": labels,
+                 "xaxis": _ref("x", axis), "yaxis": _ref("y", axis), "hoverinfo": "skip",
+                 "textfont": {"size": font, "color": fonts}})
+
+
+def _axes(layout: dict, n: int, x_dom, y_dom, h: int, w: int, title: str) -> None:
+    """Axis pair n for an h x w grid: square cells, row 0 on top, no ticks."""
+    common = {"showgrid": False, "zeroline": False, "showticklabels": False, "ticks": ""}
+    layout[_ref("xaxis", n)] = {**common, "domain": x_dom, "range": [-0.5, w - 0.5],
+                                "anchor": _ref("y", n), "constrain": "domain",
+                                "constraintoward": "center", "fixedrange": True}
+    layout[_ref("yaxis", n)] = {**common, "domain": y_dom, "range": [h - 0.5, -0.5],
+                                "anchor": _ref("x", n), "scaleanchor": _ref("x", n),
+                                "constrain": "domain", "constraintoward": "top",
+                                "fixedrange": True}
+    layout["annotations"].append({"text": f"<b>{title}</b>", "showarrow": False,
+                                  "xref": _ref("x", n) + " domain",
+                                  "yref": _ref("y", n) + " domain", "x": 0.5, "y": 1.0,
+                                  "yanchor": "bottom", "font": {"size": 16}})
+
+
+def _columns(widths: list[int], gap: float = 0.05) -> list[list[float]]:
+    """Horizontal domains proportional to the grid widths (with a floor for tiny grids)."""
+    floor = max(3.0, 0.2 * max(widths))  # a 2x2 kernel stays readable beside a 34x34 input
+    widths = [max(w, floor) for w in widths]
+    free = 1.0 - gap * (len(widths) - 1)
+    doms, x = [], 0.0
+    for w in widths:
+        doms.append([x, min(1.0, x + free * w / sum(widths))])
+        x = doms[-1][1] + gap
+    return doms
+
+
+def _vertical_layout(panels, text_lines: int) -> tuple[int, float, float]:
+    """Figure height (px) and the plot fractions (text strip top, grid top) around the grids.
+
+    ``panels`` holds (h, w, x_domain, n_stacked) per column; the grids get the height at which
+    their square cells fill the column width, the arithmetic strip one line per text line.
+    """
+    needed = max(h * n * (ASSUMED_WIDTH * (x[1] - x[0]) / w) for h, w, x, n in panels)
+    text_px, title_px = TEXT_LINE_PX * text_lines + 16, 36
+    plot_px = min(900, max(300, needed * 1.15)) + text_px + title_px
+    return int(plot_px + MARGIN_PX), text_px / plot_px, 1 - title_px / plot_px
+
+
+def _rows(n: int, bottom: float, top: float, gap: float = 0.06) -> list[list[float]]:
+    """Vertical domains for n stacked panels, top first."""
+    height = (top - bottom - gap * (n - 1)) / n
+    return [[top - (k + 1) * height - k * gap, top - k * height - k * gap] for k in range(n)]
+
+
+def _outline_trace(axis: int, fill: str | None) -> dict:
+    """An (initially empty) scatter outline the frames move around."""
+    trace = {"type": "scatter", "mode": "lines", "xaxis": _ref("x", axis),
+             "yaxis": _ref("y", axis), "hoverinfo": "skip",
+             "line": {"color": WINDOW_COLOR, "width": 4}}
+    if fill:
+        trace.update(fill="toself", fillcolor=fill)
+    return trace
+
+
+def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> dict:
+    """A plotly figure (as a dict) animating ``plan``: one frame per step, played in the browser."""
+    c_in, (hp, wp) = len(plan.padded), (len(plan.padded[0]), len(plan.padded[0][0]))
+    c_out, oh, ow = plan.out_shape
+    pooling = plan.kernel is None
+    kh, kw = plan.window
+    cols = _columns([wp, ow] if pooling else [wp, kw, ow])
+    where = (lambda step: f"channel {step.channel + 1}, ") if c_out > 1 else (lambda step: "")
+    lines = [_wrap(f"{where(s)}{output_name}[{s.out[0]}, {s.out[1]}] = "
+                   f"{step_arithmetic(s, plan.op, plan.kernel)}") for s in plan.steps]
+    height, text_top, grid_top = _vertical_layout(
+        [(hp, wp, cols[0], c_in), (oh, ow, cols[-1], c_out)],
+        max(line.count("<br>") + 1 for line in lines))
+    rows_in, rows_out = _rows(c_in, text_top + 0.03, grid_top), _rows(c_out, text_top + 0.03,
+                                                                     grid_top)
+    layout = {"annotations": [], "images": [], "showlegend": False, "template": {},
+              "margin": {"l": 10, "r": 10, "t": 60, "b": 70}, "height": height,
+              "plot_bgcolor": "white", "paper_bgcolor": "white"}
+    real = [[[None if plan.is_padding[r][c] else v for c, v in enumerate(row)]
+             for r, row in enumerate(ch)] for ch in plan.padded]
+    in_scale = gridimage.color_scale_for((v for ch in real for row in ch for v in row),
+                                         signed=False)  # inputs: always the sequential map
+    has_pad = any(any(row) for row in plan.is_padding)
+    data, dynamic_windows, axis = [], [], 0
+    kept: list[int] = []  # the static text traces, listed (unchanged) in every frame
+    for ch in range(c_in):
+        axis += 1
+        name = f"{input_name}, channel {ch + 1}" if c_in > 1 else input_name
+        _axes(layout, axis, cols[0], rows_in[ch], hp, wp,
+              f"{name} (padded; grey = padding)" if has_pad else name)
+        _grid(layout, data, kept, axis, real[ch], in_scale,
+              _font_size(hp, wp, cols[0], rows_in[ch], height), padding=plan.padded[ch])
+        dynamic_windows.append(len(data))
+        data.append(_outline_trace(axis, "rgba(216, 27, 96, 0.18)"))
+    if not pooling:
+        k_scale = gridimage.color_scale_for(v for ch in plan.kernel for row in ch for v in row)
+        title = "kernel (flipped)" if plan.flipped else "kernel"
+        for ch in range(c_in):
+            axis += 1
+            _axes(layout, axis, cols[1], rows_in[ch], kh, kw,
+                  f"{title}, channel {ch + 1}" if c_in > 1 else title)
+            _grid(layout, data, kept, axis, plan.kernel[ch], k_scale,
+                  _font_size(kh, kw, cols[1], rows_in[ch], height))
+    out_scale = gridimage.color_scale_for(v for ch in plan.output for row in ch for v in row)
+    covers, currents = [], []
+    for ch in range(c_out):
+        axis += 1
+        name = f"{output_name}, channel {ch + 1}" if c_out > 1 else output_name
+        _axes(layout, axis, cols[-1], rows_out[ch], oh, ow, name)
+        _grid(layout, data, kept, axis, plan.output[ch], out_scale,
+              _font_size(oh, ow, cols[-1], rows_out[ch], height))
+        covers.append(len(data))
+        data.append({**_outline_trace(axis, COVER_COLOR), "line": {"width": 0}})
+        currents.append(len(data))
+        data.append(_outline_trace(axis, None))
+    axis += 1  # a strip under the grids for the arithmetic line
+    layout[_ref("xaxis", axis)] = {"domain": [0, 1], "range": [0, 1], "visible": False,
+                                   "anchor": _ref("y", axis), "fixedrange": True}
+    layout[_ref("yaxis", axis)] = {"domain": [0, text_top], "range": [0, 1], "visible": False,
+                                   "anchor": _ref("x", axis), "fixedrange": True}
+    text_trace = len(data)
+    data.append({"type": "scatter", "mode": "text", "x": [0.5], "y": [0.5],
+                 "xaxis": _ref("x", axis), "yaxis": _ref("y", axis), "hoverinfo": "skip",
+                 "textfont": {"size": TEXT_SIZE, "color": "#111111"}})
+    dilated = plan.dilation != (1, 1)
+    traces = [*dynamic_windows, *covers, *currents, text_trace, *kept]
+    empty = {"x": [None], "y": [None]}  # [] would leave the old outline in place
+    fx, fy = _rect(0, 0, oh - 1, ow - 1)
+    full = {"x": fx, "y": fy}
+    frames = []
+    for step in plan.steps:
+        i, j = step.out
+        window = _window_outline(step, dilated)
+        if pooling:  # only the pooled channel shows a window
+            wins = [window if ch == step.channel else empty for ch in range(c_in)]
+        else:
+            wins = [window] * c_in
+        cov = [_cover(i, j, oh, ow) if ch == step.channel else
+               (empty if ch < step.channel else full)
+               for ch in range(c_out)]
+        x, y = _rect(i, j, i, j)
+        cur = [{"x": x, "y": y} if ch == step.channel else empty for ch in range(c_out)]
+        frames.append({"name": str(step.index),
+                       "data": [*wins, *cov, *cur, {"text": [lines[step.index]]},
+                                *[{}] * len(kept)],
+                       "traces": traces})
+    for trace, update in zip(traces, frames[0]["data"], strict=True):
+        data[trace].update(update)
+    layout["updatemenus"] = [_buttons()]
+    layout["sliders"] = [_slider(len(frames))]
+    return {"data": data, "layout": layout, "frames": frames}
+
+
+def _animate_args(duration: int, names) -> list:
+    """Arguments of Plotly.animate: scatter-only updates need no full redraw."""
+    return [names, {"frame": {"duration": duration, "redraw": False}, "mode": "immediate",
+                    "fromcurrent": True, "transition": {"duration": 0}}]
+
+
+def _buttons() -> dict:
+    """Play at three speeds, pause, step back and forth (all in the browser, no server)."""
+    buttons = [{"label": label, "method": "animate", "args": _animate_args(ms, None)}
+               for label, ms in SPEEDS]
+    buttons.append({"label": "■ Pause", "method": "animate", "args": _animate_args(0, [None])})
+    buttons += [{"label": label, "method": "skip", "args": []} for label in (STEP_BACK, STEP_NEXT)]
+    return {"type": "buttons", "direction": "left", "showactive": False, "x": 0, "y": 1.0,
+            "xanchor": "left", "yanchor": "bottom", "pad": {"t": 0, "b": 30},
+            "font": {"size": 15}, "buttons": buttons}
+
+
+def _slider(n: int) -> dict:
+    """One slider step per frame; its label reads 'Step k / n'."""
+    steps = [{"label": str(k + 1), "method": "animate",
+              "args": [[str(k)], {"frame": {"duration": 0, "redraw": False},
+                                  "mode": "immediate", "transition": {"duration": 0}}]}
+             for k in range(n)]
+    return {"active": 0, "steps": steps, "x": 0, "len": 1.0, "y": 0, "yanchor": "top",
+            "pad": {"t": 10}, "currentvalue": {"prefix": "Step ", "suffix": f" / {n}",
+                                               "font": {"size": 16, "color": "#111111"}},
+            "ticklen": 0 if n > 40 else 4,  # many steps: hide the crowded tick labels
+            "font": {"size": 11, "color": "#333333" if n <= 40 else "rgba(0, 0, 0, 0)"}}
+
+
+class PrebuiltFigure(go.Figure):
+    """A go.Figure that hands over an already valid figure dict as is.
+
+    Chart elements call ``to_dict()`` on figure objects; the default copies and re-validates
+    every frame (about 0.4 s for 1024 frames), this one returns the dict unchanged.
+    """
+
+    def __init__(self, figure: dict):
+        super().__init__()
+        self._prebuilt = figure
+
+    def to_dict(self) -> dict:
+        """The prebuilt figure itself (not a copy)."""
+        return self._prebuilt

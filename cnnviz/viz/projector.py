@@ -1,0 +1,133 @@
+"""Projector mode: plotly overrides for large type, thick lines and high contrast (no Streamlit).
+
+Figure code applies them with ``apply_projector(fig, enabled)``; pages get it for free through
+``ui.charts.plotly_chart``. The numbers are sized for a 1080p projector seen from a lecture hall.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+
+@dataclass(frozen=True)
+class ProjectorStyle:
+    """Sizes and colours of projector mode; the defaults carry their reasons."""
+
+    font_size: int = 22  # plotly's default 12 px is unreadable from the back rows
+    title_size: int = 28
+    text_color: str = "#000000"  # pure black on white: washed-out projectors lose greys
+    line_width: float = 4.0  # traces: plotly's default 2 px vanishes on a projector
+    marker_size: int = 12
+    axis_line_width: float = 3.0
+    grid_width: float = 1.5
+    grid_color: str = "#B4B4B4"  # darker than plotly's near-white grid, lighter than data
+
+
+PROJECTOR = ProjectorStyle()
+
+
+def layout_overrides(enabled: bool, style: ProjectorStyle = PROJECTOR) -> dict:
+    """Arguments for ``fig.update_layout``: larger, darker type; empty when the mode is off."""
+    if not enabled:
+        return {}
+    return {
+        "font": {"size": style.font_size, "color": style.text_color},
+        "title": {"font": {"size": style.title_size, "color": style.text_color}},
+        "legend": {"font": {"size": style.font_size}},
+        "hoverlabel": {"font": {"size": style.font_size}},
+    }
+
+
+def axis_overrides(enabled: bool, style: ProjectorStyle = PROJECTOR) -> dict:
+    """Arguments for ``fig.update_xaxes`` and ``fig.update_yaxes``: thick axes and grid."""
+    if not enabled:
+        return {}
+    return {
+        "linewidth": style.axis_line_width,
+        "linecolor": style.text_color,
+        "gridwidth": style.grid_width,
+        "gridcolor": style.grid_color,
+        "tickfont": {"size": style.font_size, "color": style.text_color},
+        "title": {"font": {"size": style.font_size, "color": style.text_color}},
+    }
+
+
+def trace_overrides(trace_type: str, enabled: bool, style: ProjectorStyle = PROJECTOR) -> dict:
+    """Per-trace arguments for new traces by plotly type: thick lines, big markers, big text."""
+    if not enabled:
+        return {}
+    if trace_type == "scatter":
+        return {"line": {"width": style.line_width},
+                "marker": {"size": style.marker_size},
+                "textfont": {"size": style.font_size}}
+    if trace_type in ("heatmap", "table"):
+        return {"textfont": {"size": style.font_size}}
+    return {}
+
+
+def _enlarge_axis(axis, style: ProjectorStyle) -> None:
+    """Thicken what an axis shows; hidden parts stay hidden (figures drawn as grids of cells)."""
+    if axis.visible is False:
+        return
+    overrides = axis_overrides(True, style)
+    if not axis.showline:
+        del overrides["linewidth"], overrides["linecolor"]
+    if axis.showgrid is False:
+        del overrides["gridwidth"], overrides["gridcolor"]
+    if axis.showticklabels is False:
+        del overrides["tickfont"]
+    axis.update(overrides)
+
+
+def _enlarge(trace, style: ProjectorStyle, partial: bool) -> None:
+    """Thicken one trace without undoing the figure's own choices.
+
+    Explicit values the figure set stay (a zero-width line stays invisible, a font fitted to
+    a cell keeps its size); only line widths and marker sizes grow. Frame traces are partial
+    updates (``partial``): they only get changes to what they already set, since anything
+    added there would override the figure's base trace.
+    """
+    if trace.type not in ("scatter", "heatmap", "table"):
+        return
+    if trace.type != "scatter":
+        if not partial and trace.textfont.size is None:
+            trace.textfont.size = style.font_size
+        return
+    mode = trace.mode or "lines+markers"
+    width = trace.line.width
+    if width:
+        trace.line.width = max(width, style.line_width)
+    elif width is None and not partial and "lines" in mode:
+        trace.line.width = style.line_width
+    size = trace.marker.size
+    if isinstance(size, int | float) and size:
+        trace.marker.size = max(size, style.marker_size)
+    elif size is None and not partial and "markers" in mode:
+        trace.marker.size = style.marker_size
+    if not partial and "text" in mode and trace.textfont.size is None:
+        trace.textfont.size = style.font_size
+
+
+def apply_projector(fig: go.Figure, enabled: bool, style: ProjectorStyle = PROJECTOR) -> go.Figure:
+    """Apply projector mode to a figure in place (traces, axes and animation frames); returns it."""
+    if not enabled:
+        return fig
+    fig.update_layout(**layout_overrides(True, style))
+    fig.for_each_xaxis(lambda axis: _enlarge_axis(axis, style))
+    fig.for_each_yaxis(lambda axis: _enlarge_axis(axis, style))
+    for trace in fig.data:
+        _enlarge(trace, style, partial=False)
+    for frame in fig.frames or ():
+        for trace in frame.data or ():
+            _enlarge(trace, style, partial=True)
+    for slider in fig.layout.sliders or ():
+        slider.update(font={"size": style.font_size, "color": style.text_color},
+                      currentvalue={"font": {"size": style.font_size}},
+                      bordercolor=style.text_color, borderwidth=2, bgcolor="#FFFFFF",
+                      tickcolor=style.text_color, tickwidth=2, ticklen=10)
+    for menu in fig.layout.updatemenus or ():  # play / pause buttons
+        menu.update(font={"size": style.font_size, "color": style.text_color},
+                    bordercolor=style.text_color, borderwidth=2)
+    return fig

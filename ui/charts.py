@@ -1,0 +1,86 @@
+"""Charts every page shares: projector-mode figures and charts recorded once, replayed by all."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+from collections.abc import Callable
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from cnnviz.viz.projector import apply_projector
+
+# Under every sliding-window animation (the buttons come from cnnviz.viz.animation._buttons).
+PLAY_HELP = ("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; ◀ Step / Step ▶, the "
+             "arrow keys or the slider move one window position at a time.")
+PROJECTOR_KEY = "ui_projector"  # survives page switches: set only through the toggle's callback
+
+
+def projector_on() -> bool:
+    """Whether this user switched projector mode on (large type, thick lines, high contrast)."""
+    return bool(st.session_state.get(PROJECTOR_KEY, False))
+
+
+def plotly_chart(fig: go.Figure | dict, projector: bool | None = None, where=None,
+                 **kwargs) -> None:
+    """st.plotly_chart, in projector mode on an enlarged copy; never changes ``fig`` itself.
+
+    Fast path for many sessions: pass a go.Figure from an ``st.cache_resource`` function.
+    Streamlit re-validates a dict on every rerun (about 20 ms for a 16-frame animation) but
+    only serializes a Figure (about 3 ms). ``projector`` overrides this session's setting (cached
+    callers pass it in, as they must not read session state). ``where``: a column or container
+    (default: the page).
+    """
+    if projector_on() if projector is None else projector:
+        # Copy through to_dict(): figure subclasses that hand over a prebuilt dict keep their
+        # content there, not in .data.
+        spec = fig.to_dict() if isinstance(fig, go.Figure) else fig
+        fig = apply_projector(go.Figure(spec), True)
+    (where or st).plotly_chart(fig, **kwargs)
+
+
+# Each entry holds one serialized figure; 256 of them bound the memory.
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _chart_block(settings: str, origin: str, projector: bool, key: str | None, options: str,
+                 _build: Callable[[], go.Figure | dict]) -> None:
+    """One chart, recorded: a cache hit replays the element without building or serializing."""
+    plotly_chart(_build(), projector=projector, key=key, **dict(ast.literal_eval(options)))
+
+
+def cached_chart(settings: str, build: Callable[[], go.Figure | dict], key: str | None = None,
+                 where=None, **kwargs) -> None:
+    """A plotly chart that a rerun with unchanged ``settings`` resends at almost no cost.
+
+    ``settings`` is text that identifies the figure completely (e.g. ``repr`` of everything
+    ``build`` uses, or an image's token): charts with equal settings, key and options are
+    recorded once per server process and shared by all sessions. ``build()`` makes the figure
+    on the first call only. Plotly figures cost 5-50 ms to validate and serialize per rerun;
+    with many students on one page that is most of the server's time. ``kwargs`` go to
+    st.plotly_chart and must be plain literals (numbers, strings, dicts of them).
+    """
+    with where if where is not None else contextlib.nullcontext():
+        _chart_block(settings, _origin(build), projector_on(), key,
+                     repr(sorted(kwargs.items())), build)
+
+
+def _origin(function) -> str:
+    """Where a callable was written: two blocks with equal settings text stay apart."""
+    code = getattr(function, "__code__", None)
+    return f"{code.co_filename}:{code.co_firstlineno}" if code else repr(function)
+
+
+# Entries may hold whole animations (up to ~1 MB each): 64 bound the memory.
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _element_block(settings: str, origin: str, projector: bool, _draw: Callable[[], None]) -> None:
+    _draw()
+
+
+def cached_elements(settings: str, draw: Callable[[], None]) -> None:
+    """Elements that ``draw()`` writes (text, tables; no widgets), recorded like cached_chart.
+
+    Use it for output that costs real time to serialize on every rerun, such as st.table.
+    """
+    _element_block(settings, _origin(draw), projector_on(), draw)
+
+

@@ -1,0 +1,193 @@
+"""Widgets of the kernel lab page (pages/6_kernel_lab.py): image picker, kernel editor, learning."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from cnnviz.imageio import EXTENSIONS, ImageLoadError, load_image
+from cnnviz.lab import kernels, samples
+from cnnviz.lab.kernel_learning import chapter_experiment, micrograph_experiment
+from cnnviz.teach.frames import correlation_steps
+from cnnviz.viz.animation import PrebuiltFigure, window_figure
+from cnnviz.viz.lab_figures import kernel_figure, loss_figure
+from ui import charts
+from ui.kernel_painter import kernel_painter
+
+
+def persist(key: str, default) -> None:
+    """Keep a keyed widget's value across page switches (Streamlit drops unrendered widgets)."""
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(f"_{key}", default)
+    st.session_state[f"_{key}"] = st.session_state[key]
+
+
+@st.cache_data(max_entries=8)
+def _sample(name: str, size: int) -> np.ndarray:
+    return samples.sample(name, size)
+
+
+def _store_upload(data: bytes, name: str, frame: int) -> None:
+    """Decode an upload into session state, or show why it cannot be used."""
+    try:
+        img = load_image(data, name, frame)
+    except ImageLoadError as err:
+        st.error(f"Could not use '{name}': {err}")
+        return
+    st.session_state.kl_upload = {"name": name, "data": data}
+    st.session_state.kl_image = {"array": img.array, "pixel_size_nm": img.pixel_size_nm,
+                                 "source": img.source, "name": name, "notes": img.notes,
+                                 "n_frames": img.n_frames, "frame": img.frame,
+                                 "token": uuid.uuid4().hex}
+
+
+def image_picker() -> dict:
+    """The image to filter: a built-in sample or the user's upload (kept in session state)."""
+    persist("kl_source", "Built-in sample")
+    choice = st.radio("Image", ["Built-in sample", "My upload"], key="kl_source",
+                      horizontal=True)
+    if choice == "Built-in sample":
+        persist("kl_sample", samples.SAMPLES[0])
+        name = st.selectbox("Sample", samples.SAMPLES, key="kl_sample")
+        arr = _sample(name, 256)
+        return {"array": arr, "pixel_size_nm": None, "source": "built-in", "name": name,
+                "notes": [], "n_frames": 1, "frame": 0, "token": f"sample:{name}"}
+    kinds = sorted({e.lstrip(".") for e in EXTENSIONS})
+    upload = st.file_uploader("PNG, JPEG, TIFF, MRC, DM3 or DM4", type=kinds, key="kl_uploader")
+    if upload is not None and st.session_state.get("kl_upload_id") != upload.file_id:
+        st.session_state.kl_upload_id = upload.file_id
+        _store_upload(upload.getvalue(), upload.name, 0)
+    image = st.session_state.get("kl_image")
+    if image is None:
+        st.info("Upload a micrograph to filter it; until then the step-edge sample is shown.")
+        arr = _sample("step edge", 256)
+        return {"array": arr, "pixel_size_nm": None, "source": "built-in", "name": "step edge",
+                "notes": [], "n_frames": 1, "frame": 0, "token": "sample:step edge"}
+    if image["n_frames"] > 1:
+        frame = st.number_input(f"Frame (0 to {image['n_frames'] - 1})", 0,
+                                image["n_frames"] - 1, image["frame"], key="kl_frame")
+        if frame != image["frame"]:
+            _store_upload(st.session_state.kl_upload["data"], image["name"], int(frame))
+            image = st.session_state.kl_image
+    return image
+
+
+def kernel_editor() -> np.ndarray | None:
+    """Preset menu plus an editable grid; the edited kernel survives reruns and page switches."""
+    state = st.session_state
+    if "kl_kernel" not in state:
+        state.kl_kernel, state.kl_version = kernels.preset("Sobel x"), 0
+    c1, c2, c3 = st.columns([2, 1, 1])
+    persist("kl_preset", "Sobel x")
+    name = c1.selectbox("Preset", kernels.PRESETS, key="kl_preset")
+    sigma = c2.number_input("sigma (Gaussian)", 0.3, 5.0, 1.0, 0.1, key="kl_sigma")
+    size = c3.number_input("size (box)", 1, kernels.MAX_SIZE, 3, key="kl_box")
+    v1 = c2.number_input("direction v1 (rows)", -10.0, 10.0, 1.0, key="kl_v1")
+    v2 = c3.number_input("direction v2 (columns)", -10.0, 10.0, 1.0, key="kl_v2")
+    b1, b2, b3, b4 = st.columns(4)
+    rows = b3.number_input("rows", 1, kernels.MAX_SIZE, state.kl_kernel.shape[0])
+    cols = b4.number_input("columns", 1, kernels.MAX_SIZE, state.kl_kernel.shape[1])
+    t1, t2 = st.columns([2, 1], vertical_alignment="bottom")
+    typed = t1.text_input("Or type a kernel (rows separated by ';')", key="kl_typed",
+                          placeholder="1 0 -1; 2 0 -2; 1 0 -1")
+    new = None
+    if st.toggle("Paint the kernel", key="kl_paint_on",
+                 help="Paint cells with the mouse: red adds, blue subtracts; a fully painted "
+                 "cell gets the full value, a partly painted one its painted fraction."):
+        new = kernel_painter(state.kl_kernel.shape)
+    try:
+        if b1.button("Use preset", type="primary"):
+            new = kernels.preset(name, sigma=sigma, size=int(size), direction=(v1, v2))
+        if b2.button("Normalize"):
+            new = kernels.normalize(state.kl_kernel)
+        if t2.button("Use typed", key="kl_use_typed"):
+            new = kernels.parse_kernel_text(typed)
+    except ValueError as err:
+        st.error(str(err))
+    if new is None and (rows, cols) != state.kl_kernel.shape:
+        new = np.zeros((rows, cols), np.float32)
+        h, w = min(rows, state.kl_kernel.shape[0]), min(cols, state.kl_kernel.shape[1])
+        new[:h, :w] = state.kl_kernel[:h, :w]
+    if new is not None:
+        state.kl_kernel, state.kl_version = new, state.kl_version + 1
+        st.rerun()
+    key = f"kl_editor_{state.kl_version}"
+    if key not in state:  # a fresh editor starts from the current kernel (incl. earlier edits)
+        state.kl_base = state.kl_kernel
+    st.caption("Kernel: click a cell to change its value (rows and columns resize the grid).")
+    edited = st.data_editor(pd.DataFrame(state.kl_base.astype(float)), key=key)
+    try:
+        state.kl_kernel = kernels.as_kernel(edited.to_numpy(dtype=float))
+    except ValueError as err:
+        st.error(f"Kernel not applied: {err}")
+        return None
+    return state.kl_kernel
+
+
+def learning_section() -> None:
+    """The chapter's experiment and learning a 3x3 kernel from a micrograph, drawn live."""
+    st.subheader("Learning a kernel")
+    st.markdown("Can gradient descent recover a kernel from an image and its filtered version "
+                "alone? Start from a wrong kernel, compare the output with the target by "
+                "squared error, and step the kernel against the gradient.")
+    which = st.radio("Experiment", ["Chapter: 6x8 stripes, target from [1, -1]",
+                                    "3x3 kernel from a micrograph"], key="kl_learn_which")
+    target = None
+    if which.startswith("3x3"):
+        target = st.selectbox("Kernel to recover", ["Sobel x", "Sobel y", "Laplacian",
+                                                    "sharpen", "Scharr x"], key="kl_learn_t")
+    if st.button("Train", key="kl_train"):
+        run = chapter_experiment() if target is None else micrograph_experiment(target)
+        bar, history = st.progress(0.0), []
+        for record in run:
+            history.append(record)
+            total = 10 if target is None else 150
+            bar.progress(record["step"] / total, text=f"step {record['step']}: "
+                         f"loss {record['loss']:.4g}")
+        st.session_state.kl_learned = {"which": which, "target": target, "history": history}
+    learned = st.session_state.get("kl_learned")
+    if learned:
+        hist = learned["history"]
+        c1, c2 = st.columns(2)
+        learned_id = repr((learned["which"], hist))
+        charts.cached_chart(learned_id, lambda: loss_figure([r["step"] for r in hist],
+                                                        [r["loss"] for r in hist]), where=c1)
+        charts.cached_chart(learned_id, lambda: kernel_figure(
+            hist[-1]["kernel"], f"Learned kernel after step {hist[-1]['step']}"), where=c2)
+        every_second = ", ".join(f"{r['loss']:.3f}" for r in hist[1::2][:5])
+        st.caption(f"Loss at steps 2, 4, 6, 8, 10: {every_second}.")
+        step = st.slider("Kernel at step", 1, len(hist), len(hist), key="kl_learn_step")
+        st.dataframe(pd.DataFrame(hist[step - 1]["kernel"]).style.format("{:.4f}"))
+
+
+def _patch_animation(patch: np.ndarray, K: np.ndarray, flip: bool) -> PrebuiltFigure:
+    return PrebuiltFigure(window_figure(correlation_steps(patch, K, flip=flip), "patch",
+                                        "result"))
+
+
+def patch_section(image: np.ndarray, K: np.ndarray, flip: bool,
+                  image_id: str) -> tuple[int, int, int] | None:
+    """Sliding-window animation with the raw values of a small patch the user picks.
+
+    ``image_id``: text that identifies ``image`` (the chart is cached under it).
+    """
+    st.subheader("Step by step on a patch of your image")
+    if max(K.shape) > 5:
+        st.info("The step-by-step view works for kernels up to 5 x 5; pick a smaller kernel.")
+        return None
+    h, w = image.shape
+    c1, c2, c3 = st.columns(3)
+    size = c1.number_input("Patch size", max(K.shape), min(12, h, w), min(8, h, w),
+                           key="kl_patch_size")
+    top = c2.number_input("Patch top row", 0, h - size, min(h // 2, h - size), key="kl_patch_r")
+    left = c3.number_input("Patch left column", 0, w - size, min(w // 2, w - size),
+                           key="kl_patch_c")
+    patch = image[top: top + size, left: left + size]
+    st.caption(f"Rows {top}-{top + size - 1}, columns {left}-{left + size - 1} (orange box in "
+               "the original), no padding: the output is the valid part, with the raw values.")
+    charts.cached_chart(f"{image_id} {top} {left} {size} {flip}",
+                    lambda: _patch_animation(patch, K, flip), key="kl_patch_anim")
+    return int(top), int(left), int(size)

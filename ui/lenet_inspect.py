@@ -1,0 +1,159 @@
+"""LeNet page, inspection side: choose an input, show activations, kernels and mistakes."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import streamlit as st
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from cnnviz.lenet import inspection
+from cnnviz.lenet.data import ImageSet
+from cnnviz.lenet.model import LeNet
+from cnnviz.viz.lenet_figures import (
+    confusion_figure,
+    feature_maps_figure,
+    kernels_figure,
+    probabilities_figure,
+)
+from ui import charts
+
+MAX_MICROGRAPH_SIDE = 2048  # larger uploads are cropped to their centre to bound memory
+IMAGE_TYPES = ["png", "jpg", "jpeg", "tif", "tiff"]
+GALLERY_PX = 96  # every thumbnail the same size, whatever the column width
+
+
+def read_picture(upload) -> np.ndarray | None:
+    """An uploaded PNG/JPEG/TIFF as an array, or None after telling the user what is wrong."""
+    try:
+        image = Image.open(io.BytesIO(upload.getvalue()))
+        image.load()
+    except (UnidentifiedImageError, OSError, ValueError):
+        st.error(f"{upload.name} could not be read as a PNG, JPEG or TIFF image.")
+        return None
+    if image.mode not in ("L", "RGB", "RGBA", "I;16", "I", "F"):
+        image = image.convert("RGB")
+    return np.asarray(image)
+
+
+def predictions(model: LeNet, test_set: ImageSet) -> torch.Tensor:
+    """Test-set probabilities, computed once per model and kept in the session."""
+    cached = st.session_state.get("lenet_predictions")
+    if cached is None or cached[0] is not model or cached[1] is not test_set:
+        cached = (model, test_set, inspection.predict(model, test_set))
+        st.session_state["lenet_predictions"] = cached
+    return cached[2]
+
+
+def big(image: torch.Tensor | np.ndarray, scale: int = 4) -> np.ndarray:
+    """A 28x28 image enlarged with sharp pixels (browsers blur small images)."""
+    a = np.asarray(image, dtype=np.uint8)
+    return np.kron(a, np.ones((scale, scale), np.uint8))
+
+
+def gallery(test_set: ImageSet, probs: torch.Tensor, count: int = 12) -> int:
+    """Test images with true and predicted labels; returns the index chosen to inspect."""
+    names = test_set.classes
+    cols = st.columns(count // 2)
+    for i in range(min(count, len(test_set))):
+        truth, guess = names[int(test_set.labels[i])], names[int(probs[i].argmax())]
+        mark = "✓" if truth == guess else "✗"
+        cols[i % len(cols)].image(big(test_set.images[i]), width=GALLERY_PX,
+                                  caption=f"#{i} {truth} → {guess} {mark}")
+    return int(st.number_input("Test image to inspect (#)", 0, len(test_set) - 1, 0,
+                               key="lenet_test_index"))
+
+
+def drawn_input(style: str) -> torch.Tensor | None:
+    """A canvas to draw on; the drawing prepared like the data set (28x28, centred)."""
+    from streamlit_drawable_canvas import st_canvas  # needs the Streamlit runtime
+
+    st.caption("Draw one digit or garment in white; it is cropped, shrunk to 28x28 and "
+               "centred the way the data set's images are.")
+    result = st_canvas(stroke_width=16, stroke_color="#FFFFFF", background_color="#000000",
+                       height=224, width=224, drawing_mode="freedraw", return_image_data=True,
+                       key="lenet_canvas")
+    drawing = result.image_data if result is not None else None
+    if drawing is None or np.asarray(drawing)[..., :3].max() == 0:
+        st.info("Draw something on the black canvas.")
+        return None
+    return inspection.prepare_drawing(np.asarray(drawing), style)
+
+
+def uploaded_input() -> torch.Tensor | None:
+    """An uploaded picture or micrograph patch, prepared as a 28x28 bright-on-dark image."""
+    upload = st.file_uploader("Image or micrograph patch", type=IMAGE_TYPES,
+                              key="lenet_patch_upload")
+    polarity = st.radio("Polarity", ["auto", "keep", "invert"], horizontal=True,
+                        key="lenet_patch_polarity",
+                        help="The data sets show bright objects on a dark background.")
+    if upload is None:
+        return None
+    picture = read_picture(upload)
+    if picture is None:
+        return None
+    invert = {"auto": None, "keep": False, "invert": True}[polarity]
+    return inspection.prepare_patch(picture, invert)
+
+
+def activations(model: LeNet, image: torch.Tensor, classes, truth: str | None) -> None:
+    """Input, class probabilities, every layer's output and the learned kernels."""
+    c1, c2 = st.columns([1, 2])
+    c1.image(big(image, 6), caption="what the network sees (28x28)"
+             + (f", true class: {truth}" if truth else ""))
+    probabilities = inspection.class_probabilities(model, image)
+    charts.plotly_chart(probabilities_figure(probabilities, classes), where=c2, key="lenet_probs")
+    st.markdown("**Output of every layer** (brightest = largest value in that layer; "
+                "the range is under each title).")
+    charts.plotly_chart(feature_maps_figure(inspection.feature_maps(model, image)),
+                    key="lenet_feature_maps",
+                    theme=None)
+    st.markdown("**Learned first-layer kernels**, one per output channel "
+                "(red positive, blue negative)")
+    charts.plotly_chart(kernels_figure(model.net[0].weight), key="lenet_kernels1", theme=None)
+    st.markdown("**Learned second-layer kernels**: one column per output channel, one row "
+                "per input channel (at most six shown)")
+    charts.plotly_chart(kernels_figure(model.net[3].weight), key="lenet_kernels2", theme=None)
+
+
+def mistakes(test_set: ImageSet, probs: torch.Tensor) -> None:
+    """Confusion matrix and the most confident wrong answers on the test set."""
+    names = test_set.classes
+    predicted = probs.argmax(1)
+    counts = inspection.confusion_matrix(test_set.labels, predicted, len(names))
+    accuracy = float((predicted == test_set.labels).float().mean())
+    st.markdown(f"**Test accuracy {accuracy:.1%}** on {len(test_set):,} images")
+    charts.plotly_chart(confusion_figure(counts, names), key="lenet_confusion",
+                    theme=None)
+    wrong = inspection.confident_mistakes(test_set.labels, probs, k=8)
+    if wrong:
+        st.markdown("**The most confident mistakes**")
+        cols = st.columns(len(wrong))
+        for col, (i, truth, guess, p) in zip(cols, wrong, strict=True):
+            col.image(big(test_set.images[i]), width=GALLERY_PX,
+                      caption=f"#{i} {names[truth]}, said {names[guess]} ({p:.0%})")
+    else:
+        st.success("No wrong answers on this test set.")
+
+
+def micrograph(model: LeNet) -> None:
+    """The first-layer kernels slid over a whole micrograph at full resolution."""
+    upload = st.file_uploader("Micrograph (else a generated one)", type=IMAGE_TYPES,
+                              key="lenet_micrograph_upload")
+    picture = read_picture(upload) if upload is not None else None
+    if picture is None:
+        picture = inspection.synthetic_micrograph(512)
+    h, w = picture.shape[:2]
+    if max(h, w) > MAX_MICROGRAPH_SIDE:
+        top, left = max(0, (h - MAX_MICROGRAPH_SIDE) // 2), max(0, (w - MAX_MICROGRAPH_SIDE) // 2)
+        picture = picture[top:top + MAX_MICROGRAPH_SIDE, left:left + MAX_MICROGRAPH_SIDE]
+        st.caption(f"Using the central {MAX_MICROGRAPH_SIDE}x{MAX_MICROGRAPH_SIDE} pixels.")
+    responses = inspection.first_layer_responses(model, picture)
+    gray = (inspection.to_gray(picture) * 255).astype(np.uint8)
+    cols = st.columns(4)
+    cols[0].image(gray, caption=f"micrograph {gray.shape[1]}x{gray.shape[0]}")
+    for c in range(responses.shape[0]):
+        cols[(c + 1) % 4].image(inspection.to_uint8(responses[c]),
+                                caption=f"after kernel {c + 1} and activation")

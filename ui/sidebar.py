@@ -1,0 +1,101 @@
+"""The sidebar every page shows, and the navigation: projector mode, share QR, keys, device."""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from cnnviz.catalog import all_pages
+from cnnviz.device import choose_device, configure_threads, describe_device
+from cnnviz.serving.launcher import workers_hint
+from cnnviz.share import is_local_only, public_base_from_env, qr_png, shareable_url
+from ui.charts import PROJECTOR_KEY, projector_on
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+
+
+@st.cache_resource
+def device_label() -> str:
+    """Describe the compute device once per server process (threads configured first)."""
+    configure_threads()
+    return describe_device(choose_device())
+
+
+@st.cache_resource
+def _page_templates() -> tuple:
+    """One st.Page per catalog page, built once per server process."""
+    return tuple((info.section, st.Page(info.file, title=info.title, icon=info.icon,
+                                         url_path=info.url_path or None,
+                                         default=not info.url_path))
+                 for info in all_pages())
+
+
+def navigation_sections() -> dict[str, list[st.Page]]:
+    """The pages for st.navigation, grouped by section, as fresh copies of cached templates.
+
+    Building an st.Page resolves its file on disk (a realpath and a stat per page): a quarter of
+    the server's CPU per rerun with many sessions. A copy costs nothing, and copies (rather than
+    the shared templates) are needed because st.navigation and Page.run keep a per-run flag on
+    the page object, which concurrent sessions would otherwise overwrite.
+    """
+    sections: dict[str, list[st.Page]] = {}
+    for section, page in _page_templates():
+        sections.setdefault(section, []).append(copy.copy(page))
+    return sections
+
+
+@st.cache_data(max_entries=256)
+def _qr_png(url: str) -> bytes:
+    return qr_png(url)
+
+
+@st.cache_resource
+def _asset(name: str) -> str:
+    return (ASSETS / name).read_text(encoding="utf-8")
+
+
+def _remember_projector() -> None:
+    st.session_state[PROJECTOR_KEY] = st.session_state["_ui_projector_toggle"]
+
+
+def projector_toggle() -> None:
+    """The projector-mode toggle and, when on, its style sheet."""
+    st.toggle("Projector mode", value=projector_on(), key="_ui_projector_toggle",
+              on_change=_remember_projector,
+              help="Large type, thick lines and high contrast for a lecture-hall projector.")
+    if projector_on():
+        st.html(f"<style>{_asset('projector.css')}</style>")
+
+
+def keyboard_stepping() -> None:
+    """Let arrow keys and PageUp/PageDown step the page's plotly animation (see assets/)."""
+    st.html(f"<script>{_asset('keyboard_stepping.js')}</script>", unsafe_allow_javascript=True)
+
+
+def share_expander() -> None:
+    """A QR code of this page's address, query string included, for students' phones."""
+    public = public_base_from_env()
+    browser_url = st.context.url or public or "http://localhost:8501/"
+    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    url = shareable_url(browser_url, query, public)
+    with st.expander("Share this page", icon=":material/qr_code_2:"):
+        st.image(_qr_png(url), caption="Scan to open this page", width=220)
+        st.code(url, language=None, wrap_lines=True)
+        if is_local_only(url):
+            st.caption("Only this computer can open a localhost address: set "
+                       "CNNVIZ_PUBLIC_URL to the address students reach.")
+        if hint := workers_hint(os.cpu_count()):
+            st.caption(hint)
+
+
+def sidebar() -> None:
+    """Sidebar shown on every page: projector mode (with the QR code), keys, the device."""
+    with st.sidebar:
+        projector_toggle()
+        if projector_on():  # the QR code costs ~2 ms a rerun: only the lecturer's session pays
+            share_expander()
+        keyboard_stepping()
+        st.caption(f"Computing on **{device_label()}**")
