@@ -73,7 +73,7 @@ def test_lenet_page_trains_on_gpu_and_shows_the_network(tmp_path, monkeypatch, s
 
     from tests.tiny_idx import write_tiny_datasets
 
-    monkeypatch.setenv(data.DATA_DIR_ENV, str(write_tiny_datasets(tmp_path)))
+    monkeypatch.setenv("CNNVIZ_DATA_DIR", str(write_tiny_datasets(tmp_path)))
     page = str(Path(__file__).resolve().parents[1] / "pages" / "7_lenet.py")
     at = AppTest.from_file(page, default_timeout=60).run()
     at.selectbox(key="lenet_device").set_value(GPU).run()
