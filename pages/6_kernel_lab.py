@@ -6,6 +6,7 @@ import streamlit as st
 from cnnviz.device import available_devices
 from cnnviz.lab import display, kernels, samples
 from cnnviz.lab.filtering import BORDER_MODES, apply_kernel
+from cnnviz.viz import colors
 from cnnviz.viz.lab_figures import frequency_figure, histogram_figure
 from ui import charts
 from ui import kernel_lab as parts
@@ -103,7 +104,8 @@ if K is not None:
     original = a.empty()
     with b:
         charts.cached_elements(shown_as, lambda: st.image(
-            view["result"], caption=f"Result, colour limit +-{view['signed_limit']:.3g}",
+            view["result"], caption=f"Result. {colors.SIGN_LEGEND} Full colour at "
+            f"±{view['signed_limit']:.3g}.",
             width="stretch"))
     charts.cached_chart(repr(K.tolist()), lambda: frequency_figure(kernels.frequency_response(K),
                                                               kernels.frequency_axis()),

@@ -13,13 +13,9 @@ from plotly.subplots import make_subplots
 from cnnviz.lenet.inspection import LayerOutput
 from cnnviz.lenet.model import LayerRow
 from cnnviz.lenet.train import Metrics
+from cnnviz.viz import colors
 
 GAP = 255  # the white separator between tiles; data uses levels 0..254
-# Gray levels 0..254 then white for gaps between channel tiles.
-# (rgb() strings: plotly.js misreads some '#0000xx' hex codes.)
-TILE_SCALE = [[0.0, "rgb(0,0,4)"], [0.35, "rgb(92,18,110)"], [0.65, "rgb(212,72,66)"],
-              [254 / 255, "rgb(252,255,164)"], [254.5 / 255, "rgb(255,255,255)"],
-              [1.0, "rgb(255,255,255)"]]
 BLOCK_COLOURS = {"Conv2d": "#0B5CAD", "AvgPool2d": "#2E8B57", "MaxPool2d": "#2E8B57",
                  "Flatten": "#888888", "Linear": "#B8560B"}
 
@@ -91,12 +87,17 @@ def tile(maps: np.ndarray, columns: int) -> np.ndarray:
     return out
 
 
-def quantize(values: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """Values to levels 0..254 (NaN gaps to 255), with the original min and max."""
-    lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
-    scaled = (values - lo) / (hi - lo) * 254 if hi > lo else np.zeros_like(values)
-    levels = np.where(np.isnan(values), GAP, np.round(np.nan_to_num(scaled)))
-    return levels.astype(np.uint8), lo, hi
+def tile_scale(signed: bool) -> list[list]:
+    """The app's map (diverging if ``signed``) over levels 0..254, then white for the gaps."""
+    scale = [[position * 254 / 255, colour] for position, colour in colors.colorscale(signed)]
+    return [*scale, [254.5 / 255, "rgb(255,255,255)"], [1.0, "rgb(255,255,255)"]]
+
+
+def quantize(values: np.ndarray, scale: dict) -> np.ndarray:
+    """Values to levels 0..254 over ``scale`` (``colors.value_range``), NaN gaps to 255."""
+    unit = np.clip((values - scale["zmin"]) / (scale["zmax"] - scale["zmin"]), 0, 1)
+    levels = np.where(np.isnan(values), GAP, np.round(np.nan_to_num(unit) * 254))
+    return levels.astype(np.uint8)
 
 
 def layer_image(output: LayerOutput) -> np.ndarray:
@@ -111,25 +112,34 @@ def layer_image(output: LayerOutput) -> np.ndarray:
 
 
 def feature_maps_figure(outputs: Sequence[LayerOutput], columns: int = 3) -> go.Figure:
-    """Every layer's output as a small uint8 heatmap (compact: ~30 KB of JSON for LeNet)."""
+    """Every layer's output as a small uint8 heatmap (compact: ~30 KB of JSON for LeNet).
+
+    Layers without negative values use the grey ramp over their range, layers with some the
+    diverging map over +-max|value|; a line under the plot then names the sign colours.
+    """
     rows = -(-len(outputs) // columns)
-    titles = []
-    images = []
+    titles, images, scales = [], [], []
     for out in outputs:
-        levels, lo, hi = quantize(layer_image(out))
-        images.append(levels)
+        image = layer_image(out)
+        scales.append(colors.value_range(image))
+        images.append(quantize(image, scales[-1]))
         shape = "x".join(str(s) for s in out.values.shape)
+        lo, hi = float(np.nanmin(image)), float(np.nanmax(image))
         titles.append(f"{out.index} {out.name} {shape}<br>[{lo:.2g}, {hi:.2g}]")
     fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles,
                         vertical_spacing=0.3 / rows, horizontal_spacing=0.04)
-    for i, levels in enumerate(images):
-        fig.add_trace(go.Heatmap(z=levels, colorscale=TILE_SCALE, zmin=0, zmax=255,
-                                 showscale=False, hoverinfo="skip"),
+    for i, (levels, scale) in enumerate(zip(images, scales, strict=True)):
+        fig.add_trace(go.Heatmap(z=levels, colorscale=tile_scale(scale["signed"]), zmin=0,
+                                 zmax=255, showscale=False, hoverinfo="skip"),
                       row=i // columns + 1, col=i % columns + 1)
+    signed = any(scale["signed"] for scale in scales)
+    if signed:
+        fig.add_annotation(**colors.sign_annotation())
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=None)
     fig.update_annotations(font_size=12)
-    fig.update_layout(height=230 * rows, margin=dict(l=5, r=5, t=50, b=5))
+    fig.update_layout(height=230 * rows + (28 if signed else 0),
+                      margin=dict(l=5, r=5, t=50, b=33 if signed else 5))
     return fig
 
 
@@ -141,13 +151,14 @@ def kernels_figure(weight: torch.Tensor, max_inputs: int = 6) -> go.Figure:
     for r in range(rows):
         for c in range(cols):
             grid[r * (k + 1):r * (k + 1) + k, c * (k + 1):c * (k + 1) + k] = w[r, c]
-    bound = float(np.nanmax(np.abs(grid))) or 1.0
-    fig = go.Figure(go.Heatmap(z=grid.round(3), colorscale="RdBu_r", zmid=0, zmin=-bound,
-                               zmax=bound, hovertemplate="%{z}<extra></extra>",
-                               colorbar=dict(thickness=12, len=0.9)))
+    shading = colors.heatmap_colors(grid, signed=True)
+    fig = go.Figure(go.Heatmap(z=grid.round(3), **shading, hovertemplate="%{z}<extra></extra>",
+                               colorbar=colors.sign_colorbar(shading["zmax"], thickness=12,
+                                                             len=0.9)))
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
-    fig.update_layout(height=max(140, 9 * grid.shape[0]), margin=dict(l=5, r=5, t=5, b=5))
+    fig.update_layout(height=max(140, 9 * grid.shape[0]), margin=dict(l=5, r=5, t=5, b=5),
+                      plot_bgcolor="white")  # the gaps between kernels (NaN) stay white
     return fig
 
 
@@ -167,7 +178,7 @@ def probabilities_figure(probs: torch.Tensor, classes: Sequence[str]) -> go.Figu
 def confusion_figure(counts: torch.Tensor, classes: Sequence[str]) -> go.Figure:
     """Confusion matrix: rows true class, columns predicted class, counts written in."""
     z = counts.numpy()
-    fig = go.Figure(go.Heatmap(z=z, x=list(classes), y=list(classes), colorscale="Blues",
+    fig = go.Figure(go.Heatmap(z=z, x=list(classes), y=list(classes), colorscale=colors.SEQUENTIAL,
                                text=z, texttemplate="%{text}", showscale=False,
                                hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
     fig.update_xaxes(title="predicted", side="top")
