@@ -15,10 +15,6 @@ from cnnviz.teach.frames import Plan, Step, format_number, step_arithmetic
 from cnnviz.viz import colors, gridimage
 
 WINDOW_COLOR = "#D81B60"  # magenta: stands out on the grey ramp and on white, blue and red
-# Output cells not yet written are hatched like padding (no value yet), never white like a zero.
-COVER_COLOR = "rgb({},{},{})".format(*gridimage.PADDING_RGB)
-COVER_PATTERN = {"shape": "/", "fgcolor": "rgb({},{},{})".format(*gridimage.HATCH_RGB),
-                 "bgcolor": COVER_COLOR, "size": gridimage.HATCH_PERIOD, "solidity": 0.25}
 MARGIN_PX = 130  # top and bottom margins of the figure
 TEXT_SIZE, TEXT_LINE_PX = 18, 24  # the arithmetic line under the grids
 SPEEDS = (("▶ Slow", 1200), ("▶ Play", 500), ("▶▶ Fast", 120))
@@ -223,8 +219,9 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
         _grid(layout, data, kept, axis, plan.output[ch], out_scale,
               _font_size(oh, ow, cols[-1], rows_out[ch], height))
         covers.append(len(data))
-        data.append({**_outline_trace(axis, COVER_COLOR), "fillpattern": COVER_PATTERN,
-                     "line": {"width": 0}})
+        # hatched like padding (no value yet), never white like a zero
+        data.append({**_outline_trace(axis, gridimage.HATCH_FILL["fillcolor"]),
+                     **gridimage.HATCH_FILL, "line": {"width": 0}})
         currents.append(len(data))
         data.append(_outline_trace(axis, None))
     if any(scale["signed"] for scale in (in_scale, out_scale, k_scale)):

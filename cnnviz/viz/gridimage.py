@@ -17,6 +17,11 @@ from cnnviz.viz import colors
 
 PADDING_RGB, HATCH_RGB = (236, 236, 236), (170, 170, 170)  # padding: light grey, hatched
 HATCH_PERIOD = 8  # pixels between the diagonal stripes on padding cells
+# The same hatch as a plotly fill (the animations' cover over output cells not yet written).
+HATCH_FILL = {"fillcolor": "rgb({},{},{})".format(*PADDING_RGB),
+              "fillpattern": {"shape": "/", "fgcolor": "rgb({},{},{})".format(*HATCH_RGB),
+                              "bgcolor": "rgb({},{},{})".format(*PADDING_RGB),
+                              "size": HATCH_PERIOD, "solidity": 0.25}}
 GAP_RGB = (150, 150, 150)  # lines between cells and around the grid (white cells stay visible)
 
 
