@@ -81,7 +81,7 @@ def band_view(si: SpectrumImage, band: tuple[float, float] | None = None
                 f"No channel lies between {low:g} and {high:g} {si.units}: this spectrum image "
                 f"covers {channels[0]:g} to {channels[-1]:g} {si.units}.")
         lo, hi = int(inside[0]), int(inside[-1]) + 1
-    view = si.cube[..., lo:hi].sum(axis=-1, dtype=np.float64)
+    view = si.cube[..., lo:hi].sum(axis=-1, dtype=np.float64).astype(np.float32)
     h, w, c = si.cube.shape
     note = (f"This is a spectrum image ({h} x {w} pixels x {c} channels of {si.axis_name}, "
             f"{si.units}); shown: the sum over channels {lo} to {hi - 1} "
