@@ -1,0 +1,105 @@
+"""One server-wide byte budget for what sessions keep (uploads, results): LRU eviction.
+
+Each session keeps a handle (its owner id and a slot name), never the arrays themselves in
+its own state; when a new value does not fit, the least recently used values of other
+sessions go first, then the same session's other slots. A value larger than the whole budget
+is refused with ``BudgetError``. Looking up an evicted value tells the session so
+(``was_evicted``), so the page can say why the image is gone.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+DEFAULT_BUDGET_MB = 2048  # uploads and results of every session together
+
+
+class BudgetError(ValueError):
+    """A single value larger than the whole budget; the message is for people."""
+
+
+def size_of(value) -> int:
+    """Bytes of the arrays and bytes inside ``value`` (dicts, tuples, lists), each buffer once."""
+    seen: dict[int, int] = {}
+
+    def visit(v) -> None:
+        if isinstance(v, np.ndarray):
+            base = v
+            while isinstance(base.base, np.ndarray):
+                base = base.base
+            seen[id(base)] = max(seen.get(id(base), 0), base.nbytes)
+        elif isinstance(v, (bytes, bytearray)):
+            seen[id(v)] = len(v)
+        elif isinstance(v, dict):
+            for item in v.values():
+                visit(item)
+        elif isinstance(v, (tuple, list)):
+            for item in v:
+                visit(item)
+    visit(value)
+    return sum(seen.values())
+
+
+class SessionStore:
+    """Values per (owner, slot) under ``budget_bytes`` in total, least recently used evicted."""
+
+    def __init__(self, budget_bytes: int):
+        self.budget_bytes = budget_bytes
+        self._values: OrderedDict[tuple[str, str], tuple[object, int]] = OrderedDict()
+        self._evicted: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+        self.used_bytes = 0
+
+    def put(self, owner: str, slot: str, value) -> None:
+        """Keep ``value`` for (owner, slot), replacing what was there; may evict others."""
+        nbytes = size_of(value)
+        if nbytes > self.budget_bytes:
+            raise BudgetError(
+                f"This image needs {nbytes / 2**20:,.0f} MB of server memory, more than the "
+                f"{self.budget_bytes / 2**20:,.0f} MB that all sessions share: upload a smaller "
+                "one (crop or bin it).")
+        key = (owner, slot)
+        with self._lock:
+            self._discard(key)
+            others = [k for k in self._values if k[0] != owner]
+            own = [k for k in self._values if k[0] == owner]
+            for victim in others + own:  # both lists in least recently used order
+                if self.used_bytes + nbytes <= self.budget_bytes:
+                    break
+                self._discard(victim)
+                self._evicted.add(victim)
+            self._values[key] = (value, nbytes)
+            self.used_bytes += nbytes
+            self._evicted.discard(key)
+
+    def get(self, owner: str, slot: str):
+        """The value for (owner, slot), or None; a hit counts as a use."""
+        with self._lock:
+            entry = self._values.get((owner, slot))
+            if entry is None:
+                return None
+            self._values.move_to_end((owner, slot))
+            return entry[0]
+
+    def was_evicted(self, owner: str, slot: str) -> bool:
+        """True when (owner, slot) held a value that was removed to free memory."""
+        with self._lock:
+            return (owner, slot) in self._evicted
+
+    def drop(self, owner: str, slot: str) -> None:
+        """Forget (owner, slot) without counting it as evicted."""
+        with self._lock:
+            self._discard((owner, slot))
+            self._evicted.discard((owner, slot))
+
+    def _discard(self, key: tuple[str, str]) -> None:
+        entry = self._values.pop(key, None)
+        if entry is not None:
+            self.used_bytes -= entry[1]
+
+
+# The server's store: the kernel lab's uploads and results of every session.
+UPLOADS = SessionStore(DEFAULT_BUDGET_MB * 2**20)
