@@ -93,3 +93,13 @@ def test_150_sessions_of_4096_pixel_uploads_stay_under_budget_plus_1_gb():
     assert measured["used_mb"] <= budget_mb
     assert measured["peak_mb"] < budget_mb + 1024
     assert measured["evicted"] >= 150 - budget_mb // 64
+
+
+def test_the_budget_follows_the_setting(monkeypatch):
+    store = SessionStore()
+    monkeypatch.setenv("CNNVIZ_UPLOAD_BUDGET_MB", "16")
+    assert store.budget_bytes == 16 * MB
+    with pytest.raises(BudgetError, match="16 MB"):
+        store.put("a", "image", np.zeros(17 * MB, np.uint8))
+    monkeypatch.delenv("CNNVIZ_UPLOAD_BUDGET_MB")
+    assert store.budget_bytes == 2048 * MB

@@ -1,4 +1,4 @@
-"""One server-wide byte budget for what sessions keep (uploads, results): LRU eviction.
+"""One server-wide byte budget (CNNVIZ_UPLOAD_BUDGET_MB) for what sessions keep: LRU eviction.
 
 Each session keeps a handle (its owner id and a slot name), never the arrays themselves in
 its own state; when a new value does not fit, the least recently used values of other
@@ -14,7 +14,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-DEFAULT_BUDGET_MB = 2048  # uploads and results of every session together
+from cnnviz import config
 
 
 class BudgetError(ValueError):
@@ -44,22 +44,32 @@ def size_of(value) -> int:
 
 
 class SessionStore:
-    """Values per (owner, slot) under ``budget_bytes`` in total, least recently used evicted."""
+    """Values per (owner, slot) under ``budget_bytes`` in total, least recently used evicted.
 
-    def __init__(self, budget_bytes: int):
-        self.budget_bytes = budget_bytes
+    Without ``budget_bytes`` the budget is the setting CNNVIZ_UPLOAD_BUDGET_MB (cnnviz.config).
+    """
+
+    def __init__(self, budget_bytes: int | None = None):
+        self._budget_bytes = budget_bytes
         self._values: OrderedDict[tuple[str, str], tuple[object, int]] = OrderedDict()
         self._evicted: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self.used_bytes = 0
 
+    @property
+    def budget_bytes(self) -> int:
+        """The byte budget: fixed, or CNNVIZ_UPLOAD_BUDGET_MB as set now."""
+        if self._budget_bytes is not None:
+            return self._budget_bytes
+        return config.settings().upload_budget_mb * 2**20
+
     def put(self, owner: str, slot: str, value) -> None:
         """Keep ``value`` for (owner, slot), replacing what was there; may evict others."""
-        nbytes = size_of(value)
-        if nbytes > self.budget_bytes:
+        nbytes, budget_bytes = size_of(value), self.budget_bytes
+        if nbytes > budget_bytes:
             raise BudgetError(
                 f"This image needs {nbytes / 2**20:,.0f} MB of server memory, more than the "
-                f"{self.budget_bytes / 2**20:,.0f} MB that all sessions share: upload a smaller "
+                f"{budget_bytes / 2**20:,.0f} MB that all sessions share: upload a smaller "
                 "one (crop or bin it).")
         key = (owner, slot)
         with self._lock:
@@ -67,7 +77,7 @@ class SessionStore:
             others = [k for k in self._values if k[0] != owner]
             own = [k for k in self._values if k[0] == owner]
             for victim in others + own:  # both lists in least recently used order
-                if self.used_bytes + nbytes <= self.budget_bytes:
+                if self.used_bytes + nbytes <= budget_bytes:
                     break
                 self._discard(victim)
                 self._evicted.add(victim)
@@ -102,4 +112,4 @@ class SessionStore:
 
 
 # The server's store: the kernel lab's uploads and results of every session.
-UPLOADS = SessionStore(DEFAULT_BUDGET_MB * 2**20)
+UPLOADS = SessionStore()
