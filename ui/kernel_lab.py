@@ -55,27 +55,31 @@ def store_result(memo) -> None:
         st.error(str(err))
 
 
-def _store_upload(data: bytes, name: str, frame: int) -> None:
+def _store_upload(data: bytes, name: str, frame: int,
+                  band: tuple[float, float] | None = None) -> None:
     """Decode an upload into the server-wide store, or show why it cannot be used.
 
-    Session state keeps the image's description; the pixels (and, for multi-frame files, the
-    file's bytes to switch frames) live in ``budget.UPLOADS``.
+    Session state keeps the image's description; the pixels (and, to switch frames or the
+    window of a spectrum image, the file's bytes) live in ``budget.UPLOADS``.
     """
     try:
-        img = load_image(data, name, frame)
+        img = load_image(data, name, frame, band)
+        again = img.n_frames > 1 or img.spectral_range is not None
         budget.UPLOADS.put(_owner(), IMAGE_SLOT,
-                           {"array": img.array, "data": data if img.n_frames > 1 else None})
+                           {"array": img.array, "data": data if again else None})
     except (ImageLoadError, budget.BudgetError) as err:
         st.error(f"Could not use '{name}': {err}")
         return
     st.session_state.kl_image = {"pixel_size_nm": img.pixel_size_nm, "source": img.source,
                                  "name": name, "notes": img.notes, "n_frames": img.n_frames,
-                                 "frame": img.frame, "token": uuid.uuid4().hex}
+                                 "frame": img.frame, "spectral_range": img.spectral_range,
+                                 "band": band, "token": uuid.uuid4().hex}
 
 
 def _fallback(name: str) -> dict:
     return {"array": _sample(name, 256), "pixel_size_nm": None, "source": "built-in",
-            "name": name, "notes": [], "n_frames": 1, "frame": 0, "token": f"sample:{name}"}
+            "name": name, "notes": [], "n_frames": 1, "frame": 0, "spectral_range": None,
+            "band": None, "token": f"sample:{name}"}
 
 
 def image_picker() -> dict:
@@ -106,7 +110,21 @@ def image_picker() -> dict:
             _store_upload(stored["data"], image["name"], int(frame))
             image = st.session_state.kl_image
             stored = budget.UPLOADS.get(_owner(), IMAGE_SLOT) or stored
+    if image.get("spectral_range"):
+        image, stored = _spectral_window(image, stored)
     return {**image, "array": stored["array"]}
+
+
+def _spectral_window(image: dict, stored: dict) -> tuple[dict, dict]:
+    """A spectrum image is shown as a sum over a window of its spectral axis: pick the window."""
+    first, last, units = image["spectral_range"]
+    band = st.slider(f"Sum the channels from .. to ({units})", first, last,
+                     image["band"] or (first, last), key="kl_band")
+    if tuple(band) != tuple(image["band"] or (first, last)):
+        _store_upload(stored["data"], image["name"], 0, (float(band[0]), float(band[1])))
+        image = st.session_state.kl_image
+        stored = budget.UPLOADS.get(_owner(), IMAGE_SLOT) or stored
+    return image, stored
 
 
 def kernel_editor() -> np.ndarray | None:

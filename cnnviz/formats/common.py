@@ -34,6 +34,8 @@ class LoadedImage:
     n_frames: int = 1  # frames (pages, slices, channels) in the file; ``frame`` is the one loaded
     frame: int = 0
     notes: list[str] = field(default_factory=list)  # conversions people should know about
+    # for a spectrum image shown as a sum: (first channel, last channel, units) of its axis
+    spectral_range: tuple[float, float, str] | None = None
 
 
 def to_nm(value: float | None, unit: str | None) -> float | None:

@@ -35,7 +35,8 @@ def load_dm(data: bytes, fmt: str, frame: int,
         if spectral_axis(axes) is not None:
             si = _spectrum_image(arr, axes, fmt)
             view, note = band_view(si, band)
-            return LoadedImage(view, si.pixel_size_nm, fmt, 1, 0, [note])
+            return LoadedImage(view, si.pixel_size_nm, fmt, 1, 0, [note], (
+                float(si.channels[0]), float(si.channels[-1]), si.units))
         if arr.ndim > 3:
             raise ImageLoadError(f"The {fmt} data has {arr.ndim} dimensions {arr.shape}; the "
                                  "lab shows 2-D images and stacks of them.")

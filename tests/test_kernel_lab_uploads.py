@@ -1,7 +1,8 @@
-"""The kernel lab page with a small server-wide budget, and hostile uploads through the page."""
+"""The kernel lab's upload path: a small budget, hostile files, spectrum images."""
 
 import numpy as np
 import pytest
+from dmfiles import dm_bytes
 from hostilefiles import mrc_declaring_extended_header, mrc_declaring_frames, tiff_tiled_zeros
 from imagefiles import png_bytes
 from labstate import stored_image
@@ -40,3 +41,17 @@ def test_hostile_uploads_get_one_error_on_the_page(name, make):
     assert not at.exception
     assert len(at.error) == 1
     assert name in at.error[0].value
+
+
+def test_spectrum_image_upload_offers_an_energy_window():
+    cube = np.random.default_rng(3).random((300, 8, 9)).astype(np.float32)
+    data = dm_bytes(cube, version=4, units=("eV", "nm", "nm"), scale=(0.5, 2.0, 2.0),
+                    origin=(-200.0, 0.0, 0.0),
+                    image_tags={"Meta Data": {"Signal": "EELS", "Format": "Spectrum image"}})
+    at = upload(fresh(), "si.dm4", data)
+    assert not at.exception
+    np.testing.assert_allclose(stored_image(at)["array"], cube.sum(axis=0), rtol=1e-5)
+    assert any("spectrum image" in i.value for i in at.info)
+    at.slider(key="kl_band").set_value((110.0, 120.0)).run()
+    assert not at.exception
+    np.testing.assert_allclose(stored_image(at)["array"], cube[20:41].sum(axis=0), rtol=1e-5)
