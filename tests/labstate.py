@@ -6,9 +6,9 @@ from ui import kernel_lab
 
 def stored_image(at):
     """The session's stored upload ({'array', 'data'}) or None."""
-    return budget.UPLOADS.get(at.session_state["kl_owner"], kernel_lab.IMAGE_SLOT)
+    return budget.UPLOADS.get(at.session_state["upload_owner"], kernel_lab.IMAGE_SLOT)
 
 
 def stored_result(at):
     """The session's stored filter memo (key, source, result, name, device) or None."""
-    return budget.UPLOADS.get(at.session_state["kl_owner"], kernel_lab.RESULT_SLOT)
+    return budget.UPLOADS.get(at.session_state["upload_owner"], kernel_lab.RESULT_SLOT)

@@ -16,6 +16,7 @@ from cnnviz.viz.animation import PrebuiltFigure, window_figure
 from cnnviz.viz.lab_figures import kernel_figure, loss_figure
 from ui import charts
 from ui.kernel_painter import kernel_painter
+from ui.upload_store import EVICTED, session_owner
 
 
 def persist(key: str, default) -> None:
@@ -31,26 +32,17 @@ def _sample(name: str, size: int) -> np.ndarray:
 
 
 IMAGE_SLOT, RESULT_SLOT = "kernel lab image", "kernel lab result"
-EVICTED = ("Your image was removed to free server memory (all students share a fixed amount); "
-           "upload it again.")
-
-
-def _owner() -> str:
-    """The name of this session in the server-wide store (cnnviz.lab.budget.UPLOADS)."""
-    if "kl_owner" not in st.session_state:
-        st.session_state.kl_owner = uuid.uuid4().hex
-    return st.session_state.kl_owner
 
 
 def stored_result():
     """The page's last filter result for this session, or None (never stored, or evicted)."""
-    return budget.UPLOADS.get(_owner(), RESULT_SLOT)
+    return budget.UPLOADS.get(session_owner(), RESULT_SLOT)
 
 
 def store_result(memo) -> None:
     """Keep the page's filter result under the server-wide budget (evicted when memory runs out)."""
     try:
-        budget.UPLOADS.put(_owner(), RESULT_SLOT, memo)
+        budget.UPLOADS.put(session_owner(), RESULT_SLOT, memo)
     except budget.BudgetError as err:
         st.error(str(err))
 
@@ -65,7 +57,7 @@ def _store_upload(data: bytes, name: str, frame: int,
     try:
         img = load_image(data, name, frame, band)
         again = img.n_frames > 1 or img.spectral_range is not None
-        budget.UPLOADS.put(_owner(), IMAGE_SLOT,
+        budget.UPLOADS.put(session_owner(), IMAGE_SLOT,
                            {"array": img.array, "data": data if again else None})
     except (ImageLoadError, budget.BudgetError) as err:
         st.error(f"Could not use '{name}': {err}")
@@ -96,7 +88,7 @@ def image_picker() -> dict:
         st.session_state.kl_upload_id = upload.file_id
         _store_upload(upload.getvalue(), upload.name, 0)
     image = st.session_state.get("kl_image")
-    stored = budget.UPLOADS.get(_owner(), IMAGE_SLOT) if image is not None else None
+    stored = budget.UPLOADS.get(session_owner(), IMAGE_SLOT) if image is not None else None
     if stored is None:
         if image is not None:
             st.warning(EVICTED)
@@ -109,7 +101,7 @@ def image_picker() -> dict:
         if frame != image["frame"]:
             _store_upload(stored["data"], image["name"], int(frame))
             image = st.session_state.kl_image
-            stored = budget.UPLOADS.get(_owner(), IMAGE_SLOT) or stored
+            stored = budget.UPLOADS.get(session_owner(), IMAGE_SLOT) or stored
     if image.get("spectral_range"):
         image, stored = _spectral_window(image, stored)
     return {**image, "array": stored["array"]}
@@ -123,7 +115,7 @@ def _spectral_window(image: dict, stored: dict) -> tuple[dict, dict]:
     if tuple(band) != tuple(image["band"] or (first, last)):
         _store_upload(stored["data"], image["name"], 0, (float(band[0]), float(band[1])))
         image = st.session_state.kl_image
-        stored = budget.UPLOADS.get(_owner(), IMAGE_SLOT) or stored
+        stored = budget.UPLOADS.get(session_owner(), IMAGE_SLOT) or stored
     return image, stored
 
 
