@@ -51,10 +51,11 @@ def test_one_value_larger_than_the_budget_is_refused():
 
 
 _CHILD = """
-import json, resource, sys
+import json, sys
 sys.path.insert(0, "tests")
 import numpy as np
 from imagefiles import tiff_bytes
+from memprobe import memory_kb
 from cnnviz.imageio import load_image
 from cnnviz.lab.budget import SessionStore
 from cnnviz.lab.filtering import apply_kernel
@@ -73,7 +74,7 @@ for s in range(sessions):
     store.put(owner, "result", (None, image.array, result))
     del image, result
     evicted = sum(store.was_evicted(f"student {o}", "image") for o in range(s + 1))
-print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"peak_mb": memory_kb() / 1024,
                   "used_mb": store.used_bytes / 2**20, "evicted": evicted}))
 """
 
@@ -103,3 +104,15 @@ def test_the_budget_follows_the_setting(monkeypatch):
         store.put("a", "image", np.zeros(17 * MB, np.uint8))
     monkeypatch.delenv("CNNVIZ_UPLOAD_BUDGET_MB")
     assert store.budget_bytes == 2048 * MB
+
+
+def test_a_buffer_shared_by_two_slots_of_a_session_is_charged_once():
+    store = SessionStore(3 * MB)
+    image = np.zeros(MB, np.uint8)
+    store.put("a", "image", {"array": image})
+    store.put("a", "result", (image, np.zeros(MB, np.uint8)))  # the source is the image
+    assert store.used_bytes == 2 * MB
+    store.drop("a", "image")  # the result still holds the image's buffer
+    assert store.used_bytes == 2 * MB
+    store.drop("a", "result")
+    assert store.used_bytes == 0

@@ -1,7 +1,7 @@
 """Memory follows what a file holds: hostile declared sizes are refused before allocating.
 
 Each case runs load_image in a fresh interpreter and reads its peak resident memory
-(ru_maxrss); the bound is relative to the decoded float32 array, not a timing.
+(VmHWM, see memprobe); the bound is relative to the decoded float32 array, not a timing.
 """
 
 import numpy as np

@@ -18,7 +18,7 @@ def _png(side: int) -> bytes:
 
 
 def test_evicted_student_is_told_and_an_oversized_upload_is_refused(monkeypatch):
-    # a 256^2 sample's source + result take 512 KB, a 200^2 upload with its result 480 KB
+    # a 256^2 sample's source + result take 512 KB, a 200^2 upload with its result 320 KB
     monkeypatch.setattr(budget, "UPLOADS", budget.SessionStore(700 * KB))
     first = upload(fresh(), "first.png", _png(200))
     assert stored_image(first) is not None

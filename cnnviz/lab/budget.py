@@ -46,12 +46,15 @@ def size_of(value) -> int:
 class SessionStore:
     """Values per (owner, slot) under ``budget_bytes`` in total, least recently used evicted.
 
-    Without ``budget_bytes`` the budget is the setting CNNVIZ_UPLOAD_BUDGET_MB (cnnviz.config).
+    A session's slots are charged together, each buffer once: a result that holds the upload's
+    array as its source costs only the result. Without ``budget_bytes`` the budget is the
+    setting CNNVIZ_UPLOAD_BUDGET_MB (cnnviz.config).
     """
 
     def __init__(self, budget_bytes: int | None = None):
         self._budget_bytes = budget_bytes
-        self._values: OrderedDict[tuple[str, str], tuple[object, int]] = OrderedDict()
+        self._values: OrderedDict[tuple[str, str], object] = OrderedDict()  # LRU first
+        self._charged: dict[str, int] = {}  # bytes per owner, all its slots together
         self._evicted: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self.used_bytes = 0
@@ -73,26 +76,26 @@ class SessionStore:
                 "one (crop or bin it).")
         key = (owner, slot)
         with self._lock:
-            self._discard(key)
-            others = [k for k in self._values if k[0] != owner]
-            own = [k for k in self._values if k[0] == owner]
-            for victim in others + own:  # both lists in least recently used order
-                if self.used_bytes + nbytes <= budget_bytes:
-                    break
-                self._discard(victim)
-                self._evicted.add(victim)
-            self._values[key] = (value, nbytes)
-            self.used_bytes += nbytes
+            self._values.pop(key, None)
+            self._values[key] = value
             self._evicted.discard(key)
+            self._recharge(owner)
+            others = [k for k in self._values if k[0] != owner]
+            own = [k for k in self._values if k[0] == owner and k != key]
+            for victim in others + own:  # both lists in least recently used order
+                if self.used_bytes <= budget_bytes:
+                    break
+                del self._values[victim]
+                self._evicted.add(victim)
+                self._recharge(victim[0])
 
     def get(self, owner: str, slot: str):
         """The value for (owner, slot), or None; a hit counts as a use."""
         with self._lock:
-            entry = self._values.get((owner, slot))
-            if entry is None:
+            if (owner, slot) not in self._values:
                 return None
             self._values.move_to_end((owner, slot))
-            return entry[0]
+            return self._values[(owner, slot)]
 
     def was_evicted(self, owner: str, slot: str) -> bool:
         """True when (owner, slot) held a value that was removed to free memory."""
@@ -102,13 +105,16 @@ class SessionStore:
     def drop(self, owner: str, slot: str) -> None:
         """Forget (owner, slot) without counting it as evicted."""
         with self._lock:
-            self._discard((owner, slot))
+            self._values.pop((owner, slot), None)
             self._evicted.discard((owner, slot))
+            self._recharge(owner)
 
-    def _discard(self, key: tuple[str, str]) -> None:
-        entry = self._values.pop(key, None)
-        if entry is not None:
-            self.used_bytes -= entry[1]
+    def _recharge(self, owner: str) -> None:
+        """Charge ``owner`` for the buffers of all its slots, each once."""
+        charge = size_of([v for (o, _), v in self._values.items() if o == owner])
+        self.used_bytes += charge - self._charged.pop(owner, 0)
+        if charge:
+            self._charged[owner] = charge
 
 
 # The server's store: the kernel lab's uploads and results of every session.
