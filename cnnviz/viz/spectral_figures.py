@@ -1,4 +1,4 @@
-"""The 1x1 convolution on a spectrum image: mean spectrum with the weights, and the maps."""
+"""The 1x1 convolution on a spectrum image: mean spectrum with the weights, and the maps (grey)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cnnviz.viz.gridimage import SEQUENTIAL
+from cnnviz.viz.colors import heatmap_colors
 
-MAP_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")  # Okabe-Ito, colourblind-safe
+LINE_COLOURS = ("#0B5CAD", "#B8560B", "#2E8B57")  # the line colours of the other figures
 
 
 def mixing_figure(channels: np.ndarray, units: str, mean_spectrum: np.ndarray,
@@ -23,11 +23,12 @@ def mixing_figure(channels: np.ndarray, units: str, mean_spectrum: np.ndarray,
                              line={"color": "#555555"}), row=1, col=1)
     top = float(mean_spectrum.max()) if mean_spectrum.size else 1.0
     for o in range(n):
-        colour = MAP_COLOURS[o % len(MAP_COLOURS)]
+        colour = LINE_COLOURS[o % len(LINE_COLOURS)]
         fig.add_trace(go.Scatter(x=channels, y=weights[o] * top, name=f"W[{o}, :] (scaled)",
                                  line={"color": colour, "shape": "hv"}, fill="tozeroy",
                                  opacity=0.5), row=1, col=1)
-        fig.add_trace(go.Heatmap(z=maps[o], colorscale=SEQUENTIAL, showscale=False),
+        fig.add_trace(go.Heatmap(z=maps[o], showscale=False,
+                                 **heatmap_colors(maps[o], signed=False)),
                       row=2, col=o + 1)
         fig.update_yaxes(autorange="reversed", scaleanchor=f"x{o + 2}", row=2, col=o + 1)
         fig.update_xaxes(showticklabels=False, row=2, col=o + 1)
