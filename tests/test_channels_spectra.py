@@ -13,7 +13,7 @@ EELS = {"Meta Data": {"Signal": "EELS", "Format": "Spectrum image"}}
 
 
 def _charts(at):
-    return [c for c in at.get("plotly_chart") if "Mean spectrum" in c.proto.spec]
+    return [c for c in at.get("plotly_chart") if "Mean spectrum and weights" in c.proto.spec]
 
 
 def test_synthetic_spectrum_image_gives_three_maps():

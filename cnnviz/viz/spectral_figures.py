@@ -17,8 +17,8 @@ def mixing_figure(channels: np.ndarray, units: str, mean_spectrum: np.ndarray,
     n = len(maps)
     fig = make_subplots(rows=2, cols=max(n, 1), specs=[[{"colspan": max(n, 1)}] + [None] * (n - 1),
                                                        [{} for _ in range(max(n, 1))]],
-                        row_heights=[0.4, 0.6], vertical_spacing=0.12,
-                        subplot_titles=["Mean spectrum and the weights W[o, :]", *names])
+                        row_heights=[0.4, 0.6], vertical_spacing=0.2,
+                        subplot_titles=["", *names])
     fig.add_trace(go.Scatter(x=channels, y=mean_spectrum, name="mean spectrum",
                              line={"color": "#555555"}), row=1, col=1)
     top = float(mean_spectrum.max()) if mean_spectrum.size else 1.0
@@ -35,5 +35,6 @@ def mixing_figure(channels: np.ndarray, units: str, mean_spectrum: np.ndarray,
         fig.update_yaxes(showticklabels=False, row=2, col=o + 1)
     fig.update_xaxes(title_text=units, row=1, col=1)
     fig.update_layout(height=520, margin={"t": 40, "b": 10, "l": 10, "r": 10},
-                      legend={"orientation": "h", "y": 1.08})
+                      legend={"orientation": "h", "y": 1.1, "title": {"text": "Mean spectrum "
+                                                                     "and weights:"}})
     return fig
