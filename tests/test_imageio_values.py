@@ -115,3 +115,10 @@ def test_float64_beyond_float32_range_is_a_clear_error():
         load_image(tiff_bytes(arr), "huge.tif")
     img = load_image(tiff_bytes(np.ones((4, 4)) / 3), "third.tif")
     assert any("rounded to float32" in n for n in img.notes)
+
+
+def test_single_frame_files_have_frame_zero_only():
+    for data, name in ((tiff_bytes(np.zeros((4, 4), np.uint8)), "one.tif"),
+                       (imagecodecs.png_encode(np.zeros((4, 4), np.uint8)), "one.png")):
+        with pytest.raises(ImageLoadError, match="Frame 1 does not exist"):
+            load_image(data, name, frame=1)

@@ -33,6 +33,7 @@ def load_dm(data: bytes, fmt: str, frame: int,
     """The file's first image (or frame of a stack, or view of a spectrum image) and its scale."""
     with _first_signal(data, fmt) as (arr, axes):
         if spectral_axis(axes) is not None:
+            pick_frame(1, frame)  # one view of the whole cube
             si = _spectrum_image(arr, axes, fmt)
             view, note = band_view(si, band)
             return LoadedImage(view, si.pixel_size_nm, fmt, 1, 0, [note], (

@@ -63,6 +63,7 @@ def load_tiff(data: bytes, frame: int) -> LoadedImage:
                      "shown.")
     else:
         arr = arr[..., 0]
+    pick_frame(n_frames, index)  # a one-frame file has frame 0 only
     return LoadedImage(arr, pixel_nm, "TIFF", n_frames, index, notes)
 
 
