@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnviz.imageio import EXTENSIONS, ImageLoadError, load_image
 from cnnviz.lab import budget, kernels, samples
 from cnnviz.lab.kernel_learning import chapter_experiment, micrograph_experiment
 from cnnviz.teach.frames import correlation_steps
@@ -17,6 +16,7 @@ from cnnviz.viz.lab_figures import kernel_figure, loss_figure
 from ui import charts
 from ui.kernel_painter import kernel_painter
 from ui.upload_store import EVICTED, session_owner
+from ui.uploads import UPLOAD_KINDS, decode, image_uploader
 
 
 def persist(key: str, default) -> None:
@@ -54,12 +54,14 @@ def _store_upload(data: bytes, name: str, frame: int,
     Session state keeps the image's description; the pixels (and, to switch frames or the
     window of a spectrum image, the file's bytes) live in ``budget.UPLOADS``.
     """
+    img = decode(data, name, frame, band)
+    if img is None:
+        return
+    again = img.n_frames > 1 or img.spectral_range is not None
     try:
-        img = load_image(data, name, frame, band)
-        again = img.n_frames > 1 or img.spectral_range is not None
         budget.UPLOADS.put(session_owner(), IMAGE_SLOT,
                            {"array": img.array, "data": data if again else None})
-    except (ImageLoadError, budget.BudgetError) as err:
+    except budget.BudgetError as err:
         st.error(f"Could not use '{name}': {err}")
         return
     st.session_state.kl_image = {"pixel_size_nm": img.pixel_size_nm, "source": img.source,
@@ -82,8 +84,7 @@ def image_picker() -> dict:
     if choice == "Built-in sample":
         persist("kl_sample", samples.SAMPLES[0])
         return _fallback(st.selectbox("Sample", samples.SAMPLES, key="kl_sample"))
-    kinds = sorted({e.lstrip(".") for e in EXTENSIONS})
-    upload = st.file_uploader("PNG, JPEG, TIFF, MRC, DM3 or DM4", type=kinds, key="kl_uploader")
+    upload = image_uploader(UPLOAD_KINDS, key="kl_uploader")
     if upload is not None and st.session_state.get("kl_upload_id") != upload.file_id:
         st.session_state.kl_upload_id = upload.file_id
         _store_upload(upload.getvalue(), upload.name, 0)
