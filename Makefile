@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench chromium clean load-test docker-lint docker-check
+.PHONY: run test test-fast lint bench chromium clean load-test docker-lint docker-check
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ chromium:
 test: $(VENV)/.installed-dev chromium
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+
+## test-fast: lint plus the unit tests only, under a minute: no browser, no AppTest page runs,
+## servers or worker processes (the `slow` and `browser` marks, see tests/conftest.py)
+test-fast: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -m "not slow and not browser"
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

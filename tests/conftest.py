@@ -1,4 +1,12 @@
-"""Shared fixtures: a live Streamlit server on a free port and headless Debian Chromium."""
+"""Shared fixtures (a live Streamlit server, headless Debian Chromium) and the test lanes.
+
+Lanes: every test that drives a browser is marked ``browser``; every test that takes more than
+a few seconds (a browser, a server, a worker process, AppTest page runs) is marked ``slow``.
+``make test-fast`` runs ``-m "not slow and not browser"``. The marks are given here by what a
+test uses (see ``pytest_collection_modifyitems``); a test the rule cannot see (one that starts a
+process itself) carries ``@pytest.mark.slow``. Unit tests get a tight timeout, so one that hangs
+or grows slow fails in the fast lane instead of stalling it.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +23,38 @@ from tests.tiny_idx import write_tiny_datasets
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
+BROWSER_FIXTURES = frozenset({"page", "context", "browser"})  # pytest-playwright's
+PROCESS_FIXTURES = frozenset({"app_url", "zygote_socket", "start_method"})  # start processes
+UNIT_TIMEOUT_S = 30  # unit tests take well under a second; the global timeout is in pyproject
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-quic"]
+
+
+def drives_pages(item: pytest.Item) -> bool:
+    """Whether the test's module runs pages under AppTest (it imports AppTest at the top)."""
+    return getattr(getattr(item, "module", None), "AppTest", None) is not None
+
+
+def drives_a_browser(item: pytest.Item) -> bool:
+    """Whether the test uses a Playwright fixture (a parameter that is merely named ``page``,
+    a page script's path, does not count)."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return any(name in BROWSER_FIXTURES and name not in params
+               for name in getattr(item, "fixturenames", ()))
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark browser and slow tests by the fixtures and modules they use; time-box unit tests."""
+    for item in items:
+        if drives_a_browser(item):
+            item.add_marker(pytest.mark.browser)
+        starts_processes = PROCESS_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("browser") or starts_processes or drives_pages(item):
+            item.add_marker(pytest.mark.slow)
+        if not item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(UNIT_TIMEOUT_S))
 
 
 def start_server(tmp_dir: Path, extra_env: dict[str, str] | None = None, script: str = "app.py",

@@ -220,6 +220,7 @@ def test_progress_text_while_running_and_after_the_last_epoch():
     assert jobs.progress_text(ended).startswith("test accuracy 81.2% after epoch 2/2")
 
 
+@pytest.mark.slow  # starts worker processes itself
 def test_a_job_whose_browser_left_is_stopped_and_frees_the_slot():
     gate = jobs.TrainingGate(1)
     present = threading.Event()
@@ -237,6 +238,7 @@ def test_a_job_whose_browser_left_is_stopped_and_frees_the_slot():
     assert process_gone(job.worker_pid)
 
 
+@pytest.mark.slow  # starts worker processes itself
 def test_a_short_absence_does_not_stop_the_job_and_a_queued_job_can_be_abandoned():
     gate = jobs.TrainingGate(1)
     blocker = object()

@@ -234,6 +234,7 @@ def test_training_limit_holds_across_processes(tmp_path):
     first.release(a)
 
 
+@pytest.mark.slow
 def test_a_port_in_use_is_a_message_not_a_traceback(tmp_path):
     import socket
     import subprocess
@@ -253,6 +254,7 @@ def test_a_port_in_use_is_a_message_not_a_traceback(tmp_path):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_share_panel_gives_the_hint(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
