@@ -10,10 +10,12 @@ or grows slow fails in the fast lane instead of stalling it.
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -32,9 +34,24 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-quic"]
 
 
-def drives_pages(item: pytest.Item) -> bool:
-    """Whether the test's module runs pages under AppTest (it imports AppTest at the top)."""
-    return getattr(getattr(item, "module", None), "AppTest", None) is not None
+def runs_pages(item: pytest.Item) -> bool:
+    """Whether the test builds an AppTest (runs pages), itself or through its module's helpers."""
+    module, function = getattr(item, "module", None), getattr(item, "function", None)
+    if module is None or function is None:
+        return False
+    todo, seen = [function.__code__], set()
+    while todo:
+        code = todo.pop()
+        if code in seen:
+            continue
+        seen.add(code)
+        if "AppTest" in code.co_names:  # AppTest.from_file(...) or a local import of it
+            return True
+        todo += [c for c in code.co_consts if isinstance(c, types.CodeType)]  # inner functions
+        todo += [helper.__code__ for name in code.co_names
+                 if inspect.isfunction(helper := getattr(module, name, None))
+                 and helper.__module__ == module.__name__]
+    return False
 
 
 def drives_a_browser(item: pytest.Item) -> bool:
@@ -61,7 +78,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if drives_a_browser(item):
             item.add_marker(pytest.mark.browser)
         starts_processes = PROCESS_FIXTURES & set(getattr(item, "fixturenames", ()))
-        if item.get_closest_marker("browser") or starts_processes or drives_pages(item):
+        if item.get_closest_marker("browser") or starts_processes or runs_pages(item):
             item.add_marker(pytest.mark.slow)
         if not item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
             item.add_marker(pytest.mark.timeout(UNIT_TIMEOUT_S))

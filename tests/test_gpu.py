@@ -94,7 +94,6 @@ def test_lenet_page_trains_on_gpu_and_shows_the_network(tmp_path, monkeypatch, s
     assert any("Conv2d" in t for t in titles)  # feature maps of the trained network
 
 
-@pytest.mark.slow
 def test_kernel_lab_filters_on_the_gpu_when_chosen():
     from pathlib import Path
 

@@ -254,7 +254,6 @@ def test_a_port_in_use_is_a_message_not_a_traceback(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.slow
 def test_share_panel_gives_the_hint(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
