@@ -1,11 +1,12 @@
 """Shared fixtures (a live Streamlit server, headless Debian Chromium) and the test lanes.
 
 Lanes: every test that drives a browser is marked ``browser``; every test that takes more than
-a few seconds (a browser, a server, a worker process, AppTest page runs) is marked ``slow``.
+a few seconds (a browser, a server, a subprocess, AppTest page runs) is marked ``slow``.
 ``make test-fast`` runs ``-m "not slow and not browser"``. The marks are given here by what a
-test uses (see ``pytest_collection_modifyitems``); a test the rule cannot see (one that starts a
-process itself) carries ``@pytest.mark.slow``. Unit tests get a tight timeout, so one that hangs
-or grows slow fails in the fast lane instead of stalling it.
+test uses (see ``pytest_collection_modifyitems``): its fixtures, and the names its code and the
+test helpers it calls use; a test the rule cannot see (one whose processes the app's code starts,
+or that is slow in itself) carries ``@pytest.mark.slow``. Unit tests get a tight timeout, so one
+that hangs or grows slow fails in the fast lane instead of stalling it.
 """
 
 from __future__ import annotations
@@ -28,29 +29,31 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_FIXTURES = frozenset({"page", "context", "browser"})  # pytest-playwright's
 PROCESS_FIXTURES = frozenset({"app_url", "zygote_socket", "start_method"})  # start processes
+SLOW_NAMES = frozenset({"AppTest", "subprocess", "Popen", "multiprocessing"})  # pages, processes
+TESTS = Path(__file__).resolve().parent
 UNIT_TIMEOUT_S = 30  # unit tests take well under a second; the global timeout is in pyproject
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-quic"]
 
 
-def runs_pages(item: pytest.Item) -> bool:
-    """Whether the test builds an AppTest (runs pages), itself or through its module's helpers."""
-    module, function = getattr(item, "module", None), getattr(item, "function", None)
-    if module is None or function is None:
+def reaches(item: pytest.Item, names: frozenset[str]) -> bool:
+    """Whether the test's code, or a helper from tests/ that it calls, uses one of ``names``."""
+    function = getattr(item, "function", None)
+    if function is None:
         return False
-    todo, seen = [function.__code__], set()
+    todo, seen = [(function.__code__, function.__globals__)], set()
     while todo:
-        code = todo.pop()
+        code, scope = todo.pop()
         if code in seen:
             continue
         seen.add(code)
-        if "AppTest" in code.co_names:  # AppTest.from_file(...) or a local import of it
+        if names & set(code.co_names):  # a global, an attribute or a local import
             return True
-        todo += [c for c in code.co_consts if isinstance(c, types.CodeType)]  # inner functions
-        todo += [helper.__code__ for name in code.co_names
-                 if inspect.isfunction(helper := getattr(module, name, None))
-                 and helper.__module__ == module.__name__]
+        todo += [(c, scope) for c in code.co_consts if isinstance(c, types.CodeType)]
+        todo += [(helper.__code__, helper.__globals__) for name in code.co_names
+                 if inspect.isfunction(helper := scope.get(name))
+                 and Path(helper.__code__.co_filename).is_relative_to(TESTS)]
     return False
 
 
@@ -78,7 +81,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if drives_a_browser(item):
             item.add_marker(pytest.mark.browser)
         starts_processes = PROCESS_FIXTURES & set(getattr(item, "fixturenames", ()))
-        if item.get_closest_marker("browser") or starts_processes or runs_pages(item):
+        if item.get_closest_marker("browser") or starts_processes or reaches(item, SLOW_NAMES):
             item.add_marker(pytest.mark.slow)
         if not item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
             item.add_marker(pytest.mark.timeout(UNIT_TIMEOUT_S))

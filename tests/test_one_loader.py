@@ -1,4 +1,4 @@
-"""Every picture the app accepts is read by cnnviz.imageio.load_image, through ui/uploads.py."""
+"""Every picture the app accepts is read by cnnviz.imageio; images through ui/uploads.py."""
 
 import re
 from pathlib import Path
@@ -9,12 +9,12 @@ from cnnviz.imageio import EXTENSIONS
 from ui import uploads
 
 ROOT = Path(__file__).resolve().parents[1]
-# Every page script and page helper except ui/uploads.py, the one that calls the loader.
-SCRIPTS = sorted(p for p in [*ROOT.glob("ui/*.py"), *ROOT.glob("pages/*.py"), ROOT / "app.py"]
-                 if p != ROOT / "ui" / "uploads.py")
-DECODING = re.compile(r"\bPIL\b|\btifffile\b|\bmrcfile\b|\bimageio\.v\d|Image\.open|imread|"
-                      r"\bload_image\b|cnnviz\.formats")
+SCRIPTS = sorted([*ROOT.glob("ui/*.py"), *ROOT.glob("pages/*.py"), ROOT / "app.py"])
+UPLOADS = ROOT / "ui" / "uploads.py"
+DECODING = re.compile(r"\bPIL\b|\btifffile\b|\bmrcfile\b|\brsciio\b|\bimagecodecs\b|"
+                      r"Image\.open|imread|cnnviz\.formats")
 UPLOADER = re.compile(r"file_uploader\((?P<args>[^)]*)\)", re.DOTALL)
+IMAGE_KINDS = {e.lstrip(".") for e in EXTENSIONS}
 
 
 def relative(path: Path) -> str:
@@ -24,18 +24,21 @@ def relative(path: Path) -> str:
 @pytest.mark.parametrize("path", SCRIPTS, ids=relative)
 def test_no_page_or_page_helper_decodes_images_itself(path):
     found = [m.group(0) for m in DECODING.finditer(path.read_text())]
-    assert not found, f"{relative(path)} decodes images itself ({found}): use ui.uploads"
+    assert not found, f"{relative(path)} decodes images itself ({found}): use cnnviz.imageio"
 
 
-@pytest.mark.parametrize("path", SCRIPTS, ids=relative)
-def test_other_file_pickers_take_no_image_files(path):
-    """Pickers outside ui/uploads.py (e.g. LeNet's weights) accept no extension of an image."""
-    images = {e.lstrip(".") for e in EXTENSIONS}
-    for call in UPLOADER.finditer(path.read_text()):
+@pytest.mark.parametrize("path", [p for p in SCRIPTS if p != UPLOADS], ids=relative)
+def test_images_are_picked_and_decoded_in_one_place(path):
+    """Only ui/uploads.py calls load_image; other pickers take no image files, except the
+    spectrum image's, which cnnviz.imageio.load_spectrum_image reads."""
+    text = path.read_text()
+    assert "load_image(" not in text, f"{relative(path)}: decode with ui.uploads.decode"
+    for call in UPLOADER.finditer(text):
         kinds = set(re.findall(r"[\"'](\w+)[\"']", call.group("args")))
-        assert not kinds & images, f"{relative(path)}: an image picker outside ui.uploads"
+        if kinds & IMAGE_KINDS:
+            assert "load_spectrum_image(" in text, f"{relative(path)}: pick with ui.uploads"
 
 
 def test_the_picker_offers_every_format_the_loader_reads():
-    assert sorted(uploads.UPLOAD_TYPES) == sorted({e.lstrip(".") for e in EXTENSIONS})
-    assert "load_image" in Path(uploads.__file__).read_text()
+    assert set(uploads.UPLOAD_TYPES) == IMAGE_KINDS
+    assert "load_image(" in UPLOADS.read_text()

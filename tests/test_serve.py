@@ -234,7 +234,6 @@ def test_training_limit_holds_across_processes(tmp_path):
     first.release(a)
 
 
-@pytest.mark.slow
 def test_a_port_in_use_is_a_message_not_a_traceback(tmp_path):
     import socket
     import subprocess
