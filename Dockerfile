@@ -24,6 +24,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 SHELL ["/bin/sh", "-eu", "-c"]
 
+# HAProxy balances CNNVIZ_WORKERS >= 2 Streamlit processes; Debian's stable package (security
+# updates come with the base image's release, so no version pin).
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends haproxy \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN python3 -m venv /opt/venv \
     && groupadd --system --gid "$APP_UID" cnnviz \
     && useradd --system --uid "$APP_UID" --gid cnnviz --home-dir /app --shell /usr/sbin/nologin cnnviz

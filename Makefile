@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench chromium clean load-test docker-lint docker-check
+.PHONY: run test lint bench chromium haproxy clean load-test docker-lint docker-check
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,18 +17,25 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	touch $@
 
 ## run: create .venv, install, and serve the app on http://localhost:$(PORT)
-## (CNNVIZ_WORKERS=2 make run: two Streamlit processes behind one port, for a lecture hall)
+## (CNNVIZ_WORKERS=2 make run: two Streamlit processes behind HAProxy, for a lecture hall)
 run: $(VENV)/.installed
+	@[ "$${CNNVIZ_WORKERS:-1}" -lt 2 ] 2>/dev/null || $(MAKE) --no-print-directory haproxy
 	$(PY) -m cnnviz.serve --port $(PORT)
+
+## haproxy: Debian's haproxy (the load balancer of CNNVIZ_WORKERS >= 2), when missing
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { \
+	  $(SUDO) apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy; }
 
 ## chromium: Debian's chromium and chromedriver for the browser tests, when missing
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update && \
-	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
 
 ## test: install what the tests need and run lint plus the whole suite
-test: $(VENV)/.installed-dev chromium
+test: $(VENV)/.installed-dev chromium haproxy
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
