@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import pickle
-import signal
 import socket
 import subprocess
 import sys
@@ -224,16 +223,18 @@ class SocketTrainer:
                 pass
 
     def is_alive(self) -> bool:
-        """Whether the process still runs (a zygote's child is reaped within half a second)."""
+        """Whether the trainer still runs.
+
+        A zygote's child counts as ended once its end of the socket is closed: this is only
+        asked while the trainer owes no message (paused, or after its last one), so anything
+        readable then is the end of the stream.
+        """
         if self._popen is not None:
             return self._popen.poll() is None
         try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
+            return not self.conn.closed and not self.conn.poll(0)
+        except (OSError, EOFError):
             return False
-        except PermissionError:
-            return True
-        return True
 
     def join(self, timeout: float | None = None) -> None:
         """Wait until the process is gone, at most ``timeout`` seconds."""
@@ -242,18 +243,23 @@ class SocketTrainer:
             time.sleep(0.05)
 
     def terminate(self) -> None:
-        """SIGTERM."""
-        self._kill(signal.SIGTERM)
+        """End the trainer now.
+
+        Only the process that started a trainer signals it: a fresh one gets SIGTERM from here;
+        a zygote's child loses its socket, stops and exits by itself (cnnviz.jobs.worker), and
+        the zygote, its parent, reaps it. No process ever signals a PID it did not start.
+        """
+        if self._popen is not None:
+            self._popen.terminate()
+        else:
+            self.conn.close()
 
     def kill(self) -> None:
-        """SIGKILL."""
-        self._kill(signal.SIGKILL)
-
-    def _kill(self, sig: int) -> None:
-        try:
-            os.kill(self.pid, sig)
-        except ProcessLookupError:
-            pass
+        """SIGKILL for a trainer this process started; see :meth:`terminate` for the others."""
+        if self._popen is not None:
+            self._popen.kill()
+        else:
+            self.conn.close()
 
 
 @dataclass(eq=False)
@@ -365,9 +371,9 @@ class TrainingJob:
                       else f"Training failed: {type(exc).__name__}: {exc}")
         finally:
             self.gate.release(self)
+            self._end_worker()
             if conn is not None:
                 conn.close()
-            self._end_worker()
             self.model.cpu().eval()
 
     def _spawn(self) -> Connection:
