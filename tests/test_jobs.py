@@ -12,6 +12,7 @@ import torch
 from cnnviz.config import ConfigError
 from cnnviz.device import configure_threads
 from cnnviz.jobs import training as jobs
+from cnnviz.jobs import training_queue
 from cnnviz.jobs import worker as train_worker
 from cnnviz.lenet import data
 from cnnviz.lenet.model import build_lenet
@@ -195,13 +196,13 @@ def test_failure_is_reported_not_raised(start_method):
 @pytest.mark.parametrize(("raw", "slots"), [("", 1), ("3", 3), (" 2 ", 2)])
 def test_gate_size_from_environment(monkeypatch, raw, slots):
     monkeypatch.setenv("CNNVIZ_MAX_TRAININGS", raw)
-    monkeypatch.setattr(jobs, "_gate", None)
+    monkeypatch.setattr(training_queue, "_gate", None)
     assert jobs.training_gate().slots == slots
 
 
 def test_a_bad_gate_size_is_an_error_not_one_slot(monkeypatch):
     monkeypatch.setenv("CNNVIZ_MAX_TRAININGS", "two")
-    monkeypatch.setattr(jobs, "_gate", None)
+    monkeypatch.setattr(training_queue, "_gate", None)
     with pytest.raises(ConfigError, match="CNNVIZ_MAX_TRAININGS='two'"):
         jobs.training_gate()
 

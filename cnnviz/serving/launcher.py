@@ -35,6 +35,7 @@ from cnnviz.serving.zygote import die_with_parent
 
 log = logging.getLogger("cnnviz.serve")
 WORKERS = config.BY_NAME["CNNVIZ_WORKERS"]
+TRAINING_DB = config.BY_NAME["CNNVIZ_TRAINING_DB"]
 # The zygote with Streamlit workers: its main(argv) is in pages/ (Streamlit stays out of cnnviz/).
 WORKER_ZYGOTE = "import sys, ui.zygote_worker as z; sys.exit(z.main(sys.argv[1:]))"
 HEALTH_TIMEOUT_S = 120.0
@@ -83,11 +84,10 @@ class WorkerPool:
         self.script = script
         self.run_dir = tempfile.mkdtemp(prefix="cnnviz-serve-")
         self.socket = os.path.join(self.run_dir, "zygote.sock")
-        slot_dir = os.path.join(self.run_dir, "training-slots")
-        os.mkdir(slot_dir)
-        # Slot files make $CNNVIZ_MAX_TRAININGS a limit for the whole server. One cookie secret
+        # One training queue for all workers (it outlives their restarts). One cookie secret
         # for all workers keeps signed cookies (XSRF) valid across them.
-        self.env = {**os.environ, "CNNVIZ_TRAINING_SLOTS": slot_dir, WORKERS.name: str(count),
+        queue_db = os.path.join(self.run_dir, "training-queue.sqlite")
+        self.env = {**os.environ, TRAINING_DB.name: queue_db, WORKERS.name: str(count),
                     "STREAMLIT_SERVER_COOKIE_SECRET":
                     os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET") or secrets.token_hex(32)}
         self.ports = [free_port() for _ in range(count)]
