@@ -100,14 +100,14 @@ def _train(payload: bytes, conn, stop, go, server_alive) -> None:
     import torch
 
     from cnnviz.device import configure_threads
-    from cnnviz.jobs.pacing import Pacer
+    from cnnviz.jobs.pacing import Pacer, pressure_reader
     from cnnviz.lenet.train import train_lenet
 
     configure_threads()
     model, train_set, test_set, config = pickle.loads(payload)
     del payload
     ending = "done"
-    pace = Pacer()  # a busy lecture server slows the training, not the pages
+    pace = Pacer(pressure=pressure_reader())  # a busy server slows the training, not pages
     run = train_lenet(model, train_set, test_set, config)
     try:
         for metrics in run:
