@@ -36,15 +36,16 @@ COPY requirements.txt requirements.lock ./
 # without the CUDA packages. "" (empty): PyPI's default CUDA build, all from the lock.
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 RUN if [ -n "$TORCH_INDEX_URL" ]; then \
-      grep -E '^(torch|torchvision)==' requirements.txt > /tmp/torch.txt; \
-      pip install --no-deps --index-url "$TORCH_INDEX_URL" --requirement /tmp/torch.txt; \
-      awk '/^[A-Za-z0-9]/ { keep = $0 !~ /^(torch|torchvision|triton|nvidia-[^=]*|cuda-[^=]*)==/ } keep' \
+      grep -E '^(torch|torchvision)==' requirements.txt > /tmp/torch.txt \
+      && pip install --no-deps --index-url "$TORCH_INDEX_URL" --requirement /tmp/torch.txt \
+      && awk '/^[A-Za-z0-9]/ { keep = $0 !~ /^(torch|torchvision|triton|nvidia-[^=]*|cuda-[^=]*)==/ } keep' \
         requirements.lock > /tmp/rest.lock; \
     else \
       cp requirements.lock /tmp/rest.lock; \
     fi \
     && pip install --no-deps --require-hashes --requirement /tmp/rest.lock \
     && pip check \
+    && python -c 'import torch, torchvision' \
     && rm -f /tmp/torch.txt /tmp/rest.lock
 
 # The runtime user, with a writable home of its own.

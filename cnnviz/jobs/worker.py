@@ -81,7 +81,7 @@ def train_over_socket(sock) -> None:
             while True:
                 name, on = conn.recv()
                 events[name].set() if on else events[name].clear()
-        except (EOFError, OSError):
+        except (EOFError, OSError, TypeError):  # TypeError: the run closed conn meanwhile
             gone.set()
             stop.set()
             go.set()
