@@ -92,7 +92,7 @@ def start_server(tmp_dir: Path, extra_env: dict[str, str] | None = None, script:
     """Start the app on 127.0.0.1 and a free port; returns (process, base_url).
 
     One worker: `streamlit run <script>`. More: `python -m cnnviz.serve`, Streamlit processes
-    behind the sticky proxy (the returned process is the launcher; stopping it stops them).
+    behind HAProxy (the returned process is the launcher; stopping it stops them).
     """
     port = free_port()
     env = {**os.environ, "CNNVIZ_DEVICE": "cpu", **(extra_env or {})}

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz.imageio import load_image
 from cnnviz.jobs import training as jobs
+from cnnviz.jobs import training_queue
 from cnnviz.lenet import data
 from cnnviz.lenet.model import VARIANTS, LeNetConfig, build_lenet, weights_to_bytes
 from cnnviz.lenet.train import TrainConfig, train_lenet
@@ -227,7 +228,7 @@ def test_choices_survive_a_visit_to_another_page(tiny_env):
 
 def test_waiting_user_sees_queue_position_and_can_stop(tiny_env, monkeypatch):
     gate = jobs.TrainingGate(1)
-    monkeypatch.setattr(jobs, "_gate", gate)
+    monkeypatch.setattr(training_queue, "_gate", gate)
     other_session = object()
     gate.acquire(other_session, threading.Event())  # someone else trains right now
     at = AppTest.from_file(PAGE, default_timeout=60).run()
