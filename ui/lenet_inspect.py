@@ -16,7 +16,7 @@ from cnnviz.viz.lenet_figures import (
     kernels_figure,
     probabilities_figure,
 )
-from ui import charts
+from ui import charts, config_ui
 from ui.uploads import UPLOAD_KINDS, uploaded_image
 
 MAX_MICROGRAPH_SIDE = 2048  # larger uploads are cropped to their centre to bound memory
@@ -38,7 +38,7 @@ def big(image: torch.Tensor | np.ndarray, scale: int = 4) -> np.ndarray:
     return np.kron(a, np.ones((scale, scale), np.uint8))
 
 
-def gallery(test_set: ImageSet, probs: torch.Tensor, count: int = 12) -> int:
+def gallery(page: config_ui.Page, test_set: ImageSet, probs: torch.Tensor, count: int = 12) -> int:
     """Test images with true and predicted labels; returns the index chosen to inspect."""
     names = test_set.classes
     cols = st.columns(count // 2)
@@ -47,8 +47,11 @@ def gallery(test_set: ImageSet, probs: torch.Tensor, count: int = 12) -> int:
         mark = "✓" if truth == guess else "✗"
         cols[i % len(cols)].image(big(test_set.images[i]), width=GALLERY_PX,
                                   caption=f"#{i} {truth} → {guess} {mark}")
-    return int(st.number_input("Test image to inspect (#)", 0, len(test_set) - 1, 0,
-                               key="lenet_test_index"))
+    index = config_ui.widget(page, "test_index", "Test image to inspect (#)")
+    if index >= len(test_set):
+        st.error(f"The test set has images #0 to #{len(test_set) - 1}; showing #0.")
+        return 0
+    return int(index)
 
 
 def drawn_input(style: str) -> torch.Tensor | None:
@@ -67,13 +70,12 @@ def drawn_input(style: str) -> torch.Tensor | None:
     return inspection.prepare_drawing(np.asarray(drawing), style)
 
 
-def uploaded_input() -> torch.Tensor | None:
+def uploaded_input(page: config_ui.Page) -> torch.Tensor | None:
     """An uploaded picture or micrograph patch, prepared as a 28x28 bright-on-dark image."""
     picture = uploaded_image(f"Image or micrograph patch ({UPLOAD_KINDS})",
                              key="lenet_patch_upload")
-    polarity = st.radio("Polarity", ["auto", "keep", "invert"], horizontal=True,
-                        key="lenet_patch_polarity",
-                        help="The data sets show bright objects on a dark background.")
+    polarity = config_ui.widget(page, "polarity", "Polarity", style="radio", horizontal=True,
+                                help="The data sets show bright objects on a dark background.")
     if picture is None:
         return None
     invert = {"auto": None, "keep": False, "invert": True}[polarity]

@@ -11,6 +11,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from cnnviz.device import available_devices
 from cnnviz.jobs.training import TrainingJob, progress_text
 from cnnviz.lenet import data, shapes
+from cnnviz.lenet import page as lenet_page
 from cnnviz.lenet.model import (
     LeNet,
     LeNetConfig,
@@ -21,30 +22,10 @@ from cnnviz.lenet.model import (
 )
 from cnnviz.lenet.train import TrainConfig
 from cnnviz.viz.lenet_figures import curves_figure
-from ui import charts
+from ui import charts, config_ui
 
 DATASET_TITLES = {"fashion": "Fashion-MNIST", "mnist": "MNIST digits",
                   "shapes": "Shapes (generated here, no internet needed)"}
-LEARNING_RATES = [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.9]
-# Widgets whose choices survive a visit to another page (Streamlit forgets unrendered widgets).
-REMEMBERED = ("lenet_variant", "lenet_act", "lenet_pool", "lenet_c1", "lenet_c2", "lenet_k",
-              "lenet_dataset", "lenet_optimizer", "lenet_lr_sgd", "lenet_lr_adam", "lenet_batch",
-              "lenet_epochs", "lenet_seed", "lenet_device", "lenet_source", "lenet_test_index",
-              "lenet_patch_polarity")
-
-
-def restore_choices() -> None:
-    """Give widgets back the values they had before the user visited another page."""
-    saved = st.session_state.get("lenet_saved_choices", {})
-    for key, value in saved.items():
-        if key not in st.session_state:
-            st.session_state[key] = value
-
-
-def save_choices() -> None:
-    """Copy the widget values to a key Streamlit keeps across pages."""
-    st.session_state["lenet_saved_choices"] = {
-        k: st.session_state[k] for k in REMEMBERED if k in st.session_state}
 
 
 @st.cache_resource(show_spinner="Loading the data set into memory (once for everyone)...")
@@ -55,20 +36,24 @@ def shared_split(key: str, root: str, train: bool) -> data.ImageSet:
     return data.load_split(data.DATASETS[key], root, train)
 
 
+def first_available() -> dict:
+    """The default data set here: the first whose files are in the data folder."""
+    root = data.data_dir()
+    return {"dataset": next((k for k in ("fashion", "mnist") if data.is_available(
+        data.DATASETS[k], root)), "shapes")}
+
+
 def splits(key: str) -> tuple[data.ImageSet, data.ImageSet]:
     """The shared train and test splits of a data set in the current data directory."""
     root = str(data.data_dir())
     return shared_split(key, root, True), shared_split(key, root, False)
 
 
-def dataset_choice() -> tuple[str, data.ImageSet, data.ImageSet]:
+def dataset_choice(page: config_ui.Page) -> tuple[str, data.ImageSet, data.ImageSet]:
     """Pick a data set; offer the download when missing and fall back to shapes offline."""
     root = data.data_dir()
-    ready = {k: k == "shapes" or data.is_available(data.DATASETS[k], root) for k in DATASET_TITLES}
-    default = next(k for k in ("fashion", "mnist", "shapes") if ready[k])
-    key = st.selectbox("Data set", list(DATASET_TITLES), format_func=DATASET_TITLES.get,
-                       index=list(DATASET_TITLES).index(default), key="lenet_dataset")
-    if not ready[key]:
+    key = config_ui.widget(page, "dataset", "Data set", format_func=DATASET_TITLES.get)
+    if key != "shapes" and not data.is_available(data.DATASETS[key], root):
         spec = data.DATASETS[key]
         st.warning(f"{spec.title} is not in `{root}` yet (set CNNVIZ_DATA_DIR to use another "
                    "folder). Until it is, training uses the generated shapes.")
@@ -89,20 +74,19 @@ def dataset_choice() -> tuple[str, data.ImageSet, data.ImageSet]:
         return "shapes", *splits("shapes")
 
 
-def hyperparameters() -> TrainConfig:
+def hyperparameters(page: config_ui.Page) -> TrainConfig:
     """Read optimizer, learning rate, batch size, epochs, seed and device into a TrainConfig."""
     c1, c2, c3 = st.columns(3)
-    optimizer = c1.radio("Optimizer", ["sgd", "adam"], format_func=str.upper, horizontal=True,
-                         key="lenet_optimizer")
-    lr = c1.select_slider("Learning rate", LEARNING_RATES, value=0.1 if optimizer == "sgd"
-                          else 0.001, key=f"lenet_lr_{optimizer}")
-    batch = c2.select_slider("Batch size", [16, 32, 64, 128, 256, 512], value=128,
-                             key="lenet_batch")
-    epochs = c2.slider("Epochs", 1, 30, 10, key="lenet_epochs")
-    seed = c3.number_input("Seed", 0, 10_000, 0, key="lenet_seed")
-    device = c3.selectbox("Device", ["auto", *available_devices()], key="lenet_device")
-    return TrainConfig(optimizer=optimizer, lr=lr, batch_size=batch, epochs=epochs,
-                       seed=int(seed), device=device)
+    config_ui.widget(page, "optimizer", "Optimizer", where=c1, style="radio",
+                     format_func=str.upper, horizontal=True, adjust=lenet_page.first_rate)
+    config_ui.widget(page, "lr", "Learning rate", where=c1, style="select_slider")
+    config_ui.widget(page, "batch", "Batch size", where=c2, style="select_slider")
+    config_ui.widget(page, "epochs", "Epochs", where=c2, style="slider")
+    config_ui.widget(page, "seed", "Seed", where=c3)
+    devices = ["auto", *available_devices()]
+    device = config_ui.widget(page, "device", "Device", where=c3, choices=devices)
+    return lenet_page.training({**page.valid, **page.values},
+                               device if device in devices else "auto")
 
 
 def session_alive_check() -> Callable[[], bool] | None:
