@@ -204,3 +204,10 @@ def test_out_of_range_number_is_explained_next_to_it_and_in_the_caption(prefix, 
     after = at.session_state[f"{prefix}__valid"]
     assert after == {**before, **{k: after[k] for k in ("preset",) if k in after}}  # "custom"
     assert link(at) == pageconfig.encode(after, SPECS[prefix].fields)
+
+
+def test_kernel_lab_link_keeps_kernel_values_exactly():
+    config = {**full("kl"), "kernel": [[0.1, -0.3333], [1e-3, 2.5]]}
+    at = run_page("kl", pageconfig.encode(config, SPECS["kl"].fields))
+    shows(at, "kl", config)
+    assert at.dataframe[0].value.to_numpy().tolist() == config["kernel"]

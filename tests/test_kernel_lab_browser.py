@@ -82,5 +82,5 @@ def test_painting_a_kernel_with_the_mouse(page, app_url):
         "before => { const img = document.querySelectorAll(\"[data-testid='stImage'] img\")[1];"
         " return img && img.getAttribute('src') !== before && img.complete"
         " && img.naturalWidth === 256; }", arg=before, timeout=60_000)
-    assert page.get_by_role("button", name="Use preset").count() == 1
+    assert page.get_by_role("button", name="Normalize").count() == 1
     assert page.locator("[data-testid='stException']").count() == 0

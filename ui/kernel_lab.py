@@ -131,7 +131,7 @@ def kernel_editor(page: config_ui.Page) -> np.ndarray | None:
     config_ui.widget(page, "box", "size (box)", where=c3, **apply)
     config_ui.widget(page, "v1", "direction v1 (rows)", where=c2, **apply)
     config_ui.widget(page, "v2", "direction v2 (columns)", where=c3, **apply)
-    current = np.asarray(config_ui.kernel(page, "kernel"), np.float32)
+    current = np.asarray(config_ui.kernel(page, "kernel"), np.float64)  # the link's exact values
     b2, b3, b4 = st.columns(3)
     rows = b3.number_input("rows", 1, kernels.MAX_SIZE, current.shape[0])
     cols = b4.number_input("columns", 1, kernels.MAX_SIZE, current.shape[1])
@@ -160,14 +160,14 @@ def kernel_editor(page: config_ui.Page) -> np.ndarray | None:
     if state.get("kl_editor_out") != page.values["kernel"]:  # set by a preset, link or switch
         state.kl_version, state.kl_base = state.get("kl_version", 0) + 1, current
     st.caption("Kernel: click a cell to change its value (rows and columns resize the grid).")
-    edited = st.data_editor(pd.DataFrame(state.kl_base.astype(float)),
-                            key=f"kl_editor_{state.kl_version}")
+    edited = st.data_editor(pd.DataFrame(state.kl_base), key=f"kl_editor_{state.kl_version}")
+    values = edited.to_numpy(dtype=float)
     try:
-        K = kernels.as_kernel(edited.to_numpy(dtype=float))
+        K = kernels.as_kernel(values)
     except ValueError as err:
         st.error(f"Kernel not applied: {err}")
         return None
-    state.kl_editor_out = config_ui.kernel(page, "kernel", K.tolist())
+    state.kl_editor_out = config_ui.kernel(page, "kernel", values.tolist())
     return K
 
 
