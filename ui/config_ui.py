@@ -328,7 +328,7 @@ def kernel(page: Page, name: str, value: list | None = None) -> list:
     return value
 
 
-def tabs(page: Page, name: str, labels: dict[str, str] | None = None, **kwargs):
+def tabs(page: Page, name: str, **kwargs):
     """st.tabs whose selected tab is the field ``name`` (part of the link, set from outside)."""
     choices = page.spec.fields[name].choices
     containers = st.tabs(list(choices), key=page.k(name), on_change="rerun", **kwargs)
