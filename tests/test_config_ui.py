@@ -9,7 +9,6 @@ from streamlit.testing.v1.element_tree import Error, Widget
 
 from cnnviz import pageconfig
 from cnnviz.lab.page import OPERATIONS
-from cnnviz.lenet import data
 from cnnviz.pagespecs import SPECS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +45,7 @@ BAD_LINK = {"why": {"dy": "abc"}, "xc": {"X": "1,2;3"}, "ps": {"stride": "0"},
 @pytest.fixture(autouse=True)
 def no_data(monkeypatch, tmp_path):
     """LeNet without data files (its default is then the generated shapes), on the CPU."""
-    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv("CNNVIZ_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CNNVIZ_DEVICE", "cpu")
 
 
