@@ -69,7 +69,9 @@ if (kh, kw) != (1, 1):
             "product.", icon=":material/info:")
 else:
     h, w = len(config["x"][0]), len(config["x"][0][0])
-    p = st.slider("Pixel (flattened index, row by row)", 0, h * w - 1, 0, key="chan_pixel")
+    p = config_ui.widget(page, "pixel", "Pixel (flattened index, row by row)", style="slider",
+                         limits=(0, h * w - 1))
+    config_ui.finish(page)
     mp = matrix_product(settings)
     st.markdown(f"The {c_o} x {c_i} weight matrix times the input flattened to {c_i} x {h * w} "
                 f"(one column per pixel) gives the output, {c_o} x {h * w}. Pixel {p} is "

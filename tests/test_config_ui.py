@@ -210,3 +210,12 @@ def test_kernel_lab_link_keeps_kernel_values_exactly():
     at = run_page("kl", pageconfig.encode(config, SPECS["kl"].fields))
     shows(at, "kl", config)
     assert at.dataframe[0].value.to_numpy().tolist() == config["kernel"]
+
+
+def test_channels_pixel_of_the_matrix_product_is_in_the_link_and_kept_in_the_image():
+    at = run_page("chan", {"preset": "1x1", "pixel": "4"})
+    assert at.slider(key="chan_pixel").value == 4
+    assert at.code[0].value.splitlines()[1].startswith("Y[1, 4] = ")
+    at = run_page("chan", {"preset": "1x1", "pixel": "99"})  # the 3x3 image has pixels 0..8
+    assert at.slider(key="chan_pixel").value == 8
+    assert link(at)["pixel"] == "8"

@@ -199,14 +199,15 @@ def _rejected(page: Page, name: str, label: str, typed, message: str, where) -> 
 
 
 def widget(page: Page, name: str, label: str, where=st, style: str | None = None,
-           adjust: Callable[[dict], dict] | None = None, choices=None,
+           adjust: Callable[[dict], dict] | None = None, choices=None, limits=None,
            on_change: Callable | None = None, args: tuple = (), **kwargs):
     """The widget of one field, chosen by its kind (``style`` picks another); returns its value.
 
     Numbers have no bounds on the widget, so an out-of-range value is not silently clamped:
     it gets a message next to the field and the page keeps showing the last valid one.
-    ``choices``: the choices offered now, when fewer than the field allows; ``on_change(*args)``
-    runs after a change, like Streamlit's.
+    ``choices`` and a slider's ``limits`` (low, high): what is offered now, when less than the
+    field allows (a value outside is moved to the nearest one first); ``on_change(*args)`` runs
+    after a change, like Streamlit's.
     """
     f = page.spec.fields[name]
     options = f.choices if choices is None else choices
@@ -219,7 +220,10 @@ def widget(page: Page, name: str, label: str, where=st, style: str | None = None
     if f.kind in ("int", "float") and style in (None, "number"):
         typed = where.number_input(label, **{"step": 1 if f.kind == "int" else 0.1, **common})
     elif f.kind in ("int", "float", "range") and style in (None, "slider"):
-        typed = where.slider(label, f.low, f.high, **common)
+        low, high = limits or (f.low, f.high)
+        if f.kind != "range" and not low <= st.session_state.get(page.k(name), low) <= high:
+            st.session_state[page.k(name)] = min(max(st.session_state[page.k(name)], low), high)
+        typed = where.slider(label, low, high, **common)
     elif f.kind == "bool":
         typed = (where.checkbox if style == "checkbox" else where.toggle)(label, **common)
     elif style in (None, "selectbox"):
@@ -340,7 +344,8 @@ def finish(page: Page) -> Shown:
     """After the widgets: the valid configuration to show, kept for the next run and the link.
 
     Fields typed wrongly keep their last valid value; when the rest does not fit together
-    (the spec's check), the whole last valid configuration stays.
+    (the spec's check), the whole last valid configuration stays. A page may call it again
+    after widgets that depend on what the first call shows.
     """
     state, spec, p = st.session_state, page.spec, page.spec.prefix
     config = {**page.valid, **page.values}

@@ -124,6 +124,7 @@ FIELDS = {
     "co": Field("int", 1, low=1, high=MAX_OUT),
     "show": Field("choice", 1, choices=tuple(range(1, MAX_OUT + 1))),  # output channel animated
     "x": Field("matrix", X_CHAPTER),
+    "pixel": Field("int", 0, low=0, high=matrices.MAX_SIDE ** 2 - 1),  # of the 1x1 product
     **{name: Field("matrix", K_CHAPTER, max_side=9, fill=(-2, 2)) for name in KERNEL_NAMES},
 }
 
