@@ -219,3 +219,16 @@ def test_channels_pixel_of_the_matrix_product_is_in_the_link_and_kept_in_the_ima
     at = run_page("chan", {"preset": "1x1", "pixel": "99"})  # the 3x3 image has pixels 0..8
     assert at.slider(key="chan_pixel").value == 8
     assert link(at)["pixel"] == "8"
+
+
+def test_a_field_hidden_for_a_while_comes_back_with_its_value():
+    at = run_page("lenet")
+    at.radio(key="lenet_variant").set_value("custom").run()
+    assert at.selectbox(key="lenet_act").value == "relu"  # the spec's default, not the first
+    at.selectbox(key="lenet_act").set_value("tanh").run()
+    at.radio(key="lenet_variant").set_value("modern").run()
+    at.radio(key="lenet_variant").set_value("modern").run()  # Streamlit forgets hidden widgets
+    at.radio(key="lenet_variant").set_value("custom").run()
+    assert not at.exception
+    assert at.selectbox(key="lenet_act").value == "tanh"
+    assert link(at)["act"] == "tanh"

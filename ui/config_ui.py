@@ -4,8 +4,8 @@ Kept across reruns, page switches and links, and set from outside in one call (s
 
 State per page, in ``st.session_state`` (``p`` is the spec's prefix):
 - ``p_<field>[_part]``: the widgets (see pageconfig.WIDGET_PARTS);
-- ``p__widgets``: a copy of them, so that a page switch (Streamlit drops unrendered widgets)
-  loses nothing, not even a typing mistake;
+- ``p__widgets``: a copy of them, so that a page switch or a field hidden for a while
+  (Streamlit drops unrendered widgets) loses nothing, not even a typing mistake;
 - ``p__valid``: the last valid configuration, the one the figures show;
 - ``p__pending``: a configuration set from outside (``set_config``), put into the widgets at the
   start of the page's next run, whether or not the page is on screen now.
@@ -71,7 +71,13 @@ def update(spec_or_prefix: PageSpec | str, changes: dict) -> None:
     """
     spec = _spec(spec_or_prefix)
     fields = {n: spec.fields[n] for n in changes if n in spec.fields}
-    st.session_state.update(pageconfig.widget_values(PageSpec(spec.prefix, fields), changes))
+    _put(spec, pageconfig.widget_values(PageSpec(spec.prefix, fields), changes))
+
+
+def _put(spec: PageSpec, values: dict) -> None:
+    """Write widget states, and into the copy that brings back widgets Streamlit forgot."""
+    st.session_state.update(values)
+    st.session_state.setdefault(key(spec.prefix, "_widgets"), {}).update(values)
 
 
 @dataclass
@@ -100,8 +106,9 @@ class Page:
 
     spec: PageSpec
     valid: dict
-    values: dict = field(default_factory=dict)  # fields drawn this run: their typed values
+    values: dict = field(default_factory=dict)  # valid fields drawn this run: their values
     errors: dict = field(default_factory=dict)  # field -> message shown next to it
+    drawn: set = field(default_factory=set)  # fields whose widgets this run drew
 
     def k(self, name: str, part: str = "") -> str:
         """Session-state key of a widget of this page."""
@@ -122,16 +129,17 @@ def start(spec: PageSpec, local: Callable[[], dict] | None = None) -> Page:
     pending = state.pop(key(p, "_pending"), None)
     messages = []
     if pending is not None:
-        state.update(pageconfig.widget_values(spec, pending))
+        _put(spec, pageconfig.widget_values(spec, pending))
         state[key(p, "_valid")] = pending
-    elif key(p, "_widgets") in state:
+    elif key(p, "_widgets") in state:  # back from another page, or fields hidden last run:
+        drawn = state.get(key(p, "_drawn"), ())  # Streamlit forgot them or holds stale values
         for k, v in state[key(p, "_widgets")].items():
-            if k not in state:
+            if k not in drawn or k not in state:
                 state[k] = v
     else:
         pending, messages = pageconfig.config_from_link(spec, st.query_params.to_dict(),
                                                         local() if local else None)
-        state.update(pageconfig.widget_values(spec, pending))
+        _put(spec, pageconfig.widget_values(spec, pending))
         state[key(p, "_valid")] = pending
     for message in messages:
         st.warning(message, icon=":material/link_off:")
@@ -176,18 +184,31 @@ def _load_preset(spec: PageSpec) -> None:
     name = st.session_state[key(spec.prefix, "preset")]
     if name in spec.presets:
         config = pageconfig.apply_preset(spec, name)
-        st.session_state.update(pageconfig.widget_values(spec, config))
+        _put(spec, pageconfig.widget_values(spec, config))
         st.session_state[key(spec.prefix, "_valid")] = config
 
 
 def preset_picker(page: Page, label: str = "Example", where=st, **kwargs):
     """The example picker; choosing one puts its settings into the page's widgets."""
     labels = {**page.spec.preset_labels, "custom": "Your own settings"}
+    _keep(page, "preset")
     value = where.selectbox(label, page.spec.fields["preset"].choices, key=page.k("preset"),
                             format_func=lambda n: labels.get(n, str(n)),
                             on_change=_load_preset, args=(page.spec,), **kwargs)
     page.values["preset"] = value
     return value
+
+
+def _keep(page: Page, name: str) -> None:
+    """Give a field's widgets its last valid value where Streamlit forgot it (hidden last run)."""
+    state = st.session_state
+    f = page.spec.fields[name]
+    page.drawn.add(name)
+    if any(page.k(name, part) not in state for part in pageconfig.WIDGET_PARTS.get(f.kind,
+                                                                                   ("",))):
+        single = PageSpec(page.spec.prefix, {name: f})
+        for k, v in pageconfig.widget_values(single, page.valid).items():
+            state.setdefault(k, v)
 
 
 def _rejected(page: Page, name: str, label: str, typed, message: str, where) -> None:
@@ -211,6 +232,7 @@ def widget(page: Page, name: str, label: str, where=st, style: str | None = None
     """
     f = page.spec.fields[name]
     options = f.choices if choices is None else choices
+    _keep(page, name)
     if f.kind == "pair":
         return _pair(page, name, label, where, **kwargs)
     if f.kind == "matrix":
@@ -290,6 +312,7 @@ def matrix(page: Page, name: str, label: str, where=st, channels: bool | None = 
     """
     f, k = page.spec.fields[name], page.k(name)
     channels = f.max_channels > 1 if channels is None else channels
+    _keep(page, name)
     text = where.text_area(label, key=k, height=height or _fit(st.session_state.get(k)),
                            on_change=_mark_custom, args=(page.spec,),
                            help=help or "One row per line, numbers separated by spaces or commas."
@@ -329,12 +352,14 @@ def kernel(page: Page, name: str, value: list | None = None) -> list:
         value = st.session_state.get(page.k(name), page.valid[name])
     value = value.tolist() if hasattr(value, "tolist") else value
     st.session_state[page.k(name)] = page.values[name] = value
+    page.drawn.add(name)
     return value
 
 
 def tabs(page: Page, name: str, **kwargs):
     """st.tabs whose selected tab is the field ``name`` (part of the link, set from outside)."""
     choices = page.spec.fields[name].choices
+    _keep(page, name)
     containers = st.tabs(list(choices), key=page.k(name), on_change="rerun", **kwargs)
     page.values[name] = st.session_state.get(page.k(name), choices[0])
     return containers
@@ -357,7 +382,13 @@ def finish(page: Page) -> Shown:
             state[key(p, "_valid")] = config
         else:
             config = page.valid
-    state[key(p, "_widgets")] = {k: state[k] for k in pageconfig.widget_keys(spec) if k in state}
+    copy, drawn = state.setdefault(key(p, "_widgets"), {}), set()
+    for name in page.drawn:  # widgets not drawn this run may hold stale values: keep the copy's
+        for part in pageconfig.WIDGET_PARTS.get(spec.fields[name].kind, ("",)):
+            if (k := key(p, name, part)) in state:
+                copy[k] = state[k]
+                drawn.add(k)
+    state[key(p, "_drawn")] = drawn
     _write_link(p, spec, config)
     return Shown(config, list(page.errors.values()), error)
 
