@@ -114,6 +114,24 @@ def field_error(f: Field, value) -> str | None:
     return None
 
 
+def normalized(spec: PageSpec, config: Mapping) -> dict:
+    """``config``'s fields as the page holds them, e.g. after a trip through JSON.
+
+    Pairs and ranges become tuples, whole numbers of int fields int; unknown names are dropped.
+    """
+    out = {}
+    for name, value in config.items():
+        f = spec.fields.get(name)
+        if f is None:
+            continue
+        if f.kind in ("pair", "range") and isinstance(value, list):
+            value = tuple(value)
+        elif f.kind == "int" and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out[name] = value
+    return out
+
+
 def validate(spec: PageSpec, config: Mapping) -> dict[str, str]:
     """A message per field that cannot be used; under "" why valid fields do not fit together."""
     errors = {name: message for name, f in spec.fields.items()

@@ -232,3 +232,15 @@ def test_a_field_hidden_for_a_while_comes_back_with_its_value():
     assert not at.exception
     assert at.selectbox(key="lenet_act").value == "tanh"
     assert link(at)["act"] == "tanh"
+
+
+def test_set_config_takes_a_configuration_back_from_json():
+    import json
+
+    at = AppTest.from_file(str(ROOT / "tests/apps/broadcast.py"), default_timeout=60)
+    at.session_state["test_page"] = PAGES["ps"]
+    at.run()
+    config = full("ps")
+    at.session_state["test_broadcast"] = {"ps": json.loads(json.dumps(config))}  # pairs: lists
+    at.run()
+    shows(at, "ps", config)

@@ -107,3 +107,12 @@ def test_every_page_spec_is_valid_and_round_trips(prefix):
         assert messages == []
         assert decoded == config
     assert all(k.startswith(prefix + "_") for k in pageconfig.widget_keys(spec))
+
+
+def test_a_configuration_back_from_json_is_normalized():
+    import json
+
+    config = {**SPEC.defaults(), "pct": (1.0, 2.0), "n": 4}
+    back = json.loads(json.dumps({**config, "unknown": 1, "n": 4.0}))
+    assert back["pct"] == [1.0, 2.0]
+    assert pageconfig.normalized(SPEC, back) == config

@@ -36,7 +36,7 @@ def _spec(spec_or_prefix: PageSpec | str) -> PageSpec:
 
 
 def set_config(spec_or_prefix: PageSpec | str, config: dict) -> list[str]:
-    """Make a page show ``config`` (missing fields: defaults) from its next run on.
+    """Make a page show ``config`` from its next run on (fields not given keep their value).
 
     Works whether or not the page is on screen. Returns a message per field that cannot be used
     (those keep the page's current value); a configuration whose fields do not fit together is
@@ -44,7 +44,7 @@ def set_config(spec_or_prefix: PageSpec | str, config: dict) -> list[str]:
     """
     spec = _spec(spec_or_prefix)
     base = current(spec)
-    wanted = {**base, **{n: v for n, v in config.items() if n in spec.fields}}
+    wanted = {**base, **pageconfig.normalized(spec, config)}
     errors = pageconfig.validate(spec, wanted)
     usable = {**wanted, **{n: base[n] for n in errors if n}}
     whole = errors.get("") or (errors and pageconfig.validate(spec, usable).get(""))
