@@ -36,7 +36,7 @@ with arch_tab:
         config_ui.widget(page, "c1", "Channels, conv 1", where=c3)
         config_ui.widget(page, "c2", "Channels, conv 2", where=c4)
         config_ui.widget(page, "k", "Kernel size", where=c5)
-    config = lenet_page.architecture({**page.valid, **page.values})
+    config = lenet_page.architecture(page.so_far())
     rows, diagram = architecture(config)
     charts.plotly_chart(diagram, key="lenet_diagram")
     st.dataframe({"layer": [r.name for r in rows], "output shape": [r.shape_text for r in rows],

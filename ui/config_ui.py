@@ -114,6 +114,10 @@ class Page:
         """Session-state key of a widget of this page."""
         return key(self.spec.prefix, name, part)
 
+    def so_far(self) -> dict:
+        """For a figure drawn before ``finish``: the valid values the widgets hold so far."""
+        return {**self.valid, **self.values}
+
     def caption(self) -> str:
         """For a figure drawn before ``finish``: which valid values it shows instead."""
         return Shown(self.valid, list(self.errors.values())).caption()

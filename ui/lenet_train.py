@@ -85,8 +85,7 @@ def hyperparameters(page: config_ui.Page) -> TrainConfig:
     config_ui.widget(page, "seed", "Seed", where=c3)
     devices = ["auto", *available_devices()]
     device = config_ui.widget(page, "device", "Device", where=c3, choices=devices)
-    return lenet_page.training({**page.valid, **page.values},
-                               device if device in devices else "auto")
+    return lenet_page.training(page.so_far(), device if device in devices else "auto")
 
 
 def session_alive_check() -> Callable[[], bool] | None:
