@@ -149,7 +149,8 @@ VARIABLES = (
     # 2 GB holds about ten 4096 x 4096 uploads with their results (128 MB each, as float32).
     Variable("CNNVIZ_UPLOAD_BUDGET_MB", whole_number(16, 1_048_576), 2048,
              "server memory in MB for the kernel lab's uploads and results of all sessions "
-             "together, per Streamlit process; the least recently used are removed first",
+             "together, split equally between the worker processes; the least recently used "
+             "are removed first",
              "`2048`"),
     Variable("CNNVIZ_PORT", whole_number(1, 65535), 8501,
              "the port `python -m cnnviz.serve` listens on (`--port` overrides it)", "`8501`"),

@@ -106,6 +106,12 @@ def test_the_budget_follows_the_setting(monkeypatch):
     assert store.budget_bytes == 2048 * MB
 
 
+def test_the_budget_is_for_the_whole_server_shared_by_its_workers(monkeypatch):
+    monkeypatch.setenv("CNNVIZ_UPLOAD_BUDGET_MB", "2048")
+    monkeypatch.setenv("CNNVIZ_WORKERS", "2")  # as the launcher sets it for each worker
+    assert SessionStore().budget_bytes == 1024 * MB
+
+
 def test_a_buffer_shared_by_two_slots_of_a_session_is_charged_once():
     store = SessionStore(3 * MB)
     image = np.zeros(MB, np.uint8)

@@ -61,10 +61,15 @@ class SessionStore:
 
     @property
     def budget_bytes(self) -> int:
-        """The byte budget: fixed, or CNNVIZ_UPLOAD_BUDGET_MB as set now."""
+        """The byte budget: fixed, or this process's share of CNNVIZ_UPLOAD_BUDGET_MB.
+
+        The setting is for the whole server: each of its CNNVIZ_WORKERS processes (the launcher
+        sets the count in their environment) holds its sessions' arrays in an equal share.
+        """
         if self._budget_bytes is not None:
             return self._budget_bytes
-        return config.settings().upload_budget_mb * 2**20
+        settings = config.settings()
+        return settings.upload_budget_mb * 2**20 // settings.workers
 
     def put(self, owner: str, slot: str, value) -> None:
         """Keep ``value`` for (owner, slot), replacing what was there; may evict others."""
