@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast lint bench chromium haproxy clean load-test docker-lint docker-check lock
+.PHONY: run test test-fast lint bench chromium haproxy redis-server clean load-test docker-lint \
+	docker-check lock
 
 # The lock files pin every transitive requirement with its hashes; `make lock` writes them from
 # requirements*.txt (the direct pins) with uv, at the version pinned in requirements-dev.txt.
@@ -50,8 +51,14 @@ chromium:
 	  $(SUDO) apt-get update && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
 
+## redis-server: Debian's redis-server for the class store's Redis tests, when missing
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }
+
 ## test: install what the tests need and run lint plus the whole suite
-test: $(VENV)/.installed-dev chromium haproxy
+test: $(VENV)/.installed-dev chromium haproxy redis-server
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 

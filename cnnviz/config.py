@@ -85,14 +85,34 @@ def host() -> Rule:
     return Rule(parse, "an IP address or host name such as 0.0.0.0 or 127.0.0.1")
 
 
+def redis_address() -> Rule:
+    """A Redis server's address: redis://, rediss:// or unix:// (redis-py's URL forms)."""
+    def parse(raw: str) -> str:
+        parts = urlsplit(raw)
+        _ = parts.port  # ValueError for a port that is not a number
+        if (parts.scheme not in ("redis", "rediss", "unix") or any(c.isspace() for c in raw)
+                or not (parts.hostname or parts.scheme == "unix" and parts.path)):
+            raise ValueError(raw)
+        return raw
+    return Rule(parse, "a redis://, rediss:// or unix:// address such as redis://10.0.0.5:6379/0")
+
+
 def text() -> Rule:
     """Any text (internal settings that the launcher writes)."""
     return Rule(str, "any text")
 
 
-def _cache_data_dir(environ: Mapping[str, str]) -> Path:
+def _cache_dir(environ: Mapping[str, str], name: str) -> Path:
     cache = environ.get("XDG_CACHE_HOME", "").strip() or "~/.cache"  # ~: this process's HOME
-    return Path(cache).expanduser() / "cnnviz" / "data"
+    return Path(cache).expanduser() / "cnnviz" / name
+
+
+def _cache_data_dir(environ: Mapping[str, str]) -> Path:
+    return _cache_dir(environ, "data")
+
+
+def _cache_class_dir(environ: Mapping[str, str]) -> Path:
+    return _cache_dir(environ, "classes")
 
 
 @dataclass(frozen=True)
@@ -160,6 +180,21 @@ VARIABLES = (
     Variable("CNNVIZ_PUBLIC_URL", web_address(), None,
              "base address students reach, for the sidebar's QR code",
              "the address in the lecturer's browser"),
+    Variable("CNNVIZ_CLASS_STORE", choice("sqlite", "redis"), "sqlite",
+             "where class mode keeps its classes (codes, the lecturer's page, questions, "
+             "answers), shared by all workers: an SQLite file on this server, or a Redis server "
+             "for several machines", "`sqlite`"),
+    Variable("CNNVIZ_CLASS_DIR", folder(), _cache_class_dir,
+             "the folder of class mode's SQLite file (`classes.sqlite3`); every worker of a "
+             "server must see the same one", "`~/.cache/cnnviz/classes` "
+             "(`$XDG_CACHE_HOME/cnnviz/classes` when that is set)"),
+    Variable("CNNVIZ_REDIS_URL", redis_address(), "redis://127.0.0.1:6379/0",
+             "the Redis server of class mode when `CNNVIZ_CLASS_STORE=redis`",
+             "`redis://127.0.0.1:6379/0`"),
+    # A lecture lasts 90 minutes; a code that outlives the day could be reused by strangers.
+    Variable("CNNVIZ_CLASS_HOURS", whole_number(1, 24), 4,
+             "how long a class code stays valid after the lecturer starts the class (hours)",
+             "`4`"),
     Variable("CNNVIZ_TRAINING_DB", text(), None, "the launcher's SQLite file that holds the "
              "training queue of all its workers (cnnviz.jobs.training_queue)", internal=True),
     Variable("CNNVIZ_ZYGOTE_SOCKET", text(), None, "the zygote's Unix socket, set in the "
