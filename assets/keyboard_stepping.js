@@ -2,6 +2,8 @@
 // clickers send) move the animation on the page one frame back or forth. Works for any plotly
 // figure with frames and a slider whose steps animate to a frame; the slider follows the frame.
 // The figure's own "◀ Step" / "Step ▶" buttons (method "skip" in cnnviz/animation.py) step it too.
+// In class mode the lecturer's keys press the class panel's step buttons instead, and
+// window.cnnvizShowStep(k) shows step k (the lecturer's) on every follower's page.
 (function () {
   if (window.__cnnvizKeyboardStepping) return;  // install once per browser tab
   window.__cnnvizKeyboardStepping = true;
@@ -35,16 +37,27 @@
     return best;
   }
 
-  function step(gd, delta) {
+  // Current visible step of a figure (counting from where a running step is going).
+  function currentStep(gd) {
     const slider = gd._fullLayout.sliders[0];
     const steps = slider.steps.filter((s) => s.visible !== false);
+    const from = gd.__cnnvizPending !== undefined ? gd.__cnnvizPending : slider.active || 0;
+    return {steps: steps, current: Math.max(0, steps.indexOf(slider.steps[from]))};
+  }
+
+  function step(gd, delta) {
     // While an animation is still running, count from where it is going, so that fast
     // repeated presses add up instead of restarting from the frame on screen.
-    const from = gd.__cnnvizPending !== undefined ? gd.__cnnvizPending : slider.active || 0;
-    const current = Math.max(0, steps.indexOf(slider.steps[from]));
-    const next = Math.min(steps.length - 1, Math.max(0, current + delta));
-    if (next === current) return;
-    const target = steps[next];
+    const at = currentStep(gd);
+    goTo(gd, at.current + delta);
+  }
+
+  function goTo(gd, wanted) {
+    const at = currentStep(gd);
+    const next = Math.min(at.steps.length - 1, Math.max(0, wanted));
+    if (next === at.current) return;
+    const target = at.steps[next];
+    const slider = gd._fullLayout.sliders[0];
     const index = slider.steps.indexOf(target);
     const request = (gd.__cnnvizRequest || 0) + 1;
     gd.__cnnvizRequest = request;
@@ -63,6 +76,21 @@
     }
     Promise.resolve(done).then(settle, settle);
   }
+
+  // Class mode (ui/classroom.py): show step ``index`` (0-based) on the page's animation. The
+  // figure may not be drawn yet, or be redrawn at step 0 after a rerun: keep it there for 5 s.
+  let holdUntil = 0, held = 0;
+  window.cnnvizShowStep = function (index) {
+    held = index;
+    const start = holdUntil <= Date.now();
+    holdUntil = Date.now() + 5000;
+    if (!start) return;
+    (function hold() {
+      const gd = targetFigure();
+      if (gd && currentStep(gd).current !== held) goTo(gd, held);
+      if (Date.now() < holdUntil) setTimeout(hold, 150);
+    })();
+  };
 
   // Inputs that use these keys themselves; a focused toggle, checkbox or button does not.
   const KEYLESS_INPUTS = new Set(["checkbox", "button", "submit", "reset", "image", "file",
@@ -89,9 +117,21 @@
     const delta = NEXT.has(event.key) ? 1 : PREV.has(event.key) ? -1 : 0;
     if (!delta || event.altKey || event.ctrlKey || event.metaKey) return;
     if (isTyping(document.activeElement)) return;  // the key belongs to a widget
+    // A lecturer leading a class steps through the class panel's buttons, so students follow.
+    const lead = classButton(delta > 0 ? "Step ▶ for all" : "◀ Step for all");
+    if (lead) {
+      event.preventDefault();
+      lead.click();
+      return;
+    }
     const gd = targetFigure();
     if (!gd) return;
     event.preventDefault();
     step(gd, delta);
   }, true);
+
+  function classButton(label) {
+    return Array.from(document.querySelectorAll("button")).find(
+      (b) => (b.textContent || "").trim() === label && !b.disabled) || null;
+  }
 })();

@@ -17,6 +17,7 @@ class PageInfo:
     icon: str
     section: str
     teaches: str  # one sentence for the home page
+    spec: str = ""  # prefix of the page's configuration (cnnviz.pagespecs), "" when it has none
 
 
 HOME = PageInfo("pages/home.py", "", "Home", ":material/home:", "Start",
@@ -27,23 +28,28 @@ PAGES: list[PageInfo] = [
     PageInfo("pages/1_why_convolutions.py", "why_convolutions", "Why convolutions",
              ":material/compress:", "Sliding window",
              "Count the weights of dense, shared and local layers; shift an image and watch "
-             "the output follow."),
+             "the output follow.", spec="why"),
     PageInfo("pages/2_cross_correlation.py", "cross_correlation", "Cross-correlation",
              ":material/grid_on:", "Sliding window",
-             "Slide a kernel over an input and watch each output cell being summed up."),
+             "Slide a kernel over an input and watch each output cell being summed up.",
+             spec="xc"),
     PageInfo("pages/3_padding_and_stride.py", "padding_and_stride", "Padding and stride",
              ":material/border_outer:", "Sliding window",
-             "Padding, stride, dilation and padding modes, with the output-size formula."),
+             "Padding, stride, dilation and padding modes, with the output-size formula.",
+             spec="ps"),
     PageInfo("pages/4_channels.py", "channels", "Channels", ":material/layers:",
              "Sliding window",
-             "Several input and output channels, and the 1x1 convolution as a matrix product."),
+             "Several input and output channels, and the 1x1 convolution as a matrix product.",
+             spec="chan"),
     PageInfo("pages/5_pooling.py", "pooling", "Pooling", ":material/filter_center_focus:",
-             "Sliding window", "Max and average pooling, channel by channel."),
+             "Sliding window", "Max and average pooling, channel by channel.",
+             spec="po"),
     PageInfo("pages/6_kernel_lab.py", "kernel_lab", "Kernel lab", ":material/tune:", "Kernels",
-             "Filter your own micrographs with typed or preset kernels, and learn a kernel."),
+             "Filter your own micrographs with typed or preset kernels, and learn a kernel.",
+             spec="kl"),
     PageInfo("pages/7_lenet.py", "lenet", "LeNet", ":material/neurology:", "Networks",
              "Build LeNet-5, train it live on Fashion-MNIST or MNIST, and look at what it "
-             "learned."),
+             "learned.", spec="lenet"),
 ]
 
 

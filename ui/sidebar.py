@@ -12,6 +12,7 @@ from cnnviz import config
 from cnnviz.catalog import all_pages
 from cnnviz.device import choose_device, configure_threads, describe_device
 from cnnviz.share import is_local_only, public_base_from_env, qr_png, shareable_url
+from ui import classroom
 from ui.charts import PROJECTOR_KEY, projector_on
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -101,11 +102,13 @@ def stop_on_bad_settings() -> None:
 
 
 def sidebar() -> None:
-    """Sidebar shown on every page (after checking the settings): projector mode, keys, device."""
+    """Sidebar shown on every page (after checking the settings): projector mode, class, keys."""
     stop_on_bad_settings()
+    classroom.join_from_link()
     with st.sidebar:
         projector_toggle()
         if projector_on():  # the QR code costs ~2 ms a rerun: only the lecturer's session pays
             share_expander()
+        classroom.sidebar_section(_qr_png)
         keyboard_stepping()
         st.caption(f"Computing on **{device_label()}**")

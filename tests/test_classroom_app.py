@@ -1,0 +1,182 @@
+"""Class mode under AppTest: a lecturer and a student, two sessions sharing one SQLite store.
+
+Each ``at.run()`` of the student is one poll of its st.fragment (AppTest runs fragments with
+the script); the store is the one file both sessions use, as two workers of a server would.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.classroom.store import CODE_LENGTH
+from ui import classroom
+
+ROOT = Path(__file__).resolve().parents[1]
+PADDING = "pages/3_padding_and_stride.py"
+
+
+@pytest.fixture
+def class_dir(tmp_path, monkeypatch):
+    """One class store for this test's sessions, in a fresh folder.
+
+    AppTest resets Streamlit's old-multipage flag before each run, and with pages/ beside
+    app.py its reruns would run the page alone (no sidebar, no class mode); a server keeps the
+    flag off once app.py's st.navigation ran, so keep it off here too.
+    """
+    init = PagesManager.__init__
+
+    def navigation_mode(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", navigation_mode)
+    monkeypatch.setenv("CNNVIZ_CLASS_DIR", str(tmp_path))
+    classroom.class_store.clear()
+    yield tmp_path
+    classroom.class_store.clear()
+
+
+def app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+
+
+def button(at: AppTest, key: str):
+    return next(b for b in [*at.button, *at.get("form_submit_button")] if b.key == key)
+
+
+def start_class(at: AppTest) -> str:
+    button(at, "class_start").click().run()
+    assert not at.exception, at.exception
+    return at.session_state["class_code"]
+
+
+def join(at: AppTest, code: str) -> AppTest:
+    at.text_input(key="class_typed").input(code)
+    button(at, "class_join").click().run()
+    assert not at.exception, at.exception
+    return at.run()  # the first poll follows the lecturer
+
+
+def histogram_counts(at: AppTest) -> list[int]:
+    chart = next(c for c in at.get("plotly_chart") if "class_histogram" in c.proto.id)
+    return json.loads(chart.proto.spec)["data"][0]["y"]
+
+
+def scripts(at: AppTest) -> str:
+    return " ".join(h.proto.body for h in at.get("html"))
+
+
+def test_a_lecturer_starts_a_class_and_gets_a_code_and_a_qr_code(class_dir):
+    lecturer = app()
+    code = start_class(lecturer)
+    assert len(code) == CODE_LENGTH
+    secret = lecturer.session_state["class_secret"]
+    assert any(code in c.value for c in lecturer.sidebar.markdown)
+    links = [c.value for c in lecturer.sidebar.code]
+    assert any(f"class={code}" in link for link in links)
+    assert not any(secret in link for link in links)  # the secret is never part of a link
+    assert (class_dir / "classes.sqlite3").exists()
+
+
+def test_a_student_follows_page_settings_and_step(class_dir):
+    lecturer = app()
+    code = start_class(lecturer)
+    lecturer.switch_page(PADDING).run()
+    lecturer.selectbox(key="ps_preset").select("stride").run()
+    assert lecturer.session_state["ps__valid"]["stride"] == (3, 2)
+
+    student = join(app(), code)
+    assert student.session_state["ps__valid"]["stride"] == (3, 2)  # switched and set
+    assert student.session_state["ps__valid"]["padding"] == (1, 1)
+
+    button(lecturer, "class_next").click().run()
+    button(lecturer, "class_next").click().run()
+    student.run()
+    assert "cnnvizShowStep(2)" in scripts(student)
+    assert classroom.class_store().followers(code) == 1
+
+    student.toggle(key="class_follow").set_value(False).run()  # explore on my own
+    lecturer.selectbox(key="ps_preset").select("same_3x3").run()
+    student.run()
+    assert student.session_state["ps__valid"]["stride"] == (3, 2)
+    student.toggle(key="class_follow").set_value(True).run()  # follow again
+    student.run()
+    assert student.session_state["ps__valid"]["stride"] == (1, 1)
+
+
+def test_a_question_is_answered_counted_and_revealed(class_dir):
+    lecturer = app()
+    code = start_class(lecturer)
+    lecturer.switch_page(PADDING).run()
+    lecturer.selectbox(key="class_kind").select("output_size").run()
+    button(lecturer, "class_ask").click().run()
+    assert not lecturer.exception, lecturer.exception
+    assert histogram_counts(lecturer) == [0] * len(classroom.class_store().state(code)
+                                                   .question.choices)
+
+    students = [join(app(), code) for _ in range(2)]
+    question = classroom.class_store().state(code).question
+    for k, student in enumerate(students):
+        student.radio(key="class_choice_1").set_value(k)
+        button(student, "class_send_1").click().run()
+        assert not student.exception, student.exception
+    lecturer.run()
+    counts = histogram_counts(lecturer)
+    assert counts[:2] == [1, 1]
+    assert sum(counts) == 2
+
+    button(lecturer, "class_reveal").click().run()
+    students[0].run()
+    right = "ABCDEF"[question.answer]
+    assert any(f"Answer: {right}" in s.value for s in students[0].success)
+    assert any(question.explanation in t.value for t in students[0].text)
+
+
+def test_a_typed_question_is_shown_as_plain_text(class_dir):
+    lecturer = app()
+    code = start_class(lecturer)
+    lecturer.text_input(key="class_typed_prompt").input("<b>Which?</b> **bold** [x](y)")
+    lecturer.text_area(key="class_typed_choices").input("<i>one</i>\n**two**\nthree")
+    lecturer.number_input(key="class_typed_right").set_value(2)
+    button(lecturer, "FormSubmitter:class_typed-Ask this question").click().run()
+    assert not lecturer.exception, lecturer.exception
+    student = join(app(), code)
+    texts = [t.value for t in student.text]
+    assert "<b>Which?</b> **bold** [x](y)" in texts
+    assert not any("<b>" in m.value or "**bold**" in m.value for m in student.markdown)
+    assert all("Which" not in h.proto.body for h in student.get("html"))
+
+
+def test_a_bad_typed_question_gets_a_message(class_dir):
+    lecturer = app()
+    start_class(lecturer)
+    lecturer.text_input(key="class_typed_prompt").input("Only one choice?")
+    lecturer.text_area(key="class_typed_choices").input("yes")
+    button(lecturer, "FormSubmitter:class_typed-Ask this question").click().run()
+    assert not lecturer.exception
+    assert any("2 to 6 choices" in e.value for e in lecturer.error)
+
+
+def test_a_wrong_or_expired_code_gets_a_message(class_dir):
+    student = app()
+    student.text_input(key="class_typed").input("not a code").run()
+    assert any("6 letters" in e.value for e in student.sidebar.error)
+    student.text_input(key="class_typed").input("AAAAAA").run()
+    assert any("not valid" in e.value for e in student.sidebar.error)
+    assert "class_code" not in student.session_state
+
+
+def test_a_class_link_joins(class_dir):
+    lecturer = app()
+    code = start_class(lecturer)
+    student = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    student.query_params["class"] = code.lower()
+    student.run()
+    assert student.session_state["class_code"] == code
+    assert "class_secret" not in student.session_state or not student.session_state[
+        "class_secret"]

@@ -1,0 +1,233 @@
+"""Class mode on screen: the lecturer leads a class, students follow and answer questions.
+
+The class lives in the server's store (cnnviz.classroom; shared by every worker). The
+lecturer's secret is kept only in the lecturer's session state, never in a link. State per
+session, under ``class_`` keys: ``code``, ``secret`` (lecturer only), ``session`` (a random id
+for heartbeats and answers), ``follow``, ``seen`` (the class version shown), ``step``,
+``shown`` (what the lecturer published last), ``applied`` (the version a follower applied).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import streamlit as st
+
+from cnnviz import pageconfig
+from cnnviz.catalog import all_pages
+from cnnviz.classroom.store import ClassError, ClassState, ClassStore, open_store
+from cnnviz.pagespecs import SPECS
+from cnnviz.share import public_base_from_env, shareable_url
+from ui import class_questions, config_ui
+
+POLL_S = 1  # followers and the lecturer's histogram look for changes this often
+HEARTBEAT_S = 3.0  # a follower says it is there at most this often (the store counts 10 s)
+STEP_BACK, STEP_NEXT = "◀ Step for all", "Step ▶ for all"  # assets/keyboard_stepping.js
+PAGES = {info.url_path: info for info in all_pages()}
+
+
+@st.cache_resource
+def class_store() -> ClassStore:
+    """The class store of this server process (it holds connections only; state is outside)."""
+    return open_store()
+
+
+def _s(name: str, default=None):
+    return st.session_state.get(f"class_{name}", default)
+
+
+def _set(**values) -> None:
+    st.session_state.update({f"class_{name}": value for name, value in values.items()})
+
+
+def session_id() -> str:
+    """The random id of this browser session (server-side: no browser can choose another)."""
+    if _s("session") is None:
+        _set(session=secrets.token_urlsafe(16))
+    return _s("session")
+
+
+def is_lecturer() -> bool:
+    """True in the session that started the class (it alone holds the secret)."""
+    return _s("secret") is not None
+
+
+def join(code: str) -> str | None:
+    """Join the class ``code`` as a student; the reason when that is not possible."""
+    try:
+        state = class_store().state(code)
+    except ClassError as err:
+        return str(err)
+    _set(code=state.code, secret=None, follow=True, seen=0, step=0)
+    return None
+
+
+def leave() -> None:
+    """Leave the class (the lecturer ends it for everyone)."""
+    if is_lecturer():
+        try:
+            class_store().end(_s("code"), _s("secret"))
+        except ClassError:
+            pass  # expired already
+    for name in ("code", "secret", "follow", "seen", "step", "shown"):
+        st.session_state.pop(f"class_{name}", None)
+
+
+def _start() -> None:
+    lecturer = class_store().start()
+    _set(code=lecturer.code, secret=lecturer.secret, step=0, shown=None)
+
+
+def _join_typed() -> None:
+    _set(error=join(st.session_state.get("class_typed", "")))
+
+
+def join_from_link() -> None:
+    """A ``?class=CODE`` link joins that class (once per session)."""
+    code = st.query_params.get("class")
+    if code and _s("code") is None and _s("link_tried") != code:
+        _set(link_tried=code, error=join(code))
+
+
+def _move_step(delta: int) -> None:
+    _set(step=max(0, (_s("step") or 0) + delta))
+
+
+def class_url(code: str) -> str:
+    """The address that joins class ``code`` (on CNNVIZ_PUBLIC_URL when set); no secret in it."""
+    public = public_base_from_env()
+    return shareable_url(st.context.url or public or "http://localhost:8501/", {"class": code},
+                         public)
+
+
+def _follow_again() -> None:
+    _set(applied=None)  # the next poll applies the lecturer's state, changed or not
+
+
+def sidebar_section(qr_png) -> None:
+    """The sidebar's class section: start or join; the code, QR and steps; follow or explore."""
+    code = _s("code")
+    with st.expander("Class", icon=":material/groups:", expanded=code is not None):
+        if code is None:
+            st.button("Start a class", key="class_start", on_click=_start,
+                      help="You lead: students who join follow your page, settings and step.")
+            st.text_input("Class code", key="class_typed", max_chars=12,
+                          placeholder="e.g. KX7PQM", on_change=_join_typed)
+            st.button("Join", key="class_join", on_click=_join_typed)
+            if _s("error"):
+                st.error(_s("error"), icon=":material/error:")
+            return
+        if is_lecturer():
+            st.markdown(f"Class code **{code}**")  # our own alphabet: nothing to escape
+            url = class_url(code)
+            st.image(qr_png(url), caption="Scan to join the class", width=200)
+            st.code(url, language=None, wrap_lines=True)
+            with st.container(horizontal=True):
+                st.button(STEP_BACK, key="class_back", on_click=_move_step, args=(-1,))
+                st.button(STEP_NEXT, key="class_next", on_click=_move_step, args=(1,))
+            st.caption(f"Students see step {(_s('step') or 0) + 1}. The arrow keys press "
+                       "these buttons while you lead a class.")
+            st.button("End the class", key="class_end", on_click=leave)
+            return
+        st.markdown(f"In class **{code}**")
+        st.toggle("Follow the lecturer", key="class_follow", on_change=_follow_again,
+                  help="Off: explore on your own. On: your page follows the lecturer's again.")
+        if not _s("follow"):
+            st.caption("Exploring on your own.")
+        st.button("Leave the class", key="class_leave", on_click=leave)
+
+
+def publish(page_url_path: str) -> None:
+    """After the lecturer's page ran: send its page, configuration and step when they changed."""
+    if not is_lecturer():
+        return
+    info = PAGES.get(page_url_path)
+    config = {}
+    if info is not None and info.spec:
+        spec = SPECS[info.spec]
+        config = pageconfig.encode(config_ui.current(spec), spec.fields)
+    if _s("shown") and _s("shown")[0] != page_url_path:
+        _set(step=0)  # a new page starts at its first step
+    shown = (page_url_path, config, _s("step") or 0)
+    if shown == _s("shown"):
+        return
+    try:
+        class_store().show(_s("code"), _s("secret"), *shown)
+        _set(shown=shown)
+    except ClassError as err:
+        st.sidebar.error(str(err), icon=":material/error:")
+
+
+def show_step(step: int, version: int) -> None:
+    """Jump the page's animation to ``step`` (the version makes each change run the script)."""
+    st.html(f"<script>/* class v{int(version)} */ window.cnnvizShowStep && "
+            f"window.cnnvizShowStep({int(step)});</script>", unsafe_allow_javascript=True)
+
+
+def _follow(state: ClassState, here: str) -> None:
+    """Make this session show the lecturer's page and configuration (then rerun or switch).
+
+    The configuration once per class version: a setting this machine cannot take (set_config
+    keeps the student's own) must not rerun the page every second. The page on every poll.
+    """
+    info = PAGES.get(state.page)
+    if info is None:
+        return
+    if info.spec and _s("applied") != state.version:
+        _set(applied=state.version)
+        spec = SPECS[info.spec]
+        config, _ = pageconfig.decode(state.config, spec.fields, present_only=True)
+        if config != {k: v for k, v in config_ui.current(spec).items() if k in config}:
+            config_ui.set_config(spec, config)
+            if state.page == here:
+                st.rerun(scope="app")
+    if state.page != here:
+        st.switch_page(info.file)
+
+
+def follower_poll(here: str) -> None:
+    """A joined student's poll (st.fragment, every POLL_S): follow the lecturer, show questions."""
+    store, code = class_store(), _s("code")
+    try:
+        version = store.version(code)
+        if _s("follow"):
+            now = store.clock()
+            if now - (_s("beat") or 0) >= HEARTBEAT_S:
+                store.heartbeat(code, session_id())
+                _set(beat=now)
+        state = store.state(code) if version != _s("seen") else _s("state")
+    except ClassError as err:
+        st.warning(f"{err}", icon=":material/group_off:")
+        return
+    _set(seen=version, state=state)
+    if _s("follow"):
+        _follow(state, here)
+        show_step(state.step, version)
+    class_questions.answer_panel(store, state, session_id())
+
+
+def lecturer_poll() -> None:
+    """The lecturer's live view (st.fragment, every POLL_S): followers, the answers so far."""
+    store, code = class_store(), _s("code")
+    try:
+        state, followers = store.state(code), store.followers(code)
+    except ClassError as err:
+        st.warning(f"{err}", icon=":material/group_off:")
+        return
+    st.caption(f"Class {code}: {followers} following")
+    class_questions.live_answers(store, state)
+
+
+def main_panel(here: str) -> None:
+    """Above the page: the class's live part (questions, answers, the follow poll)."""
+    if _s("code") is None:
+        return
+    if is_lecturer():
+        show_step(_s("step") or 0, _s("step") or 0)
+        st.fragment(lecturer_poll, run_every=POLL_S)()
+        spec = PAGES[here].spec if here in PAGES else ""
+        config = config_ui.current(SPECS[spec]) if spec else {}
+        class_questions.ask_controls(class_store(), _s("code"), _s("secret"), spec, config,
+                                     reveal_step=lambda step: _set(step=step))
+    else:
+        st.fragment(follower_poll, run_every=POLL_S)(here)
