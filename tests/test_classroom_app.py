@@ -6,72 +6,27 @@ the script); the store is the one file both sessions use, as two workers of a se
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.classroom.store import CODE_LENGTH
+from tests.classroom_apptest import (
+    PADDING,
+    ROOT,
+    app,
+    button,
+    class_dir,
+    histogram_counts,
+    join,
+    scripts,
+    start_class,
+)
 from ui import classroom
 
-ROOT = Path(__file__).resolve().parents[1]
-PADDING = "pages/3_padding_and_stride.py"
+pytestmark = pytest.mark.usefixtures(class_dir.__name__)  # each test: its own class store
 
 
-@pytest.fixture
-def class_dir(tmp_path, monkeypatch):
-    """One class store for this test's sessions, in a fresh folder.
-
-    AppTest resets Streamlit's old-multipage flag before each run, and with pages/ beside
-    app.py its reruns would run the page alone (no sidebar, no class mode); a server keeps the
-    flag off once app.py's st.navigation ran, so keep it off here too.
-    """
-    init = PagesManager.__init__
-
-    def navigation_mode(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", navigation_mode)
-    monkeypatch.setenv("CNNVIZ_CLASS_DIR", str(tmp_path))
-    classroom.class_store.clear()
-    yield tmp_path
-    classroom.class_store.clear()
-
-
-def app() -> AppTest:
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-
-
-def button(at: AppTest, key: str):
-    return next(b for b in [*at.button, *at.get("form_submit_button")] if b.key == key)
-
-
-def start_class(at: AppTest) -> str:
-    button(at, "class_start").click().run()
-    assert not at.exception, at.exception
-    return at.session_state["class_code"]
-
-
-def join(at: AppTest, code: str) -> AppTest:
-    at.text_input(key="class_typed").input(code)
-    button(at, "class_join").click().run()
-    assert not at.exception, at.exception
-    return at.run()  # the first poll follows the lecturer
-
-
-def histogram_counts(at: AppTest) -> list[int]:
-    chart = next(c for c in at.get("plotly_chart") if "class_histogram" in c.proto.id)
-    return json.loads(chart.proto.spec)["data"][0]["y"]
-
-
-def scripts(at: AppTest) -> str:
-    return " ".join(h.proto.body for h in at.get("html"))
-
-
-def test_a_lecturer_starts_a_class_and_gets_a_code_and_a_qr_code(class_dir):
+def test_a_lecturer_starts_a_class_and_gets_a_code_and_a_qr_code(tmp_path):
     lecturer = app()
     code = start_class(lecturer)
     assert len(code) == CODE_LENGTH
@@ -80,10 +35,10 @@ def test_a_lecturer_starts_a_class_and_gets_a_code_and_a_qr_code(class_dir):
     links = [c.value for c in lecturer.sidebar.code]
     assert any(f"class={code}" in link for link in links)
     assert not any(secret in link for link in links)  # the secret is never part of a link
-    assert (class_dir / "classes.sqlite3").exists()
+    assert (tmp_path / "classes.sqlite3").exists()  # the test's store (class_dir)
 
 
-def test_a_student_follows_page_settings_and_step(class_dir):
+def test_a_student_follows_page_settings_and_step():
     lecturer = app()
     code = start_class(lecturer)
     lecturer.switch_page(PADDING).run()
@@ -109,7 +64,7 @@ def test_a_student_follows_page_settings_and_step(class_dir):
     assert student.session_state["ps__valid"]["stride"] == (1, 1)
 
 
-def test_a_question_is_answered_counted_and_revealed(class_dir):
+def test_a_question_is_answered_counted_and_revealed():
     lecturer = app()
     code = start_class(lecturer)
     lecturer.switch_page(PADDING).run()
@@ -137,7 +92,7 @@ def test_a_question_is_answered_counted_and_revealed(class_dir):
     assert any(question.explanation in t.value for t in students[0].text)
 
 
-def test_a_typed_question_is_shown_as_plain_text(class_dir):
+def test_a_typed_question_is_shown_as_plain_text():
     lecturer = app()
     code = start_class(lecturer)
     lecturer.text_input(key="class_typed_prompt").input("<b>Which?</b> **bold** [x](y)")
@@ -152,7 +107,7 @@ def test_a_typed_question_is_shown_as_plain_text(class_dir):
     assert all("Which" not in h.proto.body for h in student.get("html"))
 
 
-def test_a_bad_typed_question_gets_a_message(class_dir):
+def test_a_bad_typed_question_gets_a_message():
     lecturer = app()
     start_class(lecturer)
     lecturer.text_input(key="class_typed_prompt").input("Only one choice?")
@@ -162,7 +117,7 @@ def test_a_bad_typed_question_gets_a_message(class_dir):
     assert any("2 to 6 choices" in e.value for e in lecturer.error)
 
 
-def test_a_wrong_or_expired_code_gets_a_message(class_dir):
+def test_a_wrong_or_expired_code_gets_a_message():
     student = app()
     student.text_input(key="class_typed").input("not a code").run()
     assert any("6 letters" in e.value for e in student.sidebar.error)
@@ -171,7 +126,7 @@ def test_a_wrong_or_expired_code_gets_a_message(class_dir):
     assert "class_code" not in student.session_state
 
 
-def test_a_class_link_joins(class_dir):
+def test_a_class_link_joins():
     lecturer = app()
     code = start_class(lecturer)
     student = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)

@@ -114,9 +114,10 @@ def _reveal(store: ClassStore, code: str, secret: str, reveal_step: Callable[[in
         st.session_state["class_ask_error"] = str(err)
 
 
-def ask_controls(store: ClassStore, code: str, secret: str, spec: str, config: dict,
+def ask_controls(store: ClassStore, state: ClassState, secret: str, spec: str, config: dict,
                  reveal_step: Callable[[int], None]) -> None:
     """The lecturer's controls: ask a generated or typed question, reveal its answer."""
+    code = state.code
     with st.expander("Ask the class", icon=":material/quiz:"):
         kind = st.selectbox("Question from this page's settings", list(questions.KINDS),
                             format_func=questions.KINDS.get, key="class_kind")
@@ -131,7 +132,6 @@ def ask_controls(store: ClassStore, code: str, secret: str, spec: str, config: d
                                   args=(store, code, secret, _typed_question))
         if error := st.session_state.get("class_ask_error"):
             st.error(error, icon=":material/error:")
-    state = store.state(code)
     if state.question is not None and not state.revealed:
         st.button("Reveal the answer", key="class_reveal", on_click=_reveal,
                   args=(store, code, secret, reveal_step), icon=":material/visibility:")

@@ -222,12 +222,18 @@ def main_panel(here: str) -> None:
     """Above the page: the class's live part (questions, answers, the follow poll)."""
     if _s("code") is None:
         return
-    if is_lecturer():
-        show_step(_s("step") or 0, _s("step") or 0)
-        st.fragment(lecturer_poll, run_every=POLL_S)()
-        spec = PAGES[here].spec if here in PAGES else ""
-        config = config_ui.current(SPECS[spec]) if spec else {}
-        class_questions.ask_controls(class_store(), _s("code"), _s("secret"), spec, config,
-                                     reveal_step=lambda step: _set(step=step))
-    else:
+    if not is_lecturer():
         st.fragment(follower_poll, run_every=POLL_S)(here)
+        return
+    try:
+        state = class_store().state(_s("code"))
+    except ClassError as err:
+        st.warning(f"{err} End it in the sidebar and start a new one.",
+                   icon=":material/group_off:")
+        return
+    show_step(_s("step") or 0, _s("step") or 0)
+    st.fragment(lecturer_poll, run_every=POLL_S)()
+    spec = PAGES[here].spec if here in PAGES else ""
+    config = config_ui.current(SPECS[spec]) if spec else {}
+    class_questions.ask_controls(class_store(), state, _s("secret"), spec, config,
+                                 reveal_step=lambda step: _set(step=step))

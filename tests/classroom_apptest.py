@@ -1,0 +1,66 @@
+"""Helpers for class-mode AppTests: a shared store in a tmp folder, app sessions, buttons."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from ui import classroom
+
+ROOT = Path(__file__).resolve().parents[1]
+PADDING = "pages/3_padding_and_stride.py"
+
+
+@pytest.fixture
+def class_dir(tmp_path, monkeypatch):
+    """One class store for this test's sessions, in a fresh folder.
+
+    AppTest resets Streamlit's old-multipage flag before each run, and with pages/ beside
+    app.py its reruns would run the page alone (no sidebar, no class mode); a server keeps the
+    flag off once app.py's st.navigation ran, so keep it off here too.
+    """
+    init = PagesManager.__init__
+
+    def navigation_mode(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", navigation_mode)
+    monkeypatch.setenv("CNNVIZ_CLASS_DIR", str(tmp_path))
+    classroom.class_store.clear()
+    yield tmp_path
+    classroom.class_store.clear()
+
+
+def app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+
+
+def button(at: AppTest, key: str):
+    return next(b for b in [*at.button, *at.get("form_submit_button")] if b.key == key)
+
+
+def start_class(at: AppTest) -> str:
+    button(at, "class_start").click().run()
+    assert not at.exception, at.exception
+    return at.session_state["class_code"]
+
+
+def join(at: AppTest, code: str) -> AppTest:
+    at.text_input(key="class_typed").input(code)
+    button(at, "class_join").click().run()
+    assert not at.exception, at.exception
+    return at.run()  # the first poll follows the lecturer
+
+
+def histogram_counts(at: AppTest) -> list[int]:
+    chart = next(c for c in at.get("plotly_chart") if "class_histogram" in c.proto.id)
+    return json.loads(chart.proto.spec)["data"][0]["y"]
+
+
+def scripts(at: AppTest) -> str:
+    return " ".join(h.proto.body for h in at.get("html"))
