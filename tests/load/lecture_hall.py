@@ -4,6 +4,7 @@ Run with ``make load-test`` or ``.venv/bin/python -m tests.load.lecture_hall --h
 its own server on 127.0.0.1 and a free port for each N, warms it with one session, then lets N
 sessions connect, load the page once, and rerun it ``--reruns`` times each, all at the same time.
 Latency is from sending the rerun request to Streamlit's ``script_finished`` message.
+``--class`` measures class mode instead (tests/load/class_mode.py): one lecturer, N followers.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from cnnviz.catalog import all_pages
 from tests.conftest import start_server, stop_server
+from tests.load import class_mode
 from tests.load.session import BrowserSession, RunFailed
 from tests.load.stats import HEADER, LoadSummary, summarize
 
@@ -315,6 +317,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2,
                         help="Streamlit processes behind HAProxy (cnnviz.serve; 1: plain "
                         "`streamlit run`); default 2, one per core of the 2-core target server")
+    parser.add_argument("--class", dest="class_mode", action="store_true",
+                        help="class mode: 1 lecturer steps and asks, N followers follow and "
+                        "answer (follow lag, rerun p95, every answer counted once)")
     args = parser.parse_args(argv)
     args.counts = [int(x) for x in args.sessions.split(",") if x.strip()]
     if not args.counts or not all(1 <= n <= MAX_SESSIONS for n in args.counts):
@@ -331,6 +336,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run every scenario and print the report; exit 1 when a goal was missed."""
     args = parse_args(argv)
+    if args.class_mode:
+        ok = True
+        for n in args.counts:
+            met, report = class_mode.measure(n, args.workers, args.run_timeout)
+            ok = ok and met
+            print(report, flush=True)
+        return 0 if ok else 1
     pages = {info.url_path for info in all_pages()} if args.app == "app.py" else {""}
     if args.page not in pages:
         print(f"page {args.page!r} is not in cnnviz/catalog.py; pages: {sorted(pages)}")

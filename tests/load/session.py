@@ -27,16 +27,24 @@ class RunResult:
     disabled: set[str] = field(default_factory=set)  # labels of disabled buttons
     ran_page: str | None = None  # URL path of the page that ran, when the app navigates
     exceptions: list[str] = field(default_factory=list)
+    radios: dict[str, str] = field(default_factory=dict)  # label -> widget id
+    html: list[str] = field(default_factory=list)  # bodies of st.html elements
+    markdown: list[str] = field(default_factory=list)  # bodies of markdown elements
+    charts: list[str] = field(default_factory=list)  # plotly figure specs (JSON text)
+    fragments: list[str] = field(default_factory=list)  # ids of fragments that rerun by timer
 
 
 class BrowserSession:
     """A websocket session that reruns one page the way the browser's frontend asks for it."""
 
-    def __init__(self, base_url: str, page: str, timeout_s: float = 30.0):
+    def __init__(self, base_url: str, page: str, timeout_s: float = 30.0, query: str = "",
+                 follow_pages: bool = False):
         parts = urlsplit(base_url)
         if parts.hostname not in LOOPBACK:
             raise ValueError(f"load tests only drive a server on this machine, not {base_url}")
         self.page = page
+        self.query = query  # the address's query string, as the browser sends it
+        self.follow_pages = follow_pages  # the app may switch pages (class mode's followers)
         self.timeout_s = timeout_s
         self.ws = websocket.create_connection(
             f"ws://{parts.netloc}/_stcore/stream", subprotocol=["streamlit"],
@@ -46,11 +54,17 @@ class BrowserSession:
         """Close the websocket (the server then ends the session)."""
         self.ws.close()
 
-    def rerun(self, clicked_button_id: str | None = None) -> RunResult:
-        """Ask for one script run of the page and wait until it finishes; returns its latency."""
+    def rerun(self, clicked_button_id: str | None = None, fragment_id: str = "",
+              widgets: tuple[WidgetState, ...] = ()) -> RunResult:
+        """Ask for one script run of the page (or of one fragment) and wait until it finishes."""
         msg = BackMsg()
         state = msg.rerun_script
         state.page_name = self.page
+        state.query_string = self.query
+        if fragment_id:
+            state.fragment_id = fragment_id
+            state.is_auto_rerun = not (clicked_button_id or widgets)
+        state.widget_states.widgets.extend(widgets)
         if clicked_button_id:
             state.widget_states.widgets.append(WidgetState(id=clicked_button_id,
                                                            trigger_value=True))
@@ -77,6 +91,16 @@ class BrowserSession:
                     result.buttons[element.button.label] = element.button.id
                     if element.button.disabled:
                         result.disabled.add(element.button.label)
+                elif which == "radio":
+                    result.radios[element.radio.label] = element.radio.id
+                elif which == "html":
+                    result.html.append(element.html.body)
+                elif which == "markdown":
+                    result.markdown.append(element.markdown.body)
+                elif which == "plotly_chart":
+                    result.charts.append(element.plotly_chart.spec)
+            elif kind == "auto_rerun":
+                result.fragments.append(fwd.auto_rerun.fragment_id)
             elif kind == "navigation":
                 # The last navigation message names the page that actually ran. (A
                 # page_not_found may come first: Streamlit checks the name against the pages/
@@ -93,6 +117,8 @@ class BrowserSession:
                     raise RunFailed("script has a compile error")
                 if result.exceptions:
                     raise RunFailed("; ".join(result.exceptions))
-                if result.ran_page is not None and result.ran_page != self.page:
+                if result.ran_page is not None and self.follow_pages:
+                    self.page = result.ran_page
+                elif result.ran_page is not None and result.ran_page != self.page:
                     raise RunFailed(f"asked for page {self.page!r}, got {result.ran_page!r}")
                 return result
