@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.classroom.store import CODE_LENGTH
+from cnnviz.pagespecs import SPECS
 from tests.classroom_apptest import (
     PADDING,
     ROOT,
@@ -21,6 +22,8 @@ from tests.classroom_apptest import (
     scripts,
     start_class,
 )
+from tests.test_config_ui import EDIT
+from tests.test_config_ui import PAGES as PAGE_FILES
 from ui import classroom
 
 pytestmark = pytest.mark.usefixtures(class_dir.__name__)  # each test: its own class store
@@ -135,3 +138,20 @@ def test_a_class_link_joins():
     assert student.session_state["class_code"] == code
     assert "class_secret" not in student.session_state or not student.session_state[
         "class_secret"]
+
+
+@pytest.mark.parametrize("prefix", EDIT)
+def test_every_pages_settings_are_followed(prefix, tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_DATA_DIR", str(tmp_path / "data"))  # LeNet: generated shapes
+    monkeypatch.setenv("CNNVIZ_DEVICE", "cpu")
+    lecturer = app()
+    code = start_class(lecturer)
+    lecturer.switch_page(PAGE_FILES[prefix]).run()
+    kind, key, value, *_ = EDIT[prefix]
+    getattr(lecturer, kind)(key=key).set_value(value)
+    lecturer.run()
+    shown = lecturer.session_state[f"{prefix}__valid"]
+    assert shown != SPECS[prefix].defaults()
+    student = join(app(), code)
+    assert not student.exception, student.exception
+    assert student.session_state[f"{prefix}__valid"] == shown

@@ -59,6 +59,7 @@ def _answer(store: ClassStore, state: ClassState, session: str) -> None:
     try:
         store.answer(state.code, session, state.question_id, choice)
         st.session_state["class_answer_error"] = None
+        st.session_state["class_mine"] = (state.question_id, choice)
     except ClassError as err:
         st.session_state["class_answer_error"] = str(err)
 
@@ -69,7 +70,10 @@ def answer_panel(store: ClassStore, state: ClassState, session: str) -> None:
         return
     question, number = state.question, state.question_id
     _show_question(question, number)
-    mine = store.my_answer(state.code, session, number)
+    # This session's answer as the store has it; remembered, so a poll need not ask the store.
+    if st.session_state.get("class_mine", (None,))[0] != number:
+        st.session_state["class_mine"] = (number, store.my_answer(state.code, session, number))
+    mine = st.session_state["class_mine"][1]
     if state.revealed:
         _show_answer(question)
         if mine is not None:
