@@ -155,3 +155,15 @@ def test_every_pages_settings_are_followed(prefix, tmp_path, monkeypatch):
     student = join(app(), code)
     assert not student.exception, student.exception
     assert student.session_state[f"{prefix}__valid"] == shown
+
+
+def test_a_new_page_starts_at_its_first_step_for_everyone():
+    lecturer = app()
+    code = start_class(lecturer)
+    lecturer.switch_page(PADDING).run()
+    button(lecturer, "class_next").click().run()
+    assert classroom.class_store().state(code).step == 1
+    lecturer.switch_page("pages/5_pooling.py").run()
+    assert "cnnvizShowStep(0)" in scripts(lecturer)
+    state = classroom.class_store().state(code)
+    assert (state.page, state.step) == ("pooling", 0)

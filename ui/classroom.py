@@ -146,8 +146,6 @@ def publish(page_url_path: str) -> None:
     if info is not None and info.spec:
         spec = SPECS[info.spec]
         config = pageconfig.encode(config_ui.current(spec), spec.fields)
-    if _s("shown") and _s("shown")[0] != page_url_path:
-        _set(step=0)  # a new page starts at its first step
     shown = (page_url_path, config, _s("step") or 0)
     if shown == _s("shown"):
         return
@@ -231,6 +229,8 @@ def main_panel(here: str) -> None:
         st.warning(f"{err} End it in the sidebar and start a new one.",
                    icon=":material/group_off:")
         return
+    if _s("shown") and _s("shown")[0] != here:
+        _set(step=0)  # a new page starts at its first step, for the lecturer as for all
     show_step(_s("step") or 0, _s("step") or 0)
     st.fragment(lecturer_poll, run_every=POLL_S)()
     spec = PAGES[here].spec if here in PAGES else ""
