@@ -19,6 +19,7 @@ from tests.classroom_apptest import (
     class_dir,
     histogram_counts,
     join,
+    redis_url,
     scripts,
     start_class,
 )
@@ -167,3 +168,21 @@ def test_a_new_page_starts_at_its_first_step_for_everyone():
     assert "cnnvizShowStep(0)" in scripts(lecturer)
     state = classroom.class_store().state(code)
     assert (state.page, state.step) == ("pooling", 0)
+
+
+def test_the_question_flow_on_the_redis_backend(request, monkeypatch):
+    """The same class on Redis (a deployment on several machines): answers counted once."""
+    monkeypatch.setenv("CNNVIZ_CLASS_STORE", "redis")
+    monkeypatch.setenv("CNNVIZ_REDIS_URL", request.getfixturevalue(redis_url.__name__))
+    classroom.class_store.clear()
+    assert type(classroom.class_store()).__name__ == "RedisStore"
+    lecturer = app()
+    code = start_class(lecturer)
+    button(lecturer, "class_ask").click().run()
+    students = [join(app(), code) for _ in range(3)]
+    for student in students:
+        for choice in (0, 1):  # answered, then changed: one answer per session
+            student.radio(key="class_choice_1").set_value(choice)
+            button(student, "class_send_1").click().run()
+    lecturer.run()
+    assert histogram_counts(lecturer)[:2] == [0, 3]

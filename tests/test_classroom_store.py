@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import threading
-import time
 
 import pytest
 
 from cnnviz.classroom import store as cs
 from cnnviz.classroom.sqlite_store import SqliteStore
-from cnnviz.serving.launcher import free_port
+from tests.classroom_apptest import redis_url
 
 LIFETIME = 3600.0
 
@@ -26,35 +23,6 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    """A redis-server of our own on a free port, without persistence; stopped afterwards."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (make test installs Debian's redis-server)")
-    import redis
-
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(folder)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    client = redis.Redis(port=port, socket_timeout=1.0)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"redis-server did not start on port {port}")
-            time.sleep(0.02)  # polling a condition: the server accepts connections
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
 @pytest.fixture(params=["sqlite", "redis"])
 def backend(request, tmp_path):
     """A fresh store of each backend and the clock it runs on."""
@@ -63,7 +31,7 @@ def backend(request, tmp_path):
         return SqliteStore(tmp_path / "classes.sqlite3", LIFETIME, clock=clock), clock
     from cnnviz.classroom.redis_store import RedisStore
 
-    store = RedisStore(request.getfixturevalue("redis_url"), LIFETIME, clock=clock)
+    store = RedisStore(request.getfixturevalue(redis_url.__name__), LIFETIME, clock=clock)
     store.redis.flushdb()
     return store, clock
 
@@ -275,7 +243,7 @@ def test_a_question_survives_the_store_as_json(store):
     assert store.state(lecturer.code).question == question
 
 
-def test_open_store_follows_the_settings(tmp_path, redis_url):
+def test_open_store_follows_the_settings(tmp_path, request):
     from cnnviz import config
     from cnnviz.classroom.redis_store import RedisStore
 
@@ -286,7 +254,8 @@ def test_open_store_follows_the_settings(tmp_path, redis_url):
     with sqlite._db() as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     remote = cs.open_store(config.load({"CNNVIZ_CLASS_STORE": "redis",
-                                        "CNNVIZ_REDIS_URL": redis_url,
+                                        "CNNVIZ_REDIS_URL": request.getfixturevalue(
+                                            redis_url.__name__),
                                         "CNNVIZ_CLASS_HOURS": "2"}))
     assert isinstance(remote, RedisStore)
     assert remote.lifetime_s == 2 * 3600
