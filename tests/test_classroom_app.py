@@ -39,6 +39,7 @@ def test_a_lecturer_starts_a_class_and_gets_a_code_and_a_qr_code(tmp_path):
     links = [c.value for c in lecturer.sidebar.code]
     assert any(f"class={code}" in link for link in links)
     assert not any(secret in link for link in links)  # the secret is never part of a link
+    assert secret not in repr(dict(lecturer.query_params))  # nor of the address bar
     assert (tmp_path / "classes.sqlite3").exists()  # the test's store (class_dir)
 
 
