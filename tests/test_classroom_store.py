@@ -23,7 +23,8 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+# Redis: a server process of its own (redis_url), so the slow lane, as tests/conftest.py asks.
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.slow)])
 def backend(request, tmp_path):
     """A fresh store of each backend and the clock it runs on."""
     clock = Clock()
@@ -243,6 +244,7 @@ def test_a_question_survives_the_store_as_json(store):
     assert store.state(lecturer.code).question == question
 
 
+@pytest.mark.slow  # starts redis-server
 def test_open_store_follows_the_settings(tmp_path, request):
     from cnnviz import config
     from cnnviz.classroom.redis_store import RedisStore
