@@ -6,8 +6,10 @@ from cnnviz.lenet.model import (
     VARIANTS,
     LeNetConfig,
     build_lenet,
+    describe_architecture,
     layer_summary,
 )
+from cnnviz.lenet.train import default_training
 from cnnviz.viz.lenet_figures import architecture_figure
 from ui import charts
 from ui import lenet_inspect as inspect_ui
@@ -47,23 +49,23 @@ with arch_tab:
             kernel_size=c5.selectbox("Kernel size", KERNEL_SIZES, 1, key="lenet_k"))
     rows, diagram = architecture(config)
     charts.plotly_chart(diagram, key="lenet_diagram")
+    # Tall enough for every row (35 px each, plus the header): the whole table, no scrolling.
     st.dataframe({"layer": [r.name for r in rows], "output shape": [r.shape_text for r in rows],
-                  "parameters": [r.params for r in rows]}, hide_index=True, width="content")
-    st.caption(f"{sum(r.params for r in rows):,} parameters in total, for a 1x1x28x28 input. "
-               "The first convolution pads 2 pixels per side (for a 5x5 kernel) so 28x28 "
-               "stays 28x28; the second does not pad, so 14x14 becomes 10x10.")
+                  "parameters": [r.params for r in rows]}, hide_index=True, width="stretch",
+                 height=35 * (len(rows) + 1) + 3)
+    st.caption(describe_architecture(config, rows))
 
 with train_tab:
     dataset, train_set, test_set = train_ui.dataset_choice()
     st.caption(f"{len(train_set):,} training and {len(test_set):,} test images "
                f"({train_set.source}).")
-    tconfig = train_ui.hyperparameters()
+    tconfig = train_ui.hyperparameters(variant, default_training(config), len(train_set))
     job = st.session_state.get("lenet_job")
     busy = job is not None and job.view().active
     if st.button(f"Train the {config.label} LeNet", type="primary", disabled=busy,
                  key="lenet_train"):
         train_ui.start_training(config, tconfig, dataset, train_set, test_set)
-    train_ui.live_panel()
+    train_ui.live_panel(test_set.classes)
     st.subheader("Weights")
     train_ui.weights_panel(config)
 

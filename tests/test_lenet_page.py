@@ -69,7 +69,7 @@ def test_custom_architecture_changes_the_shapes(tiny_env):
 
 def test_training_from_the_page_keeps_model_and_curve(tiny_env):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    at.slider(key="lenet_epochs").set_value(2).run()
+    at.select_slider(key="lenet_steps_classic").set_value(100).run()
     at.button(key="lenet_train").click().run()
     assert not at.exception
     job = at.session_state["lenet_job"]
@@ -92,7 +92,7 @@ def trained_model(tiny_idx_data):
     train = data.load_split(spec, tiny_idx_data, True)
     test = data.load_split(spec, tiny_idx_data, False)
     model = build_lenet(VARIANTS["modern"], seed=0)
-    for _ in train_lenet(model, train, test, TrainConfig("adam", 0.003, 16, 3, device="cpu")):
+    for _ in train_lenet(model, train, test, TrainConfig("adam", 0.003, 16, 24, device="cpu")):
         pass
     return model.eval()
 
@@ -188,13 +188,13 @@ def test_choices_survive_a_visit_to_another_page(tiny_env):
     at = AppTest.from_file(app, default_timeout=60).run()
     at.switch_page("pages/7_lenet.py").run()
     at.radio(key="lenet_variant").set_value("modern").run()
-    at.slider(key="lenet_epochs").set_value(3).run()
+    at.select_slider(key="lenet_steps_modern").set_value(1200).run()
     at.switch_page("pages/home.py").run()
     assert not at.exception
     at.switch_page("pages/7_lenet.py").run()
     assert not at.exception
     assert at.radio(key="lenet_variant").value == "modern"
-    assert at.slider(key="lenet_epochs").value == 3
+    assert at.select_slider(key="lenet_steps_modern").value == 1200
 
 
 def test_waiting_user_sees_queue_position_and_can_stop(tiny_env, monkeypatch):
@@ -223,7 +223,7 @@ def test_waiting_user_sees_queue_position_and_can_stop(tiny_env, monkeypatch):
 
 def test_a_crashed_training_worker_is_a_message_and_keeps_no_model(tiny_env):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    at.slider(key="lenet_epochs").set_value(30).run()
+    at.select_slider(key="lenet_steps_classic").set_value(9600).run()
     at.button(key="lenet_train").click().run()
     job = at.session_state["lenet_job"]
     deadline = time.monotonic() + 60

@@ -107,9 +107,8 @@ def activations(model: LeNet, image: torch.Tensor, classes, truth: str | None) -
     charts.plotly_chart(probabilities_figure(probabilities, classes), where=c2, key="lenet_probs")
     st.markdown("**Output of every layer** (brightest = largest value in that layer; "
                 "the range is under each title).")
-    charts.plotly_chart(feature_maps_figure(inspection.feature_maps(model, image)),
-                    key="lenet_feature_maps",
-                    theme=None)
+    charts.plotly_chart(feature_maps_figure(inspection.feature_maps(model, image), classes),
+                        key="lenet_feature_maps", theme=None)
     st.markdown("**Learned first-layer kernels**, one per output channel "
                 "(red positive, blue negative)")
     charts.plotly_chart(kernels_figure(model.net[0].weight), key="lenet_kernels1", theme=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import streamlit as st
 from streamlit import runtime
@@ -19,18 +20,29 @@ from cnnviz.lenet.model import (
     load_weights,
     weights_to_bytes,
 )
-from cnnviz.lenet.train import TrainConfig
-from cnnviz.viz.lenet_figures import curves_figure
+from cnnviz.lenet.train import OPTIMIZERS, Snapshot, TrainConfig
+from cnnviz.viz.lenet_figures import (
+    curves_figure,
+    kernels_figure,
+    layer_figure,
+    probabilities_figure,
+)
 from ui import charts
 
 DATASET_TITLES = {"fashion": "Fashion-MNIST", "mnist": "MNIST digits",
                   "shapes": "Shapes (generated here, no internet needed)"}
-LEARNING_RATES = [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.9]
+LEARNING_RATES = [0.0003, 0.001, 0.002, 0.005, 0.01, 0.03, 0.1, 0.3, 0.9]
+BATCH_SIZES = [16, 32, 64, 128, 256, 512]
+# The default budget is a few seconds; each longer choice is one slider notch away.
+STEP_CHOICES = [100, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200, 4800, 6400, 9600]
+LIVE_EVERY_S = 0.25  # the worker sends a point about this often
+VARIANT_NAMES = ("classic", "modern", "custom")  # each keeps its own hyperparameters
 # Widgets whose choices survive a visit to another page (Streamlit forgets unrendered widgets).
 REMEMBERED = ("lenet_variant", "lenet_act", "lenet_pool", "lenet_c1", "lenet_c2", "lenet_k",
-              "lenet_dataset", "lenet_optimizer", "lenet_lr_sgd", "lenet_lr_adam", "lenet_batch",
-              "lenet_epochs", "lenet_seed", "lenet_device", "lenet_source", "lenet_test_index",
-              "lenet_patch_polarity")
+              "lenet_dataset", "lenet_seed", "lenet_device", "lenet_source", "lenet_test_index",
+              "lenet_patch_polarity",
+              *(f"lenet_{part}_{v}" for v in VARIANT_NAMES
+                for part in ("optimizer", "lr_sgd", "lr_adam", "batch", "steps")))
 
 
 def restore_choices() -> None:
@@ -89,20 +101,34 @@ def dataset_choice() -> tuple[str, data.ImageSet, data.ImageSet]:
         return "shapes", *splits("shapes")
 
 
-def hyperparameters() -> TrainConfig:
-    """Read optimizer, learning rate, batch size, epochs, seed and device into a TrainConfig."""
+def hyperparameters(variant: str, defaults: TrainConfig, train_images: int) -> TrainConfig:
+    """Read optimizer, learning rate, batch size, steps, seed and device into a TrainConfig.
+
+    Every variant keeps its own choices, starting from the defaults that learn for it.
+    """
     c1, c2, c3 = st.columns(3)
-    optimizer = c1.radio("Optimizer", ["sgd", "adam"], format_func=str.upper, horizontal=True,
-                         key="lenet_optimizer")
-    lr = c1.select_slider("Learning rate", LEARNING_RATES, value=0.1 if optimizer == "sgd"
-                          else 0.001, key=f"lenet_lr_{optimizer}")
-    batch = c2.select_slider("Batch size", [16, 32, 64, 128, 256, 512], value=128,
-                             key="lenet_batch")
-    epochs = c2.slider("Epochs", 1, 30, 10, key="lenet_epochs")
+    optimizer = c1.radio("Optimizer", list(OPTIMIZERS), format_func=str.upper, horizontal=True,
+                         index=OPTIMIZERS.index(defaults.optimizer),
+                         key=f"lenet_optimizer_{variant}")
+    lr = defaults.lr if optimizer == defaults.optimizer else {"sgd": 0.1, "adam": 0.001}[optimizer]
+    lr = c1.select_slider("Learning rate", LEARNING_RATES, value=lr,
+                          key=f"lenet_lr_{optimizer}_{variant}")
+    batch = c2.select_slider("Batch size", BATCH_SIZES, value=defaults.batch_size,
+                             key=f"lenet_batch_{variant}")
+    steps = c2.select_slider("Training steps", STEP_CHOICES, value=defaults.steps,
+                             key=f"lenet_steps_{variant}",
+                             help="Optimizer steps, one batch each: the same time whatever the "
+                                  "size of the data set.")
     seed = c3.number_input("Seed", 0, 10_000, 0, key="lenet_seed")
     device = c3.selectbox("Device", ["auto", *available_devices()], key="lenet_device")
-    return TrainConfig(optimizer=optimizer, lr=lr, batch_size=batch, epochs=epochs,
-                       seed=int(seed), device=device)
+    config = replace(defaults, optimizer=optimizer, lr=lr, batch_size=batch, steps=steps,
+                     seed=int(seed), device=device)
+    st.caption(f"Trains on {train_images:,} images: {steps:,} steps of {batch} images = "
+               f"{steps * batch:,} images, {config.epochs(train_images):.1f} epochs (passes "
+               f"over the training images). This variant's defaults: "
+               f"{defaults.optimizer.upper()}, learning rate {defaults.lr:g}, batch "
+               f"{defaults.batch_size}, {defaults.steps:,} steps.")
+    return config
 
 
 def session_alive_check() -> Callable[[], bool] | None:
@@ -139,12 +165,12 @@ def harvest(job: TrainingJob) -> None:
             "label": job.label, "dataset": st.session_state.get("lenet_job_dataset", "shapes")}
 
 
-def live_panel() -> None:
-    """Progress, buttons and curves; refreshes itself every second while a job is active."""
+def live_panel(classes: tuple[str, ...]) -> None:
+    """Progress, buttons, curves and what is being learned; redrawn 4 times a second in a run."""
     job = st.session_state.get("lenet_job")
     active = job is not None and job.view().active
 
-    @st.fragment(run_every=1.0 if active else None)
+    @st.fragment(run_every=LIVE_EVERY_S if active else None)
     def panel():
         job = st.session_state.get("lenet_job")
         view = job.view() if job else None
@@ -170,12 +196,33 @@ def live_panel() -> None:
         if view is not None and view.active:
             runs = [(job.label + " (running)", view.history), *runs[-1:]]
         if runs:
+            tested = job.config if job is not None else TrainConfig()
             charts.plotly_chart(curves_figure(runs), key="lenet_curves")
             st.caption("Solid: the newest run; dashed: the one before, to compare e.g. the "
-                       "classic and the modern variant. Training values are running means "
-                       "over the current epoch; test accuracy is measured after each epoch.")
+                       "classic and the modern variant. Training values are means over the "
+                       "batches since the previous point; test accuracy (right axis, with "
+                       f"training accuracy) is measured every {tested.test_every} steps on "
+                       f"up to {tested.test_sample:,} test images, and on all of them at "
+                       "the end.")
+        if view is not None and view.active and view.snapshot is not None:
+            learning_now(view.snapshot, classes)
 
     panel()
+
+
+def learning_now(snapshot: Snapshot, classes: tuple[str, ...]) -> None:
+    """The first-layer kernels and one test image's feature maps as they are right now."""
+    st.markdown(f"**What it is learning now**: first-layer kernels (red positive, blue "
+                f"negative) and test image #{snapshot.image_index} on its way through.")
+    c1, c2, c3, c4 = st.columns(4)
+    charts.plotly_chart(kernels_figure(snapshot.kernels), where=c1, key="lenet_live_kernels",
+                        theme=None)
+    maps = {out.index: out for out in snapshot.maps}
+    for where, index, key in ((c2, 1, "lenet_live_maps1"), (c3, 4, "lenet_live_maps2")):
+        if index in maps:
+            charts.plotly_chart(layer_figure(maps[index]), where=where, key=key, theme=None)
+    charts.plotly_chart(probabilities_figure(snapshot.probabilities, classes), where=c4,
+                        key="lenet_live_probs")
 
 
 def weights_panel(config: LeNetConfig) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import os
 import pickle
 import signal
@@ -12,14 +13,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 
 import torch
 from torch import nn
 
 from cnnviz.lenet.data import ImageSet
-from cnnviz.lenet.train import Metrics, TrainConfig
+from cnnviz.lenet.train import Metrics, Snapshot, TrainConfig
 from cnnviz.serving.launcher import ROOT, SLOT_DIR_ENV, ZYGOTE_ENV
 
 MAX_TRAININGS_ENV = "CNNVIZ_MAX_TRAININGS"
@@ -127,9 +128,10 @@ class JobView:
     """What the page shows about a job at one moment (a copy, safe to read without locks)."""
 
     state: str  # queued | running | paused | done | stopped | failed
-    history: tuple[Metrics, ...]
+    history: tuple[Metrics, ...]  # without their snapshots (only the newest is kept)
     queue_position: int | None
     error: str | None
+    snapshot: Snapshot | None = None  # the newest kernels and feature maps
 
     @property
     def last(self) -> Metrics | None:
@@ -143,18 +145,18 @@ class JobView:
 
 
 def progress_text(view: JobView) -> str:
-    """'epoch 2/10, 4,100 images/s, about 12 s left' for the progress bar."""
+    """'step 240/600 · 4,100 images/s · about 2 s left' for the progress bar."""
     m = view.last
     if m is None:
         return "Starting..." if view.active else "ended before its first batch"
-    epochs = m.steps_total // m.steps_per_epoch
     if view.active:
-        return (f"epoch {m.epoch}/{epochs} · {m.images_per_second:,.0f} images/s · "
-                f"about {m.eta_seconds:,.0f} s left")
+        return (f"step {m.step:,}/{m.steps_total:,} · {m.images_per_second:,.0f} images/s · "
+                f"about {math.ceil(m.eta_seconds):,} s left")
     tested = [h for h in view.history if h.test_acc is not None]
-    result = f"test accuracy {tested[-1].test_acc:.1%} after epoch " \
-        f"{tested[-1].epoch}/{epochs}" if tested else f"stopped in epoch {m.epoch}/{epochs}"
-    return f"{result} · {m.images_per_second:,.0f} images/s · {m.seconds:,.0f} s"
+    result = (f"test accuracy {tested[-1].test_acc:.1%} on {tested[-1].test_images:,} images "
+              f"after step {tested[-1].step:,}" if tested else f"stopped at step {m.step:,}")
+    return (f"{result} of {m.steps_total:,} ({m.epochs:.1f} epochs) · "
+            f"{m.images_per_second:,.0f} images/s · {m.seconds:,.1f} s")
 
 
 class WorkerDied(RuntimeError):
@@ -286,6 +288,7 @@ class TrainingJob:
         self._lock = threading.Lock()  # state, error and history
         self._control = threading.Lock()  # pause against the relay's decision to go on
         self._history: list[Metrics] = []
+        self._snapshot: Snapshot | None = None
         self._state, self._error = "queued", None
         self._resume = threading.Event()  # what the user wants: run (set) or pause
         self._resume.set()
@@ -344,7 +347,7 @@ class TrainingJob:
         """A consistent copy of state, history and queue place."""
         with self._lock:
             return JobView(self._state, tuple(self._history), self.gate.position(self),
-                           self._error)
+                           self._error, self._snapshot)
 
     def _switch(self, event, name: str, on: bool) -> None:
         """Set or clear ``stop`` or ``go``, here and, for a forked worker, over its socket."""
@@ -406,8 +409,10 @@ class TrainingJob:
                 self._process.join(5)
                 raise WorkerDied(self._process.exitcode) from None
             if kind == "metrics":
+                value = pickle.loads(value)
                 with self._lock:
-                    self._history.append(value)
+                    self._snapshot = value.snapshot or self._snapshot
+                    self._history.append(replace(value, snapshot=None))
             elif kind == "paused":
                 self._pause_here()
             elif kind == "failed":

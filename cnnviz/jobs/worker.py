@@ -11,7 +11,7 @@ import os
 # torch and cnnviz.lenet.train are imported inside train_worker, after the priority is lowered, so
 # that even the worker's start-up (importing torch, about 2 s of CPU) yields to page reruns.
 
-# Messages on the socket, worker to server: ("pid", int) first, then ("metrics", Metrics),
+# Messages on the socket, worker to server: ("pid", int) first, then ("metrics", pickled Metrics),
 # ("paused", None), ("done" | "stopped", state_dict saved with torch.save, as bytes),
 # ("failed", text). Server to worker: the payload (bytes), then ("stop" | "go", bool).
 NICENESS = 10  # how much lower the worker's priority is than the server's
@@ -104,7 +104,8 @@ def _train(payload: bytes, conn, stop, go, server_alive) -> None:
     run = train_lenet(model, train_set, test_set, config)
     try:
         for metrics in run:
-            conn.send(("metrics", metrics))
+            # Plain pickle: a snapshot's tensors travel by value, not as shared-memory handles.
+            conn.send(("metrics", pickle.dumps(metrics, protocol=pickle.HIGHEST_PROTOCOL)))
             pace()
             if not go.is_set() and not stop.is_set():
                 conn.send(("paused", None))

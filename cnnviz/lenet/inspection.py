@@ -9,9 +9,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from cnnviz.lenet.data import ImageSet
+from cnnviz.lenet.data import ImageSet, as_batch
 from cnnviz.lenet.model import ACTIVATIONS, LeNet
-from cnnviz.lenet.train import as_batch
 
 SIZE = 28
 # How large the object is inside the 28x28 frame: MNIST digits fit a 20x20 box centred by their
