@@ -1,4 +1,4 @@
-"""The LeNet page in headless Chromium: train one epoch on tiny data, see the curve and maps."""
+"""The LeNet page in headless Chromium: a short run on tiny data, see the curve and maps."""
 
 import pytest
 from playwright.sync_api import expect
@@ -12,7 +12,7 @@ def wait_idle(page, timeout=60_000):
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
-def test_train_one_epoch_then_see_curve_and_feature_maps(page, app_url, tiny_idx_data):
+def test_train_a_short_run_then_see_curve_and_feature_maps(page, app_url, tiny_idx_data):
     page.goto(app_url)  # home first: it sets up st.navigation for the whole server
     page.wait_for_selector("h1", timeout=60_000)
     wait_idle(page)
@@ -20,12 +20,12 @@ def test_train_one_epoch_then_see_curve_and_feature_maps(page, app_url, tiny_idx
     page.wait_for_selector("h1", timeout=60_000)
     wait_idle(page)
     page.get_by_role("tab", name="Training").click()
-    slider = page.get_by_role("slider", name="Epochs")
+    slider = page.get_by_role("slider", name="Training steps")
     slider.focus()
-    slider.press("Home")  # 1 epoch
-    thumb = page.get_by_test_id("stSlider").filter(has_text="Epochs").get_by_test_id(
+    slider.press("Home")  # the shortest budget: 100 steps
+    thumb = page.get_by_test_id("stSlider").filter(has_text="Training steps").get_by_test_id(
         "stSliderThumbValue")
-    expect(thumb).to_have_text("1", timeout=30_000)
+    expect(thumb).to_have_text("100", timeout=30_000)
     wait_idle(page)
     page.get_by_role("button", name="Train the classic LeNet").click()
     page.get_by_text("Last run").wait_for(timeout=120_000)  # the job ended and was kept
@@ -33,7 +33,7 @@ def test_train_one_epoch_then_see_curve_and_feature_maps(page, app_url, tiny_idx
     curve = page.locator(".js-plotly-plot", has=page.locator(".legendtext",
                                                              has_text="train loss"))
     curve.first.wait_for(timeout=30_000)
-    assert page.get_by_text("epoch 1/1").count() >= 1
+    assert page.get_by_text("after step 100 of 100").count() >= 1
     page.get_by_role("tab", name="Inside the network").click()
     maps = page.locator(".js-plotly-plot", has=page.locator(".gtitle, .annotation-text",
                                                             has_text="Conv2d"))

@@ -29,6 +29,14 @@ def tiny_env(monkeypatch, tiny_idx_data):
     return tiny_idx_data
 
 
+def wait_for(condition, timeout):
+    """Poll ``condition`` until true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
 def charts(at):
     """Every plotly chart's spec as a dict."""
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -65,6 +73,40 @@ def test_custom_architecture_changes_the_shapes(tiny_env):
     assert shapes[0] == "1x8x28x28"
     assert shapes[3] == "1x16x12x12"
     assert shapes[6] == "1x576"
+    caption = next(c.value for c in at.caption if "parameters in total" in c.value)
+    assert "pads 1 pixel per side (for a 3x3 kernel" in caption
+    assert "14x14 becomes 12x12" in caption
+    assert "16x6x6 = 576 values" in caption
+
+
+def test_each_variant_starts_from_the_defaults_that_learn_and_says_what_it_trains_on(tiny_env):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert at.select_slider(key="lenet_steps_classic").value == 800
+    assert at.select_slider(key="lenet_lr_adam_classic").value == 0.005
+    assert any("Trains on 120 images: 800 steps of 64 images = 51,200 images, 426.7 epochs"
+               in c.value for c in at.caption)
+    at.radio(key="lenet_variant").set_value("modern").run()
+    assert at.select_slider(key="lenet_steps_modern").value == 600
+    assert at.select_slider(key="lenet_lr_adam_modern").value == 0.002
+    assert at.select_slider(key="lenet_batch_modern").value == 64
+
+
+def test_the_page_shows_what_is_learned_while_it_trains(tiny_env):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.select_slider(key="lenet_steps_classic").set_value(9600).run()
+    at.button(key="lenet_train").click().run()
+    job = at.session_state["lenet_job"]
+    wait_for(lambda: job.view().snapshot is not None, 60)
+    at.run()
+    assert not at.exception
+    assert any("What it is learning now" in m.value for m in at.markdown)
+    heatmaps = [s for s in charts(at) if s["data"] and s["data"][0]["type"] == "heatmap"]
+    assert len(heatmaps) == 3  # first-layer kernels, conv 1 and conv 2 maps of one image
+    assert all(s["layout"]["yaxis"]["scaleanchor"] == "x" for s in heatmaps)  # square pixels
+    assert any("about" in p.proto.text and "s left" in p.proto.text for p in at.get("progress"))
+    at.button(key="lenet_stop").click().run()
+    job.join(30)
+    assert job.view().state == "stopped"
 
 
 def test_training_from_the_page_keeps_model_and_curve(tiny_env):
@@ -205,9 +247,7 @@ def test_waiting_user_sees_queue_position_and_can_stop(tiny_env, monkeypatch):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     at.button(key="lenet_train").click().run()
     job = at.session_state["lenet_job"]
-    deadline = time.monotonic() + 10
-    while job.view().queue_position is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: job.view().queue_position is not None, 10)
     at.run()
     assert not at.exception
     assert any("number 1 in the queue" in i.value for i in at.info)
@@ -226,14 +266,12 @@ def test_a_crashed_training_worker_is_a_message_and_keeps_no_model(tiny_env):
     at.select_slider(key="lenet_steps_classic").set_value(9600).run()
     at.button(key="lenet_train").click().run()
     job = at.session_state["lenet_job"]
-    deadline = time.monotonic() + 60
-    while job.worker_pid is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: job.worker_pid is not None, 60)
     os.kill(job.worker_pid, signal.SIGKILL)
     job.join(30)
     at.run()
     assert not at.exception
-    assert any("stopped unexpectedly" in e.value for e in at.error)
+    assert any("stopped unexpectedly" in e.value for e in at.error), job.view()
     assert "lenet_model" not in at.session_state
     assert not at.button(key="lenet_train").disabled
     assert jobs.training_gate().running() == 0

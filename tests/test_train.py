@@ -152,3 +152,14 @@ def test_bad_hyperparameters_are_rejected():
         TrainConfig(batch_size=0)
     with pytest.raises(ValueError, match="Steps"):
         TrainConfig(steps=0)
+
+
+def test_the_consumer_can_ask_for_points_more_often(tiny_fashion):
+    """A paced worker sends a shorter interval so that its page still gets 4 points a second."""
+    train, _ = tiny_fashion
+    config = TrainConfig(batch_size=8, steps=20, device="cpu", report_every_s=1e9, test_every=5)
+    run = train_lenet(build_lenet(), train, None, config)
+    assert next(run).step == 5  # only the test points are due
+    assert run.send(0.0).step == 6  # from now on every step is due
+    assert run.send(1e9).step == 10
+    run.close()

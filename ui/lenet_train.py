@@ -10,6 +10,7 @@ from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnviz.device import available_devices
+from cnnviz.jobs import pool
 from cnnviz.jobs.training import TrainingJob, progress_text
 from cnnviz.lenet import data, shapes
 from cnnviz.lenet.model import (
@@ -167,6 +168,7 @@ def harvest(job: TrainingJob) -> None:
 
 def live_panel(classes: tuple[str, ...]) -> None:
     """Progress, buttons, curves and what is being learned; redrawn 4 times a second in a run."""
+    pool.prepare()  # the next run's process imports torch while the student chooses
     job = st.session_state.get("lenet_job")
     active = job is not None and job.view().active
 

@@ -200,13 +200,13 @@ class SocketTrainer:
         return cls(Connection(sock.detach()))
 
     @classmethod
-    def fresh(cls) -> SocketTrainer:
+    def fresh(cls, *options: str) -> SocketTrainer:
         """Start ``python -m cnnviz.jobs.worker`` with one end of a socket pair."""
         here, there = socket.socketpair()
         try:
             popen = subprocess.Popen([sys.executable, "-m", "cnnviz.jobs.worker", "--fd",
-                                      str(there.fileno())], pass_fds=(there.fileno(),),
-                                     cwd=ROOT)
+                                      str(there.fileno()), *options],
+                                     pass_fds=(there.fileno(),), cwd=ROOT)
         finally:
             there.close()
         return cls(Connection(here.detach()), popen)
@@ -391,11 +391,17 @@ class TrainingJob:
                 trainer = SocketTrainer.from_zygote(zygote)
             except (OSError, EOFError):
                 trainer = None  # the zygote is gone: a fresh interpreter still trains
-        if trainer is None:
-            trainer = SocketTrainer.fresh()
+        if trainer is None:  # a process started ahead, torch already imported
+            from cnnviz.jobs.pool import warm_trainer  # noqa: PLC0415 - the pool imports this
+
+            trainer = warm_trainer()
         self._process = trainer
         # Sent after the assignment, so a switch flipped meanwhile reaches the worker too.
-        trainer.start(payload, self._stop, self._go)
+        try:
+            trainer.start(payload, self._stop, self._go)
+        except OSError:  # it died before it had the payload (a broken pipe)
+            trainer.join(5)
+            raise WorkerDied(trainer.exitcode) from None
         return trainer.conn
 
     def _relay(self, conn: Connection) -> None:
@@ -405,7 +411,7 @@ class TrainingJob:
                 continue
             try:
                 kind, value = conn.recv()
-            except EOFError:
+            except (EOFError, OSError):  # a killed worker may also reset the connection
                 self._process.join(5)
                 raise WorkerDied(self._process.exitcode) from None
             if kind == "metrics":

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 
-# torch and cnnviz.lenet.train are imported inside train_worker, after the priority is lowered, so
-# that even the worker's start-up (importing torch, about 2 s of CPU) yields to page reruns.
+# torch and cnnviz.lenet.train are imported after the priority is lowered, so that even the
+# worker's start-up (importing torch, about 2 s of CPU) yields to page reruns. A worker started
+# ahead (cnnviz.jobs.pool) imports them while it waits for its payload.
 
 # Messages on the socket, worker to server: ("pid", int) first, then ("metrics", pickled Metrics),
 # ("paused", None), ("done" | "stopped", state_dict saved with torch.save, as bytes),
@@ -38,9 +39,9 @@ def train_worker(payload: bytes, conn, stop, go, server_alive) -> None:
 
     ``stop`` and ``go`` are Events: ``stop`` ends the run after the current point, a cleared
     ``go`` makes the worker say "paused" and wait until the server sets it. ``server_alive()``
-    tells a paused worker whether anyone is left to resume it.
+    tells a paused worker whether anyone is left to resume it. The caller has lowered this
+    process's priority.
     """
-    lower_priority()
     try:
         _train(payload, conn, stop, go, server_alive)
     except (BrokenPipeError, ConnectionError, EOFError):
@@ -54,7 +55,7 @@ def train_worker(payload: bytes, conn, stop, go, server_alive) -> None:
         conn.close()
 
 
-def train_over_socket(sock) -> None:
+def train_over_socket(sock, announce_ready: bool = False) -> None:
     """A worker (forked by the zygote, or started with --fd): ``sock`` carries everything.
 
     It first sends ("pid", its pid), then receives the payload as bytes; after that the server
@@ -66,7 +67,16 @@ def train_over_socket(sock) -> None:
 
     conn = Connection(sock.detach())
     conn.send(("pid", os.getpid()))
-    payload = conn.recv_bytes()
+    lower_priority()
+    import cnnviz.jobs.pacing  # noqa: F401 - imported while waiting, so a payload trains at once
+    import cnnviz.lenet.train  # noqa: F401
+    if announce_ready:  # a pool (cnnviz.jobs.pool) waits for this before offering the worker
+        conn.send(("ready", None))
+    try:
+        payload = conn.recv_bytes()
+    except (EOFError, OSError):
+        return  # a worker started ahead that nobody needed: the server has gone
+
     stop, go, gone = threading.Event(), threading.Event(), threading.Event()
     go.set()
     events = {"stop": stop, "go": go}
@@ -102,11 +112,14 @@ def _train(payload: bytes, conn, stop, go, server_alive) -> None:
     ending = "done"
     pace = Pacer()  # a busy lecture server slows the training, not the pages
     run = train_lenet(model, train_set, test_set, config)
+    interval = None  # seconds of training per point; shorter while paced, to stay live
     try:
-        for metrics in run:
+        while (metrics := next_point(run, interval)) is not None:
             # Plain pickle: a snapshot's tensors travel by value, not as shared-memory handles.
             conn.send(("metrics", pickle.dumps(metrics, protocol=pickle.HIGHEST_PROTOCOL)))
-            pace()
+            # Paced, a point costs its training time / duty of wall time: train for duty x the
+            # interval, so the page still gets a point every report_every_s.
+            interval = config.report_every_s * (pace.duty if pace() else 1.0)
             if not go.is_set() and not stop.is_set():
                 conn.send(("paused", None))
                 while not go.wait(0.5):
@@ -122,6 +135,14 @@ def _train(payload: bytes, conn, stop, go, server_alive) -> None:
     conn.send((ending, buffer.getvalue()))
 
 
+def next_point(run, interval: float | None):
+    """The next Metrics (``interval``: seconds of training until the one after); None at the end."""
+    try:
+        return next(run) if interval is None else run.send(interval)
+    except StopIteration:
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m cnnviz.jobs.worker --fd N``: train over the inherited socket N."""
     import argparse
@@ -129,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="LeNet training worker (started by the app)")
     parser.add_argument("--fd", type=int, required=True, help="connected socket to the server")
+    parser.add_argument("--ready", action="store_true",
+                        help='send ("ready", None) once torch is imported (a warm pool)')
     args = parser.parse_args(argv)
-    train_over_socket(socket.socket(fileno=args.fd))
+    train_over_socket(socket.socket(fileno=args.fd), announce_ready=args.ready)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -93,7 +94,7 @@ class Metrics:
     test_acc: float | None  # on the points every test_every steps and the last one
     test_images: int  # how many test images test_acc was measured on (0: none)
     seconds: float  # training time so far, pauses excluded
-    step_seconds: float  # measured seconds per step, smoothed over the last points
+    step_seconds: float  # measured wall seconds per step over the last few seconds
     snapshot: Snapshot | None = None
 
     @property
@@ -156,7 +157,10 @@ def take_snapshot(model: LeNet, image: torch.Tensor, index: int) -> Snapshot:
 
 def train_lenet(model: LeNet, train_set: ImageSet, test_set: ImageSet | None,
                 config: TrainConfig) -> Iterator[Metrics]:
-    """Train in place for ``config.steps`` steps, yielding Metrics about every report_every_s."""
+    """Train in place for ``config.steps`` steps, yielding Metrics about every report_every_s.
+
+    ``send(seconds)`` instead of ``next()`` sets the training time until the next point.
+    """
     # Stop by not asking for the next point (close the generator); pause by waiting to ask.
     # The whole split sits on the device once; each batch is an index into it, no loader.
     device = choose_device(None if config.device == "auto" else config.device)
@@ -171,29 +175,41 @@ def train_lenet(model: LeNet, train_set: ImageSet, test_set: ImageSet | None,
 
 
 class PointClock:
-    """Decides when a live point is due and measures the seconds per step between points."""
+    """Decides when a live point is due and measures the wall seconds per step.
 
-    def __init__(self, every_s: float):
-        self.every_s, self.active, self.step_seconds = every_s, 0.0, 0.0
-        self._resumed = self._last_point = time.perf_counter()
-        self._last_step = 0
+    The step time is the wall time over the last ``window_s`` seconds of points divided by the
+    steps done in it: it includes what the consumer does between points (a paced worker's
+    sleeps, a busy machine), so the ETA is in wall time.
+    """
+
+    def __init__(self, every_s: float, window_s: float = 4.0):
+        self.every_s, self.window_s, self.active = every_s, window_s, 0.0
+        self._resumed = time.perf_counter()
+        self._points: deque[tuple[float, int]] = deque([(self._resumed, 0)])
 
     def due(self) -> bool:
-        """Whether report_every_s has passed since the previous point."""
-        return time.perf_counter() - self._last_point >= self.every_s
+        """Whether every_s of training has passed since the consumer last asked for more."""
+        return time.perf_counter() - self._resumed >= self.every_s
 
     def point(self, step: int) -> None:
-        """Account the time up to a point at ``step`` (a smoothed mean of seconds per step)."""
+        """Account the time up to a point at ``step``."""
         now = time.perf_counter()
         self.active += now - self._resumed
-        recent = (now - self._last_point) / max(step - self._last_step, 1)
-        smoothed = 0.6 * self.step_seconds + 0.4 * recent
-        self.step_seconds = smoothed if self._last_step else recent
-        self._last_point, self._last_step = now, step
+        while len(self._points) > 1 and now - self._points[1][0] >= self.window_s:
+            self._points.popleft()  # keep one point at least window_s old
+        self._points.append((now, step))
 
-    def resume(self) -> None:
-        """The consumer asks for more: time from here on counts again."""
-        self._resumed = self._last_point = time.perf_counter()
+    @property
+    def step_seconds(self) -> float:
+        """Wall seconds per step over the window."""
+        (t0, s0), (t1, s1) = self._points[0], self._points[-1]
+        return (t1 - t0) / (s1 - s0) if s1 > s0 else 0.0
+
+    def resume(self, every_s: float | None = None) -> None:
+        """The consumer asks for more (``every_s``: a new interval): training time counts again."""
+        self._resumed = time.perf_counter()
+        if every_s is not None:
+            self.every_s = every_s
 
 
 def _train_steps(model: LeNet, train_set: ImageSet, test_set: ImageSet | None,
@@ -240,6 +256,6 @@ def _train_steps(model: LeNet, train_set: ImageSet, test_set: ImageSet | None,
         correct.zero_()
         window = 0
         clock.point(step)
-        yield Metrics(step, config.steps, seen, seen / len(labels), mean_loss, acc, test_acc,
-                      test_count, clock.active, clock.step_seconds, snapshot)
-        clock.resume()
+        interval = yield Metrics(step, config.steps, seen, seen / len(labels), mean_loss, acc,
+                                 test_acc, test_count, clock.active, clock.step_seconds, snapshot)
+        clock.resume(interval)
