@@ -6,11 +6,7 @@ import os
 
 import torch
 
-DEVICE_ENV = "CNNVIZ_DEVICE"  # auto | cuda | mps | cpu
-THREADS_ENV = "CNNVIZ_TORCH_THREADS"
-# One intra-op thread per server process: on a busy 2-core machine two threads collapse 8-14x
-# as soon as another process wants a core, while one thread keeps its speed.
-DEFAULT_THREADS = 1
+from cnnviz import config
 
 _configured = False
 
@@ -29,11 +25,11 @@ def available_devices() -> list[str]:
 
 def choose_device(preference: str | None = None) -> torch.device:
     """The device to compute on: an explicit preference, else $CNNVIZ_DEVICE, else the best one."""
-    wanted = (preference or os.environ.get(DEVICE_ENV) or "auto").strip().lower()
+    wanted = (preference or config.settings().device).strip().lower()
     kinds = available_devices()
     if wanted == "auto":
         return torch.device(kinds[0])
-    if wanted not in ("cuda", "mps", "cpu"):
+    if wanted not in config.DEVICE_CHOICES:
         raise ValueError(f"Unknown device {wanted!r}: use auto, cuda, mps or cpu.")
     if wanted not in kinds:
         raise ValueError(f"The {wanted.upper()} device is not available on this machine; "
@@ -42,11 +38,10 @@ def choose_device(preference: str | None = None) -> torch.device:
 
 
 def configure_threads(threads: int | None = None) -> int:
-    """Set torch's intra-op threads once per process (default 1, or $CNNVIZ_TORCH_THREADS)."""
+    """Set torch's intra-op threads once per process (``threads``, else $CNNVIZ_TORCH_THREADS)."""
     global _configured
     if threads is None:
-        raw = os.environ.get(THREADS_ENV, "")
-        threads = int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_THREADS
+        threads = config.settings().torch_threads
     torch.set_num_threads(threads)
     if not _configured:
         try:

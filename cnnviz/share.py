@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
-import os
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import qrcode
 
-PUBLIC_URL_ENV = "CNNVIZ_PUBLIC_URL"  # e.g. http://192.168.1.20:8501, as students reach the server
+from cnnviz import config
+
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"}
 
 
@@ -28,8 +28,7 @@ def shareable_url(browser_url: str, query: dict[str, str | list[str]],
 
 def public_base_from_env() -> str | None:
     """The base address from $CNNVIZ_PUBLIC_URL, or None when it is unset or blank."""
-    value = os.environ.get(PUBLIC_URL_ENV, "").strip()
-    return value or None
+    return config.settings().public_url
 
 
 def is_local_only(url: str) -> bool:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnviz.teach import channels, frames, snippet
 from cnnviz.viz import animation, static_figures
-from ui import charts, matrix_pages
+from ui import charts, matrix_pages, spectral_mixing
 
 P = "chan"  # session-state prefix of this page
 FIELDS = channels.FIELDS
@@ -97,3 +97,5 @@ else:
 with st.expander("PyTorch code for these settings"):
     st.code(snippet.multi_channel_snippet(config["x"], kernels), language="python",
             wrap_lines=True)
+
+spectral_mixing.spectrum_section()

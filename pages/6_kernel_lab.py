@@ -6,6 +6,7 @@ import streamlit as st
 from cnnviz.device import available_devices
 from cnnviz.lab import display, kernels, samples
 from cnnviz.lab.filtering import BORDER_MODES, apply_kernel
+from cnnviz.viz import colors
 from cnnviz.viz.lab_figures import frequency_figure, histogram_figure
 from ui import charts
 from ui import kernel_lab as parts
@@ -37,7 +38,7 @@ def filtered(image: dict, K: np.ndarray, mode: str, convolution: bool, dose: flo
     both (for charts.cached_chart). The result does not depend on ``device`` (tested to 1e-4).
     """
     key = (image["token"], image["frame"], K.tobytes(), K.shape, mode, convolution, dose)
-    memo = st.session_state.get("kl_memo")
+    memo = parts.stored_result()
     if memo is None or memo[0] != key or memo[4] != device:
         source = image["array"] if dose is None else samples.shot_noise(image["array"], dose)
         result = apply_kernel(source, K, mode=mode, convolution=convolution, device=device)
@@ -45,7 +46,7 @@ def filtered(image: dict, K: np.ndarray, mode: str, convolution: bool, dose: flo
         # drawn anew for each memo: then a random name (charts of samples stay shared).
         name = repr(key) + (f" noise {uuid.uuid4().hex}" if dose is not None else "")
         memo = (key, source, result, name, device)
-        st.session_state.kl_memo = memo
+        parts.store_result(memo)
     return memo[1], memo[2], memo[3]
 
 
@@ -103,7 +104,8 @@ if K is not None:
     original = a.empty()
     with b:
         charts.cached_elements(shown_as, lambda: st.image(
-            view["result"], caption=f"Result, colour limit +-{view['signed_limit']:.3g}",
+            view["result"], caption=f"Result. {colors.SIGN_LEGEND} Full colour at "
+            f"±{view['signed_limit']:.3g}.",
             width="stretch"))
     charts.cached_chart(repr(K.tolist()), lambda: frequency_figure(kernels.frequency_response(K),
                                                               kernels.frequency_axis()),

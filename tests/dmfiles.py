@@ -47,25 +47,43 @@ class _Writer:
         return self.data_tag(name, [20, 4, len(chars)], struct.pack(f"<{len(chars)}H", *chars))
 
 
-def dm_bytes(arr: np.ndarray, *, version: int = 3, scale: float = 1.0,
-             units: str = "nm") -> bytes:
-    """A DM3 or DM4 file holding ``arr`` (2-D image or 3-D stack) with a pixel scale."""
+def dm_bytes(arr: np.ndarray, *, version: int = 3, scale=1.0, units="nm", origin=0.0,
+             rgb_type: int | None = None, image_tags: dict | None = None) -> bytes:
+    """A DM3 or DM4 file holding ``arr`` (image, stack or spectrum image) with its calibration.
+
+    ``scale``, ``units`` and ``origin`` are one value for every axis or one per numpy axis.
+    ``rgb_type`` (8 or 23) stores an (H, W, 4) uint8 RGBA array as a DM RGB image.
+    ``image_tags``: nested dict of text tags, e.g. {"Meta Data": {"Signal": "EELS"}}.
+    """
     arr = np.ascontiguousarray(arr)
-    data_type, eltype = _DATA_TYPES[arr.dtype]
+    if rgb_type is not None:
+        data_type, eltype = rgb_type, 5  # stored as one 4-byte word per pixel: B, G, R, A
+        payload, shape = arr[..., [2, 1, 0, 3]].astype(np.uint8).tobytes(), arr.shape[:-1]
+    else:
+        data_type, eltype = _DATA_TYPES[arr.dtype]
+        payload, shape = arr.astype(arr.dtype.newbyteorder("<")).tobytes(), arr.shape
     w = _Writer(version)
-    dims_xyz = arr.shape[::-1]  # DM lists dimensions x, y, z
-    calibration = [w.group_tag("", [w.float_tag("Origin", 0.0), w.float_tag("Scale", scale),
-                                     w.text_tag("Units", units)]) for _ in dims_xyz]
+    dims_xyz = shape[::-1]  # DM lists dimensions x, y, z
+
+    def per_axis(value):
+        return list(value)[::-1] if isinstance(value, (tuple, list)) else [value] * len(shape)
+    calibration = [w.group_tag("", [w.float_tag("Origin", o), w.float_tag("Scale", sc),
+                                     w.text_tag("Units", u)])
+                   for o, sc, u in zip(per_axis(origin), per_axis(scale), per_axis(units),
+                                       strict=True)]
     brightness = w.group_tag("Brightness", [w.float_tag("Origin", 0.0),
                                             w.float_tag("Scale", 1.0), w.text_tag("Units", "")])
     image_data = w.group_tag("ImageData", [
         w.group_tag("Calibrations", [brightness, w.group_tag("Dimension", calibration)]),
-        w.data_tag("Data", [20, eltype, arr.size], arr.astype(arr.dtype.newbyteorder("<"))
-                   .tobytes()),
+        w.data_tag("Data", [20, eltype, int(np.prod(shape))], payload),
         w.data_tag("DataType", [3], struct.pack("<i", data_type)),
         w.group_tag("Dimensions", [w.ulong_tag("", n) for n in dims_xyz]),
     ])
-    image = w.group_tag("", [image_data, w.group_tag("ImageTags", []),
+
+    def tags(group: dict) -> list[bytes]:
+        return [w.group_tag(k, tags(v)) if isinstance(v, dict) else w.text_tag(k, v)
+                for k, v in group.items()]
+    image = w.group_tag("", [image_data, w.group_tag("ImageTags", tags(image_tags or {})),
                              w.text_tag("Name", "test image")])
     root_tags = [w.group_tag("ImageList", [image])]
     root = b"\x00\x01" + w.integers(len(root_tags)) + b"".join(root_tags)

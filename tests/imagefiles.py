@@ -53,3 +53,14 @@ def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
             + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b""))
+
+
+def mrc_4bit_bytes(arr: np.ndarray) -> bytes:
+    """An MRC mode 101 file: 4-bit values two per byte, low bits first, rows padded to bytes."""
+    ny, nx = arr.shape
+    padded = np.zeros((ny, nx + nx % 2), np.uint8)
+    padded[:, :nx] = arr
+    packed = (padded[:, 0::2] | (padded[:, 1::2] << 4)).view(np.int8)
+    data = bytearray(mrc_bytes(packed))  # written as mode 0, same bytes per row
+    data[0:4], data[12:16] = struct.pack("<i", nx), struct.pack("<i", 101)
+    return bytes(data)

@@ -9,10 +9,9 @@ import plotly.graph_objects as go
 import pytest
 import torch
 from PIL import Image
-from plotly.colors import hex_to_rgb
 
 from cnnviz.teach import frames
-from cnnviz.viz import animation, gridimage
+from cnnviz.viz import animation, colors, gridimage
 
 X3 = [[0.0, 1, 2], [3, 4, 5], [6, 7, 8]]
 K2 = [[0.0, 1], [2, 3]]
@@ -78,14 +77,14 @@ def test_colors_sequential_input_diverging_signed_output():
     cell = gridimage.cell_pixels(6, 7)
     output = png_pixels(images[2]["source"])
     assert tuple(output[cell // 2, cell // 2]) == (247, 247, 247)  # 0: RdBu's white middle
-    assert tuple(output[cell // 2, cell + cell // 2]) == (5, 48, 97)  # +1: darkest blue
-    assert tuple(output[cell // 2, 5 * cell + cell // 2]) == (103, 0, 31)  # -1: darkest red
+    assert tuple(output[cell // 2, cell + cell // 2]) == (103, 0, 31)  # +1: darkest red
+    assert tuple(output[cell // 2, 5 * cell + cell // 2]) == (5, 48, 97)  # -1: darkest blue
     source = png_pixels(images[0]["source"])
     cell = gridimage.cell_pixels(6, 8)
-    yellow_end = hex_to_rgb(gridimage.SEQUENTIAL[-1])
-    assert tuple(source[cell // 2, cell // 2]) == yellow_end  # 1, the largest input value
-    assert gridimage.color_scale_for([0, 1, 2]) == {"scale": "sequential", "zmin": 0, "zmax": 2}
-    assert gridimage.color_scale_for([-1, 3])["zmid"] == 0
+    assert tuple(source[cell // 2, cell // 2]) == (255, 255, 255)  # 1, the largest: white
+    assert tuple(source[cell // 2, 2 * cell + cell // 2]) == (0, 0, 0)  # 0, the smallest
+    legends = [a["text"] for a in fig["layout"]["annotations"]]
+    assert colors.SIGN_LEGEND in legends  # the output is signed: the figure says how to read it
 
 
 def test_padding_cells_drawn_apart_and_pooling_channels():
@@ -98,7 +97,11 @@ def test_padding_cells_drawn_apart_and_pooling_channels():
     assert numbers["text"][0] == "-∞"  # max pooling pads with -inf, shown on a grey cell
     assert numbers["textfont"]["color"][0] == "#555555"
     pixels = png_pixels(fig["layout"]["images"][0]["source"])
-    assert tuple(pixels[5, 5]) == gridimage.PADDING_RGB
+    cell = gridimage.cell_pixels(6, 6)
+    padding = {tuple(p) for p in pixels[1:cell, 1:cell].reshape(-1, 3)}  # a corner cell
+    assert padding == {gridimage.PADDING_RGB, gridimage.HATCH_RGB}  # hatched, no value's grey
+    legends = [a["text"] for a in fig["layout"]["annotations"]]
+    assert colors.SIGN_LEGEND not in legends  # nothing negative here
     texts = [t["text"][0] for f in fig["frames"] for t in f["data"] if "text" in t]
     assert texts[4].startswith("channel 2, Y[0, 0] = max(")
     # plotly keeps an outline whose update is an empty list; hidden ones must be [None]

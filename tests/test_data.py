@@ -16,9 +16,9 @@ from tests.tiny_idx import TEST_SIZE, TRAIN_SIZE, tiny_images, write_split, writ
 
 
 def test_data_dir_from_environment_and_default(monkeypatch, tmp_path):
-    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv("CNNVIZ_DATA_DIR", str(tmp_path))
     assert data.data_dir() == tmp_path
-    monkeypatch.delenv(data.DATA_DIR_ENV)
+    monkeypatch.delenv("CNNVIZ_DATA_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert data.data_dir() == tmp_path / "cache" / "cnnviz" / "data"
 

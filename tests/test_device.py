@@ -5,7 +5,7 @@ from cnnviz import device
 
 
 def test_auto_prefers_best_available(monkeypatch):
-    monkeypatch.delenv(device.DEVICE_ENV, raising=False)
+    monkeypatch.delenv("CNNVIZ_DEVICE", raising=False)
     assert device.choose_device().type == device.available_devices()[0]
 
 
@@ -16,7 +16,7 @@ def test_cuda_first_when_available(monkeypatch):
 
 
 def test_environment_override(monkeypatch):
-    monkeypatch.setenv(device.DEVICE_ENV, "cpu")
+    monkeypatch.setenv("CNNVIZ_DEVICE", "cpu")
     assert device.choose_device().type == "cpu"
 
 
@@ -31,9 +31,9 @@ def test_unavailable_or_unknown_device_is_a_clear_error(monkeypatch):
 def test_threads_default_to_one_and_follow_env(monkeypatch):
     before = torch.get_num_threads()
     try:
-        monkeypatch.delenv(device.THREADS_ENV, raising=False)
+        monkeypatch.delenv("CNNVIZ_TORCH_THREADS", raising=False)
         assert device.configure_threads() == 1
-        monkeypatch.setenv(device.THREADS_ENV, "2")
+        monkeypatch.setenv("CNNVIZ_TORCH_THREADS", "2")
         assert device.configure_threads() == 2
     finally:
         torch.set_num_threads(before)

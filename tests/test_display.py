@@ -36,12 +36,16 @@ def test_contrast_and_gamma():
     assert display.to_gray8(X, 0, 100, gamma=2.0)[0, 500] == round(0.25 * 255)
 
 
-def test_diverging_map_is_white_at_zero_and_symmetric():
-    rgb = display.to_diverging_rgb(np.array([[-2.0, 0.0, 2.0]]), limit=2.0)
-    assert tuple(rgb[0, 1]) == (247, 247, 247)
-    assert rgb[0, 0, 2] > rgb[0, 0, 0]
-    assert rgb[0, 2, 0] > rgb[0, 2, 2]
-    assert display.signed_limit(np.zeros((4, 4))) == 1.0
+def test_result_is_white_at_zero_with_a_symmetric_limit():
+    result = np.zeros((4, 6))
+    result[0, 0], result[0, 1] = -2.0, 2.0
+    view = display.render_pair(np.ones((4, 6)), result)
+    assert view["signed_limit"] == 2.0  # the 99.5th percentile of |values|
+    rgb = view["result"]
+    assert tuple(rgb[2, 3]) == (247, 247, 247)
+    assert rgb[0, 0, 2] > rgb[0, 0, 0]  # negative: blue
+    assert rgb[0, 1, 0] > rgb[0, 1, 2]  # positive: red
+    assert display.render_pair(np.ones((4, 4)), np.zeros((4, 4)))["signed_limit"] == 1.0
 
 
 def test_render_pair_sends_at_most_max_side_pixels():

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from labstate import stored_result
 
 from cnnviz.device import available_devices
 from cnnviz.lab import filtering
@@ -73,7 +74,7 @@ def test_lenet_page_trains_on_gpu_and_shows_the_network(tmp_path, monkeypatch, s
 
     from tests.tiny_idx import write_tiny_datasets
 
-    monkeypatch.setenv(data.DATA_DIR_ENV, str(write_tiny_datasets(tmp_path)))
+    monkeypatch.setenv("CNNVIZ_DATA_DIR", str(write_tiny_datasets(tmp_path)))
     page = str(Path(__file__).resolve().parents[1] / "pages" / "7_lenet.py")
     at = AppTest.from_file(page, default_timeout=60).run()
     at.selectbox(key="lenet_device").set_value(GPU).run()
@@ -100,9 +101,9 @@ def test_kernel_lab_filters_on_the_gpu_when_chosen():
 
     page = str(Path(__file__).resolve().parents[1] / "pages" / "6_kernel_lab.py")
     at = AppTest.from_file(page, default_timeout=60).run()
-    cpu = at.session_state["kl_memo"][2].copy()
-    assert at.session_state["kl_memo"][4] == "cpu"  # the default, also with a GPU
+    cpu = stored_result(at)[2].copy()
+    assert stored_result(at)[4] == "cpu"  # the default, also with a GPU
     at.selectbox(key="kl_device").set_value(GPU).run()
     assert not at.exception
-    assert at.session_state["kl_memo"][4] == GPU
-    np.testing.assert_allclose(at.session_state["kl_memo"][2], cpu, rtol=1e-4, atol=1e-4)
+    assert stored_result(at)[4] == GPU
+    np.testing.assert_allclose(stored_result(at)[2], cpu, rtol=1e-4, atol=1e-4)

@@ -13,6 +13,7 @@ from cnnviz.lenet import inspection
 from cnnviz.lenet.model import VARIANTS, build_lenet, layer_summary
 from cnnviz.lenet.shapes import make_shapes, shapes_split
 from cnnviz.lenet.train import TrainConfig, as_batch, train_lenet
+from cnnviz.viz import colors
 from cnnviz.viz.lenet_figures import (
     curves_figure,
     feature_maps_figure,
@@ -117,7 +118,6 @@ def test_first_layer_responses_at_full_resolution(model):
     X = torch.from_numpy(inspection.to_gray(micrograph))[None, None]
     assert_close(responses, F.conv2d(X, model.net[0].weight, model.net[0].bias, padding=2)[0])
     assert inspection.first_layer_responses(model, micrograph).min() >= 0  # after ReLU
-    assert inspection.to_uint8(responses[0]).dtype == np.uint8
 
 
 def test_tiles_and_quantization():
@@ -125,11 +125,13 @@ def test_tiles_and_quantization():
     grid = tile(maps, columns=2)
     assert grid.shape == (3, 7)
     assert np.isnan(grid[:, 3]).all()
-    levels, lo, hi = quantize(grid)
-    assert (lo, hi) == (0.0, 17.0)
+    levels = quantize(grid, colors.value_range(grid))
     assert levels[0, 0] == 0
     assert levels[2, 6] == 254
     assert (levels[:, 3] == 255).all()
+    signed = quantize(grid - 8, colors.value_range(grid - 8))  # -8..9 shown over -9..9
+    assert (signed[0, 0], signed[2, 6]) == (14, 254)
+    assert signed[grid == 8].tolist() == [127]  # zero: the middle level, white
 
 
 def test_feature_maps_reach_the_browser_in_under_100_kb(model, image):

@@ -9,6 +9,7 @@ import time
 import pytest
 import torch
 
+from cnnviz.config import ConfigError
 from cnnviz.device import configure_threads
 from cnnviz.jobs import training as jobs
 from cnnviz.jobs import worker as train_worker
@@ -194,11 +195,18 @@ def test_failure_is_reported_not_raised(start_method):
     assert gate.running() == 0
 
 
-@pytest.mark.parametrize(("raw", "slots"), [("", 1), ("3", 3), ("zero", 1)])
+@pytest.mark.parametrize(("raw", "slots"), [("", 1), ("3", 3), (" 2 ", 2)])
 def test_gate_size_from_environment(monkeypatch, raw, slots):
-    monkeypatch.setenv(jobs.MAX_TRAININGS_ENV, raw)
+    monkeypatch.setenv("CNNVIZ_MAX_TRAININGS", raw)
     monkeypatch.setattr(jobs, "_gate", None)
     assert jobs.training_gate().slots == slots
+
+
+def test_a_bad_gate_size_is_an_error_not_one_slot(monkeypatch):
+    monkeypatch.setenv("CNNVIZ_MAX_TRAININGS", "two")
+    monkeypatch.setattr(jobs, "_gate", None)
+    with pytest.raises(ConfigError, match="CNNVIZ_MAX_TRAININGS='two'"):
+        jobs.training_gate()
 
 
 def test_progress_text_while_running_and_after_the_last_step():

@@ -2,6 +2,8 @@
 
 import pytest
 
+from cnnviz.viz import colors
+
 pytestmark = pytest.mark.browser
 
 
@@ -17,7 +19,7 @@ def test_kernel_lab_shows_original_and_result(page, app_url):
         images.nth(i).evaluate(
             "img => img.complete ? true : new Promise(ok => img.addEventListener('load', ok))")
         assert images.nth(i).evaluate("img => img.naturalWidth") == 256
-    assert page.get_by_text("Result, colour limit").count() == 1
+    assert page.get_by_text(f"Result. {colors.SIGN_LEGEND} Full colour at ±").count() == 1
     assert page.locator("[data-testid='stException']").count() == 0
     # Moving the patch reruns the page: the result image is replayed from the cache (its
     # media file registered again for this session), the original is drawn with the new box.

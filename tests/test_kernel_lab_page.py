@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from imagefiles import mrc_bytes, png_bomb, png_bytes, tiff_bytes
+from labstate import stored_image, stored_result
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.lab import kernels
@@ -38,8 +39,7 @@ def test_good_upload_is_shown_with_its_pixel_size():
     at = upload(fresh(), "grain.tif", data)
     assert not at.exception
     assert not at.error
-    image = at.session_state["kl_image"]
-    np.testing.assert_array_equal(image["array"], arr)
+    np.testing.assert_array_equal(stored_image(at)["array"], arr)
     assert any("grain.tif" in c.value and "0.2 nm" in c.value for c in at.caption)
     assert any("0.6 x 0.6 nm" in c.value for c in at.caption)  # Sobel footprint in nm
 
@@ -50,7 +50,7 @@ def test_multipage_upload_offers_frames():
     at.number_input(key="kl_frame").set_value(2).run()
     assert not at.exception
     assert at.session_state["kl_image"]["frame"] == 2
-    assert at.session_state["kl_image"]["array"].max() == 2
+    assert stored_image(at)["array"].max() == 2
 
 
 @pytest.mark.parametrize(("name", "data", "message"), [
@@ -188,4 +188,4 @@ def test_filter_device_is_offered_only_with_a_gpu_and_defaults_to_the_cpu(monkey
     if offered:
         assert offered[0].options == devices
         assert offered[0].value == "cpu"
-    assert at.session_state["kl_memo"][4] == "cpu"
+    assert stored_result(at)[4] == "cpu"

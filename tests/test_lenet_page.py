@@ -24,7 +24,7 @@ PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "7_lenet.py")
 @pytest.fixture
 def tiny_env(monkeypatch, tiny_idx_data):
     """Point the app at the tiny IDX files."""
-    monkeypatch.setenv(data.DATA_DIR_ENV, str(tiny_idx_data))
+    monkeypatch.setenv("CNNVIZ_DATA_DIR", str(tiny_idx_data))
     monkeypatch.setenv("CNNVIZ_DEVICE", "cpu")
     return tiny_idx_data
 
@@ -279,7 +279,7 @@ def test_a_crashed_training_worker_is_a_message_and_keeps_no_model(tiny_env):
 
 def test_without_data_the_page_trains_on_shapes_and_explains_a_failed_download(
         monkeypatch, tmp_path):
-    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv("CNNVIZ_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(data.DATASETS["fashion"].torchvision_class, "mirrors",
                         ["http://127.0.0.1:9/"])
     at = AppTest.from_file(PAGE, default_timeout=60).run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 
 import pytest
@@ -175,26 +176,33 @@ def test_garbage_on_the_socket_is_dropped():
     _run(_with_proxy(test))
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("", 1), ("1", 1), (" 3 ", 3), ("16", 16)])
-def test_workers_from_env(raw, expected):
-    assert serve.workers_from_env({serve.WORKERS_ENV: raw}) == expected
-
-
-@pytest.mark.parametrize("raw", ["0", "17", "two", "-1", "1.5"])
-def test_bad_worker_counts_are_refused(raw):
-    with pytest.raises(ValueError, match="CNNVIZ_WORKERS must be a whole number"):
-        serve.workers_from_env({serve.WORKERS_ENV: raw})
-
-
 def test_command_line(monkeypatch):
-    monkeypatch.delenv(serve.WORKERS_ENV, raising=False)
+    monkeypatch.delenv("CNNVIZ_WORKERS", raising=False)
     args = serve.parse_args(["--port", "9000"])
     assert (args.workers, args.port, args.address) == (1, 9000, None)
-    monkeypatch.setenv(serve.WORKERS_ENV, "2")
+    monkeypatch.setenv("CNNVIZ_WORKERS", "2")
     assert serve.parse_args([]).workers == 2
     assert serve.parse_args(["--workers", "3"]).workers == 3
-    with pytest.raises(SystemExit):
-        serve.parse_args(["--workers", "0"])
+    for bad in ("0", "17", "two"):
+        with pytest.raises(SystemExit):
+            serve.parse_args(["--workers", bad])
+    monkeypatch.setenv("CNNVIZ_PORT", "8700")
+    monkeypatch.setenv("CNNVIZ_ADDRESS", "127.0.0.1")
+    assert (serve.parse_args([]).port, serve.parse_args([]).address) == (8700, "127.0.0.1")
+    assert serve.parse_args(["--port", "8800"]).port == 8800
+
+
+def test_a_bad_setting_stops_the_launcher_with_one_line():
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CNNVIZ_WORKERS": "two"}
+    done = subprocess.run([sys.executable, "-m", "cnnviz.serve", "--port", str(serve.free_port()),
+                           "--address", "127.0.0.1"], capture_output=True, text=True, timeout=60,
+                          cwd=serve.ROOT, env=env)
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("cnnviz: CNNVIZ_WORKERS='two' is not allowed: use a whole "
+                                   "number from 1 to 16 (README: Settings)")
     command = serve.streamlit_command(8600, "127.0.0.1")
     assert command[1:5] == ["-m", "streamlit", "run", "app.py"]
     assert command[command.index("--server.port") + 1] == "8600"
@@ -245,29 +253,15 @@ def test_a_port_in_use_is_a_message_not_a_traceback(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize(("env", "cores", "advice"), [
-    ({}, 2, "CNNVIZ_WORKERS=2"), ({}, 32, "CNNVIZ_WORKERS=8"), ({"CNNVIZ_WORKERS": "1"}, 4,
-                                                                "CNNVIZ_WORKERS=4"),
-    ({"CNNVIZ_WORKERS": "2"}, 2, None), ({}, 1, None), ({}, None, None),
-    ({"CNNVIZ_WORKERS": "lots"}, 2, "CNNVIZ_WORKERS=2")])
-def test_lecturers_hear_about_workers_on_a_multicore_server(env, cores, advice):
-    hint = serve.workers_hint(cores, env)
-    if advice is None:
-        assert hint is None
-    else:
-        assert advice in hint
-        assert f"one of its {cores} cores" in hint
-
-
 def test_share_panel_gives_the_hint(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.delenv(serve.WORKERS_ENV, raising=False)
+    monkeypatch.delenv("CNNVIZ_WORKERS", raising=False)
     monkeypatch.setattr("os.cpu_count", lambda: 4)
     at = AppTest.from_file(str(serve.ROOT / "tests" / "apps" / "animated_figure.py"),
                            default_timeout=30).run()
     at.sidebar.toggle[0].set_value(True).run()
     assert any("CNNVIZ_WORKERS=4" in c.value for c in at.sidebar.caption)
-    monkeypatch.setenv(serve.WORKERS_ENV, "2")
+    monkeypatch.setenv("CNNVIZ_WORKERS", "2")
     at.run()
     assert not any("CNNVIZ_WORKERS" in c.value for c in at.sidebar.caption)

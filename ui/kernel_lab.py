@@ -9,13 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz.imageio import EXTENSIONS, ImageLoadError, load_image
-from cnnviz.lab import kernels, samples
+from cnnviz.lab import budget, kernels, samples
 from cnnviz.lab.kernel_learning import chapter_experiment, micrograph_experiment
 from cnnviz.teach.frames import correlation_steps
 from cnnviz.viz.animation import PrebuiltFigure, window_figure
 from cnnviz.viz.lab_figures import kernel_figure, loss_figure
 from ui import charts
 from ui.kernel_painter import kernel_painter
+from ui.upload_store import EVICTED, session_owner
 
 
 def persist(key: str, default) -> None:
@@ -30,49 +31,92 @@ def _sample(name: str, size: int) -> np.ndarray:
     return samples.sample(name, size)
 
 
-def _store_upload(data: bytes, name: str, frame: int) -> None:
-    """Decode an upload into session state, or show why it cannot be used."""
+IMAGE_SLOT, RESULT_SLOT = "kernel lab image", "kernel lab result"
+
+
+def stored_result():
+    """The page's last filter result for this session, or None (never stored, or evicted)."""
+    return budget.UPLOADS.get(session_owner(), RESULT_SLOT)
+
+
+def store_result(memo) -> None:
+    """Keep the page's filter result under the server-wide budget (evicted when memory runs out)."""
     try:
-        img = load_image(data, name, frame)
-    except ImageLoadError as err:
+        budget.UPLOADS.put(session_owner(), RESULT_SLOT, memo)
+    except budget.BudgetError as err:
+        st.error(str(err))
+
+
+def _store_upload(data: bytes, name: str, frame: int,
+                  band: tuple[float, float] | None = None) -> None:
+    """Decode an upload into the server-wide store, or show why it cannot be used.
+
+    Session state keeps the image's description; the pixels (and, to switch frames or the
+    window of a spectrum image, the file's bytes) live in ``budget.UPLOADS``.
+    """
+    try:
+        img = load_image(data, name, frame, band)
+        again = img.n_frames > 1 or img.spectral_range is not None
+        budget.UPLOADS.put(session_owner(), IMAGE_SLOT,
+                           {"array": img.array, "data": data if again else None})
+    except (ImageLoadError, budget.BudgetError) as err:
         st.error(f"Could not use '{name}': {err}")
         return
-    st.session_state.kl_upload = {"name": name, "data": data}
-    st.session_state.kl_image = {"array": img.array, "pixel_size_nm": img.pixel_size_nm,
-                                 "source": img.source, "name": name, "notes": img.notes,
-                                 "n_frames": img.n_frames, "frame": img.frame,
-                                 "token": uuid.uuid4().hex}
+    st.session_state.kl_image = {"pixel_size_nm": img.pixel_size_nm, "source": img.source,
+                                 "name": name, "notes": img.notes, "n_frames": img.n_frames,
+                                 "frame": img.frame, "spectral_range": img.spectral_range,
+                                 "band": band, "token": uuid.uuid4().hex}
+
+
+def _fallback(name: str) -> dict:
+    return {"array": _sample(name, 256), "pixel_size_nm": None, "source": "built-in",
+            "name": name, "notes": [], "n_frames": 1, "frame": 0, "spectral_range": None,
+            "band": None, "token": f"sample:{name}"}
 
 
 def image_picker() -> dict:
-    """The image to filter: a built-in sample or the user's upload (kept in session state)."""
+    """The image to filter: a built-in sample or the user's upload (kept in the upload store)."""
     persist("kl_source", "Built-in sample")
     choice = st.radio("Image", ["Built-in sample", "My upload"], key="kl_source",
                       horizontal=True)
     if choice == "Built-in sample":
         persist("kl_sample", samples.SAMPLES[0])
-        name = st.selectbox("Sample", samples.SAMPLES, key="kl_sample")
-        arr = _sample(name, 256)
-        return {"array": arr, "pixel_size_nm": None, "source": "built-in", "name": name,
-                "notes": [], "n_frames": 1, "frame": 0, "token": f"sample:{name}"}
+        return _fallback(st.selectbox("Sample", samples.SAMPLES, key="kl_sample"))
     kinds = sorted({e.lstrip(".") for e in EXTENSIONS})
     upload = st.file_uploader("PNG, JPEG, TIFF, MRC, DM3 or DM4", type=kinds, key="kl_uploader")
     if upload is not None and st.session_state.get("kl_upload_id") != upload.file_id:
         st.session_state.kl_upload_id = upload.file_id
         _store_upload(upload.getvalue(), upload.name, 0)
     image = st.session_state.get("kl_image")
-    if image is None:
-        st.info("Upload a micrograph to filter it; until then the step-edge sample is shown.")
-        arr = _sample("step edge", 256)
-        return {"array": arr, "pixel_size_nm": None, "source": "built-in", "name": "step edge",
-                "notes": [], "n_frames": 1, "frame": 0, "token": "sample:step edge"}
+    stored = budget.UPLOADS.get(session_owner(), IMAGE_SLOT) if image is not None else None
+    if stored is None:
+        if image is not None:
+            st.warning(EVICTED)
+        else:
+            st.info("Upload a micrograph to filter it; until then the step-edge sample is shown.")
+        return _fallback("step edge")
     if image["n_frames"] > 1:
         frame = st.number_input(f"Frame (0 to {image['n_frames'] - 1})", 0,
                                 image["n_frames"] - 1, image["frame"], key="kl_frame")
         if frame != image["frame"]:
-            _store_upload(st.session_state.kl_upload["data"], image["name"], int(frame))
+            _store_upload(stored["data"], image["name"], int(frame))
             image = st.session_state.kl_image
-    return image
+            stored = budget.UPLOADS.get(session_owner(), IMAGE_SLOT) or stored
+    if image.get("spectral_range"):
+        image, stored = _spectral_window(image, stored)
+    return {**image, "array": stored["array"]}
+
+
+def _spectral_window(image: dict, stored: dict) -> tuple[dict, dict]:
+    """A spectrum image is shown as a sum over a window of its spectral axis: pick the window."""
+    first, last, units = image["spectral_range"]
+    band = st.slider(f"Sum the channels from .. to ({units})", first, last,
+                     image["band"] or (first, last), key="kl_band")
+    if tuple(band) != tuple(image["band"] or (first, last)):
+        _store_upload(stored["data"], image["name"], 0, (float(band[0]), float(band[1])))
+        image = st.session_state.kl_image
+        stored = budget.UPLOADS.get(session_owner(), IMAGE_SLOT) or stored
+    return image, stored
 
 
 def kernel_editor() -> np.ndarray | None:

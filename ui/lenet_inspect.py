@@ -12,6 +12,7 @@ from PIL import Image, UnidentifiedImageError
 from cnnviz.lenet import inspection
 from cnnviz.lenet.data import ImageSet
 from cnnviz.lenet.model import LeNet
+from cnnviz.viz import colors
 from cnnviz.viz.lenet_figures import (
     confusion_figure,
     feature_maps_figure,
@@ -105,8 +106,9 @@ def activations(model: LeNet, image: torch.Tensor, classes, truth: str | None) -
              + (f", true class: {truth}" if truth else ""))
     probabilities = inspection.class_probabilities(model, image)
     charts.plotly_chart(probabilities_figure(probabilities, classes), where=c2, key="lenet_probs")
-    st.markdown("**Output of every layer** (brightest = largest value in that layer; "
-                "the range is under each title).")
+    st.markdown("**Output of every layer**, with its range under each title. Grey layers have "
+                "no negative values: dark is the layer's smallest value, bright its largest. "
+                "Coloured layers have some: blue is negative, white zero, red positive.")
     charts.plotly_chart(feature_maps_figure(inspection.feature_maps(model, image), classes),
                         key="lenet_feature_maps", theme=None)
     st.markdown("**Learned first-layer kernels**, one per output channel "
@@ -154,5 +156,7 @@ def micrograph(model: LeNet) -> None:
     cols = st.columns(4)
     cols[0].image(gray, caption=f"micrograph {gray.shape[1]}x{gray.shape[0]}")
     for c in range(responses.shape[0]):
-        cols[(c + 1) % 4].image(inspection.to_uint8(responses[c]),
+        cols[(c + 1) % 4].image(colors.image_rgb(responses[c].numpy()),
                                 caption=f"after kernel {c + 1} and activation")
+    if colors.is_signed(responses.numpy()):  # tanh: the responses have a sign
+        st.caption(colors.SIGN_LEGEND)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from cnnviz import config
 from cnnviz.catalog import all_pages
 from cnnviz.device import choose_device, configure_threads, describe_device
-from cnnviz.serving.launcher import workers_hint
 from cnnviz.share import is_local_only, public_base_from_env, qr_png, shareable_url
 from ui.charts import PROJECTOR_KEY, projector_on
 
@@ -87,12 +87,22 @@ def share_expander() -> None:
         if is_local_only(url):
             st.caption("Only this computer can open a localhost address: set "
                        "CNNVIZ_PUBLIC_URL to the address students reach.")
-        if hint := workers_hint(os.cpu_count()):
+        if hint := config.workers_hint(os.cpu_count(), config.settings().workers):
             st.caption(hint)
 
 
+def stop_on_bad_settings() -> None:
+    """A bad CNNVIZ_* value: say which and what it may be, instead of a page that fails later."""
+    try:
+        config.settings()
+    except config.ConfigError as err:
+        st.error(f"cnnviz cannot start: {err}", icon=":material/settings_alert:")
+        st.stop()
+
+
 def sidebar() -> None:
-    """Sidebar shown on every page: projector mode (with the QR code), keys, the device."""
+    """Sidebar shown on every page (after checking the settings): projector mode, keys, device."""
+    stop_on_bad_settings()
     with st.sidebar:
         projector_toggle()
         if projector_on():  # the QR code costs ~2 ms a rerun: only the lecturer's session pays

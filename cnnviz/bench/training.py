@@ -140,7 +140,7 @@ def accuracy(quick: bool) -> list[Result]:
     spec = data.DATASETS["fashion"]
     if not data.is_available(spec, root):
         print(f"{SUITE:<10} accuracy skipped: no Fashion-MNIST in {root} "
-              f"(set {data.DATA_DIR_ENV}=/work/shared/data or another folder)", flush=True)
+              "(set CNNVIZ_DATA_DIR=/work/shared/data or another folder)", flush=True)
         return []
     train_set, test_set = data.load_split(spec, root, True), data.load_split(spec, root, False)
     results = []

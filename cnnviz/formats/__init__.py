@@ -1,1 +1,1 @@
-"""Micrograph file formats behind cnnviz.imageio: MRC, DM3/DM4 and TIFF metadata."""
+"""Micrograph file formats behind cnnviz.imageio: limits, values, PNG/JPEG, TIFF, MRC, DM."""

@@ -9,11 +9,10 @@ one starts its replacement in the background. A waiting process exits when this 
 
 from __future__ import annotations
 
-import os
 import threading
 
+from cnnviz import config
 from cnnviz.jobs.training import SocketTrainer
-from cnnviz.serving.launcher import ZYGOTE_ENV
 
 
 class WarmTrainers:
@@ -97,5 +96,5 @@ def prepare() -> None:
 
     The zygote (cnnviz.serving.launcher) forks trainers from a process that has torch already.
     """
-    if not os.environ.get(ZYGOTE_ENV):
+    if not config.settings().zygote_socket:
         _pool.fill()

@@ -19,14 +19,10 @@ from multiprocessing.connection import Connection
 import torch
 from torch import nn
 
+from cnnviz import config
 from cnnviz.lenet.data import ImageSet
 from cnnviz.lenet.train import Metrics, Snapshot, TrainConfig
-from cnnviz.serving.launcher import ROOT, SLOT_DIR_ENV, ZYGOTE_ENV
 
-MAX_TRAININGS_ENV = "CNNVIZ_MAX_TRAININGS"
-# One at a time by default: on a 2-core server a second training would take the core that
-# keeps every other session's page responsive.
-DEFAULT_MAX_TRAININGS = 1
 # Seconds a job's browser may stay disconnected (a reload, a flaky network) before it is stopped.
 ABANDON_AFTER_S = 60.0
 
@@ -114,12 +110,11 @@ def training_gate() -> TrainingGate:
     global _gate
     with _gate_lock:
         if _gate is None:
-            raw = os.environ.get(MAX_TRAININGS_ENV, "")
-            slot_dir = os.environ.get(SLOT_DIR_ENV) or None
+            current = config.settings()
+            slot_dir = current.training_slots
             if slot_dir is not None and not os.path.isdir(slot_dir):
                 slot_dir = None  # not started by cnnviz.serve after all: this process only
-            _gate = TrainingGate(int(raw) if raw.isdigit() and int(raw) > 0
-                                 else DEFAULT_MAX_TRAININGS, slot_dir)
+            _gate = TrainingGate(current.max_trainings, slot_dir)
         return _gate
 
 
@@ -206,7 +201,7 @@ class SocketTrainer:
         try:
             popen = subprocess.Popen([sys.executable, "-m", "cnnviz.jobs.worker", "--fd",
                                       str(there.fileno()), *options],
-                                     pass_fds=(there.fileno(),), cwd=ROOT)
+                                     pass_fds=(there.fileno(),), cwd=config.ROOT)
         finally:
             there.close()
         return cls(Connection(here.detach()), popen)
@@ -384,7 +379,7 @@ class TrainingJob:
         # shared memory, which is small (64 MB) in a default docker container.
         payload = pickle.dumps((self.model, self.train_set, self.test_set, self.config),
                                protocol=pickle.HIGHEST_PROTOCOL)
-        zygote = os.environ.get(ZYGOTE_ENV)
+        zygote = config.settings().zygote_socket
         trainer = None
         if zygote:  # cnnviz.serving.launcher's zygote forks a worker that shares its copy of torch
             try:

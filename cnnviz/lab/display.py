@@ -9,9 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-# Diverging map for signed results: blue (negative) - white (zero) - red (positive).
-_DIVERGING_ANCHORS = np.array([[33, 102, 172], [146, 197, 222], [247, 247, 247],
-                               [244, 165, 130], [178, 24, 43]], dtype=np.float64)
+from cnnviz.viz import colors
 
 
 def view_window(shape: tuple[int, int], zoom: float = 1.0,
@@ -51,37 +49,14 @@ def contrast_limits(array: np.ndarray, low_pct: float = 0.5,
 
 
 def to_gray8(array: np.ndarray, lo: float, hi: float, gamma: float = 1.0) -> np.ndarray:
-    """Clip to [lo, hi], scale to 0..1, apply gamma (display = value ** gamma), as uint8."""
+    """The app's grey ramp over [lo, hi] (clipped) after gamma (display = value ** gamma)."""
     if not gamma > 0:
         raise ValueError(f"Gamma must be above 0, got {gamma}.")
     span = hi - lo if hi > lo else 1.0
     unit = np.clip((np.asarray(array, dtype=np.float32) - lo) / span, 0, 1)
     if gamma != 1.0:
         unit = unit**gamma
-    return (unit * 255 + 0.5).astype(np.uint8)
-
-
-def signed_limit(array: np.ndarray, pct: float = 99.5) -> float:
-    """Symmetric colour limit for signed data: the pct-th percentile of |values| (0 -> 1)."""
-    flat = np.abs(np.asarray(array)).ravel()
-    if flat.size > 1_000_000:
-        flat = flat[:: flat.size // 1_000_000]
-    limit = float(np.percentile(flat, pct))
-    return limit if limit > 0 else max(float(flat.max()), 1.0)
-
-
-def diverging_lut() -> np.ndarray:
-    """255 RGB colours from blue through white (index 127 is zero) to red."""
-    x = np.linspace(0, len(_DIVERGING_ANCHORS) - 1, 255)
-    lut = np.stack([np.interp(x, np.arange(len(_DIVERGING_ANCHORS)), _DIVERGING_ANCHORS[:, c])
-                    for c in range(3)], axis=1)
-    return lut.round().astype(np.uint8)
-
-
-def to_diverging_rgb(array: np.ndarray, limit: float) -> np.ndarray:
-    """Signed values in a blue-white-red map centred at zero, clipped at +-limit: (H, W, 3)."""
-    unit = np.clip(np.asarray(array, dtype=np.float32) / (2 * limit) + 0.5, 0, 1)
-    return diverging_lut()[(unit * 254 + 0.5).astype(np.uint8)]
+    return colors.gray_levels(unit, 0.0, 1.0)
 
 
 def histogram(array: np.ndarray, bins: int = 128) -> tuple[np.ndarray, np.ndarray]:
@@ -102,15 +77,15 @@ def nm_footprint(kernel_shape: tuple[int, int], pixel_size_nm: float | None) -> 
 def render_pair(image: np.ndarray, result: np.ndarray, *, zoom: float = 1.0,
                 center: tuple[float, float] = (0.5, 0.5), low_pct: float = 0.5,
                 high_pct: float = 99.5, gamma: float = 1.0, max_side: int = 512) -> dict:
-    """Browser-sized views of one window of image (gray) and signed result (diverging map)."""
+    """Browser-sized views of one window of image (grey ramp) and result (diverging map)."""
     rows, cols = view_window(image.shape, zoom, center)
     small_image = downsample(image[rows, cols], max_side)
     small_result = downsample(result[rows, cols], max_side)
     # Limits from what is shown: averaging many pixels per dot narrows the range of values.
     lo, hi = contrast_limits(small_image, low_pct, high_pct)
-    limit = signed_limit(small_result)
+    limit = colors.symmetric_limit(small_result, pct=99.5)  # a few hot pixels do not set it
     return {"image": to_gray8(small_image, lo, hi, gamma),
-            "result": to_diverging_rgb(small_result, limit), "limits": (lo, hi),
+            "result": colors.to_rgb(small_result, True, -limit, limit), "limits": (lo, hi),
             "signed_limit": limit, "rows": (rows.start, rows.stop),
             "cols": (cols.start, cols.stop),
             "scale": (rows.stop - rows.start) / small_image.shape[0]}

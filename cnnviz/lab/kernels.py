@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from cnnviz.viz import colors
+
 MAX_SIZE = 15  # the lab's grid goes from 1x1 to 15x15
 
 _SOBEL = [[1, 0, -1], [2, 0, -2], [1, 0, -1]]
@@ -149,7 +151,7 @@ def frequency_axis(size: int = 64) -> np.ndarray:
 
 
 PAINT_CELL = 40  # canvas pixels per kernel cell when painting
-PAINT_POSITIVE, PAINT_NEGATIVE = "#D62728", "#1F77B4"  # red adds, blue subtracts
+PAINT_POSITIVE, PAINT_NEGATIVE = colors.POSITIVE, colors.NEGATIVE  # red adds, blue subtracts
 
 
 def paint_grid(shape: tuple[int, int], cell: int = PAINT_CELL) -> dict:

@@ -76,3 +76,33 @@ def sample(name: str, size: int = 256) -> np.ndarray:
     if name == "chapter 6x8 stripes":
         return chapter_stripes()
     raise ValueError(f"Unknown sample {name!r}: choose one of {', '.join(SAMPLES)}.")
+
+
+# Synthetic EDS-like phases: (name, X-ray lines in keV with relative heights).
+SPECTRUM_PHASES = (("silicon matrix", ((1.74, 1.0),)),
+                   ("iron particle", ((6.40, 1.0), (7.06, 0.15), (0.70, 0.3))),
+                   ("copper grain", ((8.05, 1.0), (8.90, 0.15), (0.93, 0.4))))
+
+
+def spectrum_image(size: int = 64, channels: int = 200, *, dose: float = 20.0, seed: int = 0):
+    """A synthetic EDS spectrum image: three phases with their own X-ray lines, Poisson noise.
+
+    The matrix fills the field; an iron disc sits left of centre and a copper band crosses the
+    right. Each pixel's spectrum is its phase's lines (Gaussians, 0.07 keV wide) on a falling
+    bremsstrahlung background, drawn as counts with ``dose`` counts at a line's peak.
+    Returns (SpectrumImage with channels 0..10 keV, the (size, size) phase index map).
+    """
+    from cnnviz.formats.spectra import SpectrumImage
+
+    energy = np.linspace(0.2, 10.0, channels)  # keV
+    spectra = []
+    for _, lines in SPECTRUM_PHASES:
+        peaks = sum(h * np.exp(-((energy - e) ** 2) / (2 * 0.07**2)) for e, h in lines)
+        spectra.append(peaks + 0.08 * np.exp(-energy / 3.0))
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    phase = np.zeros((size, size), np.int64)
+    phase[(yy - 0.5) ** 2 + (xx - 0.3) ** 2 < 0.18**2] = 1
+    phase[np.abs(xx - 0.75 - 0.2 * (yy - 0.5)) < 0.08] = 2
+    clean = np.asarray(spectra)[phase]  # (size, size, channels)
+    counts = np.random.default_rng(seed).poisson(clean * dose).astype(np.float32)
+    return SpectrumImage(counts, 1.0, energy, "Energy", "keV", "synthetic"), phase

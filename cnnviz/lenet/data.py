@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import os
 import struct
 import urllib.request
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ import torch
 import torchvision
 from torchvision.datasets.utils import check_integrity
 
-DATA_DIR_ENV = "CNNVIZ_DATA_DIR"
+from cnnviz import config
 
 FASHION_CLASSES = ("t-shirt", "trouser", "pullover", "dress", "coat",
                    "sandal", "shirt", "sneaker", "bag", "ankle boot")
@@ -75,11 +74,7 @@ class DataUnavailable(RuntimeError):
 
 def data_dir() -> Path:
     """$CNNVIZ_DATA_DIR, else the user's cache directory (~/.cache/cnnviz/data)."""
-    explicit = os.environ.get(DATA_DIR_ENV, "").strip()
-    if explicit:
-        return Path(explicit).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
-    return Path(cache) / "cnnviz" / "data"
+    return config.settings().data_dir
 
 
 def raw_folder(spec: DatasetSpec, root: Path) -> Path:

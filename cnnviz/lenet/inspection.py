@@ -161,10 +161,3 @@ def first_layer_responses(model: LeNet, image: np.ndarray, activate: bool = True
         Y = ACTIVATIONS[model.config.activation]()(Y)
     return Y[0].cpu()
 
-
-def to_uint8(values: torch.Tensor) -> np.ndarray:
-    """Scale a 2-D tensor to 0..255 for display (min black, max white)."""
-    a = values.float().numpy()
-    lo, hi = float(a.min()), float(a.max())
-    scaled = (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
-    return (scaled * 255).round().astype(np.uint8)

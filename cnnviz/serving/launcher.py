@@ -2,11 +2,12 @@
 
     python -m cnnviz.serve [--workers N] [--port 8501] [--address ADDRESS]
 
-``--workers`` defaults to $CNNVIZ_WORKERS, else 1. With 1 this simply runs ``streamlit run
-app.py``. With more, :mod:`cnnviz.serving.zygote` forks N Streamlit processes on free loopback
-ports; once each answers its health check, this process listens on the public port with
-:mod:`cnnviz.serving.proxy`. A worker that exits is started again. One Streamlit process uses one
-core for its scripts, so a server with C cores serves the most sessions with about C workers.
+The options default to $CNNVIZ_WORKERS (else 1), $CNNVIZ_PORT and $CNNVIZ_ADDRESS (cnnviz.config).
+With 1 worker this simply runs ``streamlit run app.py``. With more, :mod:`cnnviz.serving.zygote`
+forks N Streamlit processes on free loopback ports; once each answers its health check, this
+process listens on the public port with :mod:`cnnviz.serving.proxy`. A worker that exits is
+started again. One Streamlit process uses one core for its scripts, so a server with C cores
+serves the most sessions with about C workers.
 
 Nothing here imports Streamlit or torch: the workers are other processes.
 """
@@ -26,53 +27,17 @@ import sys
 import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
+from cnnviz import config
+from cnnviz.config import ROOT
 from cnnviz.serving.proxy import StickyProxy, Worker, serve
+from cnnviz.serving.zygote import die_with_parent
 
 log = logging.getLogger("cnnviz.serve")
-ROOT = Path(__file__).resolve().parents[2]
-WORKERS_ENV = "CNNVIZ_WORKERS"
-# Read by cnnviz.jobs.training: a folder of slot files that makes the training limit server-wide.
-SLOT_DIR_ENV = "CNNVIZ_TRAINING_SLOTS"
-# Set by the zygote in the processes it forks: where their jobs ask for a training process.
-ZYGOTE_ENV = "CNNVIZ_ZYGOTE_SOCKET"
+WORKERS = config.BY_NAME["CNNVIZ_WORKERS"]
 # The zygote with Streamlit workers: its main(argv) is in pages/ (Streamlit stays out of cnnviz/).
 WORKER_ZYGOTE = "import sys, ui.zygote_worker as z; sys.exit(z.main(sys.argv[1:]))"
-MAX_WORKERS = 16
 HEALTH_TIMEOUT_S = 120.0
-
-
-def die_with_parent() -> None:
-    """Linux: this process gets SIGTERM when its parent dies (even by kill -9)."""
-    if sys.platform.startswith("linux"):
-        import ctypes  # noqa: PLC0415 - Linux only
-
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-
-
-def workers_from_env(environ=os.environ) -> int:
-    """$CNNVIZ_WORKERS as a count from 1 to MAX_WORKERS; 1 when unset. ValueError otherwise."""
-    raw = environ.get(WORKERS_ENV, "").strip()
-    if not raw:
-        return 1
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_WORKERS:
-        raise ValueError(f"{WORKERS_ENV} must be a whole number from 1 to {MAX_WORKERS}, "
-                         f"not {raw!r}")
-    return int(raw)
-
-
-def workers_hint(cores: int | None, environ=os.environ) -> str | None:
-    """Advice for the lecturer when a single Streamlit process runs on a multi-core server."""
-    try:
-        workers = workers_from_env(environ)
-    except ValueError:
-        workers = 1
-    if workers > 1 or not cores or cores < 2:
-        return None
-    return (f"This server runs one Streamlit process, which uses one of its {cores} cores for "
-            f"every page. For a whole class, start it with CNNVIZ_WORKERS={min(cores, 8)} "
-            "(README: In the lecture hall).")
 
 
 def streamlit_command(port: int, address: str | None, script: str = "app.py") -> list[str]:
@@ -122,7 +87,7 @@ class WorkerPool:
         os.mkdir(slot_dir)
         # Slot files make $CNNVIZ_MAX_TRAININGS a limit for the whole server. One cookie secret
         # for all workers keeps signed cookies (XSRF) valid across them.
-        self.env = {**os.environ, SLOT_DIR_ENV: slot_dir, WORKERS_ENV: str(count),
+        self.env = {**os.environ, "CNNVIZ_TRAINING_SLOTS": slot_dir, WORKERS.name: str(count),
                     "STREAMLIT_SERVER_COOKIE_SECRET":
                     os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET") or secrets.token_hex(32)}
         self.workers = [Worker(i, "127.0.0.1", free_port()) for i in range(count)]
@@ -180,30 +145,38 @@ async def run_pool(pool: WorkerPool, address: str | None, port: int) -> None:
         server.close()
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Command-line options."""
+def parse_args(argv: list[str] | None = None,
+               settings: config.Settings | None = None) -> argparse.Namespace:
+    """Command-line options; they default to ``settings`` (default: this process's)."""
+    settings = settings or config.settings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=None,
-                        help=f"Streamlit processes (default: ${WORKERS_ENV}, else 1)")
-    parser.add_argument("--port", type=int, default=8501)
-    parser.add_argument("--address", default=None,
-                        help="address to listen on (default: all interfaces)")
+    parser.add_argument("--workers", default=None,
+                        help=f"Streamlit processes (default: ${WORKERS.name}, else 1)")
+    parser.add_argument("--port", type=int, default=settings.port,
+                        help="port to listen on (default: $CNNVIZ_PORT, else 8501)")
+    parser.add_argument("--address", default=settings.address,
+                        help="address to listen on (default: $CNNVIZ_ADDRESS, else all interfaces)")
     parser.add_argument("--script", default="app.py", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.workers is None:
+        args.workers = settings.workers
+    else:
         try:
-            args.workers = workers_from_env()
-        except ValueError as err:
-            parser.error(str(err))
-    if not 1 <= args.workers <= MAX_WORKERS:
-        parser.error(f"--workers must be from 1 to {MAX_WORKERS}")
+            args.workers = WORKERS.rule.parse(args.workers.strip())
+        except ValueError:
+            parser.error(f"--workers must be {WORKERS.rule.allowed}, not {args.workers!r}")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve until interrupted."""
+    """Check the settings, then serve until interrupted (2: a bad setting, 1: cannot serve)."""
     logging.basicConfig(format="%(asctime)s %(name)s: %(message)s")
-    args = parse_args(argv)
+    try:
+        settings = config.load()
+    except config.ConfigError as err:
+        print(f"cnnviz: {err}", file=sys.stderr)
+        return 2
+    args = parse_args(argv, settings)
     if args.workers == 1:
         command = streamlit_command(args.port, args.address, args.script)
         os.chdir(ROOT)

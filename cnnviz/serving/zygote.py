@@ -33,8 +33,8 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
+from cnnviz.config import ROOT
 from cnnviz.jobs.worker import train_over_socket
-from cnnviz.serving.launcher import ROOT, ZYGOTE_ENV, die_with_parent
 
 # Backend modules every server process needs; none starts a thread pool when imported.
 PRELOAD = ("torch", "torchvision", "numpy", "PIL.Image", "plotly.graph_objects", "cnnviz.ops",
@@ -43,6 +43,14 @@ PRELOAD = ("torch", "torchvision", "numpy", "PIL.Image", "plotly.graph_objects",
            "cnnviz.lenet.inspection", "cnnviz.viz.lenet_figures", "cnnviz.pageconfig",
            "cnnviz.teach.presets")
 RESTART_DELAY_S = 1.0  # between a worker's exit and its replacement
+
+
+def die_with_parent() -> None:
+    """Linux: this process gets SIGTERM when its parent dies (even by kill -9)."""
+    if sys.platform.startswith("linux"):
+        import ctypes  # noqa: PLC0415 - Linux only
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def preload(modules=PRELOAD) -> list[str]:
@@ -181,7 +189,7 @@ def run(socket_path: str, ports: Sequence[int] = (),
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     die_with_parent()
-    os.environ[ZYGOTE_ENV] = socket_path  # the workers' jobs ask here for trainers
+    os.environ["CNNVIZ_ZYGOTE_SOCKET"] = socket_path  # the workers' jobs ask here for trainers
     failed = preload(modules)
     if failed:
         print(f"cnnviz zygote: not preloaded (children import them): {failed}", file=sys.stderr)

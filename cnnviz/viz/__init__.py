@@ -1,1 +1,1 @@
-"""Figure builders: animations, grids, still figures, lab and LeNet figures, projector mode."""
+"""Figure builders: colours, animations, grids, still figures, lab and LeNet figures, projector."""

@@ -12,10 +12,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from cnnviz.teach.frames import Plan, Step, format_number, step_arithmetic
-from cnnviz.viz import gridimage
+from cnnviz.viz import colors, gridimage
 
-WINDOW_COLOR = "#D81B60"  # stands out against cividis' blue-to-yellow
-COVER_COLOR = "#F4F4F4"
+WINDOW_COLOR = "#D81B60"  # magenta: stands out on the grey ramp and on white, blue and red
 MARGIN_PX = 130  # top and bottom margins of the figure
 TEXT_SIZE, TEXT_LINE_PX = 18, 24  # the arithmetic line under the grids
 SPEEDS = (("▶ Slow", 1200), ("▶ Play", 500), ("▶▶ Fast", 120))
@@ -83,11 +82,12 @@ def _grid(layout: dict, data: list, kept: list, axis: int, grid, scale: dict, fo
           padding=None) -> None:
     """Draw a grid as a layout image plus (when small enough) a text trace of its numbers.
 
-    ``padding`` is a same-shaped grid of values shown on grey cells (where ``grid`` is None).
+    ``padding`` is a same-shaped grid of values shown on hatched cells (where ``grid`` is None).
     """
     h, w = len(grid), len(grid[0])
-    rgb = gridimage.cell_colors(grid, scale["scale"], scale["zmin"], scale["zmax"])
-    layout["images"].append({"source": gridimage.grid_png(rgb, gridimage.cell_pixels(h, w)),
+    rgb = gridimage.cell_colors(grid, scale)
+    png = gridimage.grid_png(rgb, gridimage.cell_pixels(h, w), gridimage.missing(grid))
+    layout["images"].append({"source": png,
                              "xref": _ref("x", axis), "yref": _ref("y", axis), "x": -0.5,
                              "y": -0.5, "sizex": w, "sizey": h, "sizing": "stretch",
                              "xanchor": "left", "yanchor": "top", "layer": "below"})
@@ -186,8 +186,8 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
               "plot_bgcolor": "white", "paper_bgcolor": "white"}
     real = [[[None if plan.is_padding[r][c] else v for c, v in enumerate(row)]
              for r, row in enumerate(ch)] for ch in plan.padded]
-    in_scale = gridimage.color_scale_for((v for ch in real for row in ch for v in row),
-                                         signed=False)  # inputs: always the sequential map
+    # One rule for every grid: the diverging map as soon as it holds a negative value.
+    in_scale = colors.value_range(v for ch in real for row in ch for v in row)
     has_pad = any(any(row) for row in plan.is_padding)
     data, dynamic_windows, axis = [], [], 0
     kept: list[int] = []  # the static text traces, listed (unchanged) in every frame
@@ -195,13 +195,14 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
         axis += 1
         name = f"{input_name}, channel {ch + 1}" if c_in > 1 else input_name
         _axes(layout, axis, cols[0], rows_in[ch], hp, wp,
-              f"{name} (padded; grey = padding)" if has_pad else name)
+              f"{name} (padded; hatched = padding)" if has_pad else name)
         _grid(layout, data, kept, axis, real[ch], in_scale,
               _font_size(hp, wp, cols[0], rows_in[ch], height), padding=plan.padded[ch])
         dynamic_windows.append(len(data))
         data.append(_outline_trace(axis, "rgba(216, 27, 96, 0.18)"))
+    k_scale = {"signed": False}  # pooling has no kernel
     if not pooling:
-        k_scale = gridimage.color_scale_for(v for ch in plan.kernel for row in ch for v in row)
+        k_scale = colors.value_range(v for ch in plan.kernel for row in ch for v in row)
         title = "kernel (flipped)" if plan.flipped else "kernel"
         for ch in range(c_in):
             axis += 1
@@ -209,7 +210,7 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
                   f"{title}, channel {ch + 1}" if c_in > 1 else title)
             _grid(layout, data, kept, axis, plan.kernel[ch], k_scale,
                   _font_size(kh, kw, cols[1], rows_in[ch], height))
-    out_scale = gridimage.color_scale_for(v for ch in plan.output for row in ch for v in row)
+    out_scale = colors.value_range(v for ch in plan.output for row in ch for v in row)
     covers, currents = [], []
     for ch in range(c_out):
         axis += 1
@@ -218,9 +219,15 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
         _grid(layout, data, kept, axis, plan.output[ch], out_scale,
               _font_size(oh, ow, cols[-1], rows_out[ch], height))
         covers.append(len(data))
-        data.append({**_outline_trace(axis, COVER_COLOR), "line": {"width": 0}})
+        # hatched like padding (no value yet), never white like a zero
+        data.append({**_outline_trace(axis, gridimage.HATCH_FILL["fillcolor"]),
+                     **gridimage.HATCH_FILL, "line": {"width": 0}})
         currents.append(len(data))
         data.append(_outline_trace(axis, None))
+    if any(scale["signed"] for scale in (in_scale, out_scale, k_scale)):
+        # under the play buttons, in the gap above the grid titles
+        layout["annotations"].append(colors.sign_annotation(x=1, xanchor="right", y=1,
+                                                            yanchor="bottom", yshift=2))
     axis += 1  # a strip under the grids for the arithmetic line
     layout[_ref("xaxis", axis)] = {"domain": [0, 1], "range": [0, 1], "visible": False,
                                    "anchor": _ref("y", axis), "fixedrange": True}

@@ -1,57 +1,42 @@
-"""Grids of numbers as small PNG images (one colored square per cell) for the animations.
+"""Grids of numbers as small PNG images (one coloured square per cell) for the animations.
 
 Plotly removes heatmap traces while it animates scatter traces without a full redraw, so the
 animated figures draw their grids as layout images instead; the numbers are a text trace.
+The colours come from ``cnnviz.viz.colors``.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-import math
 
 import numpy as np
 from PIL import Image
-from plotly.colors import diverging, hex_to_rgb, sequential, unlabel_rgb
 
-SEQUENTIAL = sequential.Cividis  # colorblind-safe, for inputs and non-negative values
-DIVERGING = diverging.RdBu  # red below zero, white at zero, blue above (zmid = 0)
-PADDING_RGB = (208, 208, 208)
-GAP_RGB = (255, 255, 255)
+from cnnviz.viz import colors
 
-
-def _stops(colors: list[str]) -> np.ndarray:
-    """Plotly color strings ('#rrggbb' or 'rgb(r,g,b)') as an (n, 3) float array."""
-    rgb = [hex_to_rgb(c) if c.startswith("#") else unlabel_rgb(c) for c in colors]
-    return np.asarray(rgb, dtype=float)
-
-
-_SCALES = {"sequential": _stops(SEQUENTIAL), "diverging": _stops(DIVERGING)}
+PADDING_RGB, HATCH_RGB = (236, 236, 236), (170, 170, 170)  # padding: light grey, hatched
+HATCH_PERIOD = 8  # pixels between the diagonal stripes on padding cells
+# The same hatch as a plotly fill (the animations' cover over output cells not yet written).
+HATCH_FILL = {"fillcolor": "rgb({},{},{})".format(*PADDING_RGB),
+              "fillpattern": {"shape": "/", "fgcolor": "rgb({},{},{})".format(*HATCH_RGB),
+                              "bgcolor": "rgb({},{},{})".format(*PADDING_RGB),
+                              "size": HATCH_PERIOD, "solidity": 0.25}}
+GAP_RGB = (150, 150, 150)  # lines between cells and around the grid (white cells stay visible)
 
 
-def color_scale_for(values, signed: bool = True) -> dict:
-    """Diverging map centered at zero for signed values (if ``signed``), sequential otherwise."""
-    finite = [v for v in values if v is not None and math.isfinite(v)]
-    lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)
-    if signed and lo < 0:
-        bound = max(abs(lo), abs(hi))
-        return {"scale": "diverging", "zmin": -bound, "zmax": bound, "zmid": 0.0}
-    return {"scale": "sequential", "zmin": lo, "zmax": hi}
+def cell_colors(grid: list[list[float | None]], scale: dict) -> np.ndarray:
+    """(h, w, 3) uint8 colours on the map ``scale`` (from ``colors.value_range``).
 
-
-def cell_colors(grid: list[list[float | None]], scale: str, zmin: float, zmax: float
-                ) -> np.ndarray:
-    """(h, w, 3) uint8 colors; None cells get the padding grey."""
-    stops = _SCALES[scale]
+    None cells (padding) get the light padding background; ``grid_png`` hatches them.
+    """
     z = np.array([[np.nan if v is None else v for v in row] for row in grid], dtype=float)
-    span = zmax - zmin
-    t = np.clip((z - zmin) / span, 0, 1) if span > 0 else np.full(z.shape, 0.5)
-    pos = np.nan_to_num(t) * (len(stops) - 1)
-    lower = np.clip(np.floor(pos).astype(int), 0, len(stops) - 2)
-    frac = (pos - lower)[..., None]
-    rgb = stops[lower] * (1 - frac) + stops[lower + 1] * frac
-    rgb[np.isnan(z)] = PADDING_RGB
-    return rgb.round().astype(np.uint8)
+    return colors.to_rgb(z, scale["signed"], scale["zmin"], scale["zmax"], nan_rgb=PADDING_RGB)
+
+
+def missing(grid: list[list[float | None]]) -> np.ndarray:
+    """(h, w) bool: the None cells of ``grid``."""
+    return np.array([[v is None for v in row] for row in grid], dtype=bool)
 
 
 def text_colors(rgb: np.ndarray) -> list[list[str]]:
@@ -60,12 +45,21 @@ def text_colors(rgb: np.ndarray) -> list[list[str]]:
     return [["#111111" if v > 140 else "#FFFFFF" for v in row] for row in luminance]
 
 
-def grid_png(rgb: np.ndarray, cell_px: int) -> str:
-    """A data URI of the grid drawn with square cells of ``cell_px`` pixels and white gaps."""
-    h, w, _ = rgb.shape
+def grid_png(rgb: np.ndarray, cell_px: int, hatched: np.ndarray | None = None) -> str:
+    """A data URI of the grid: square cells of ``cell_px`` pixels, grey lines between them.
+
+    Cells where ``hatched`` is True (padding) get diagonal stripes, so no value's grey level
+    can be mistaken for them.
+    """
     big = np.repeat(np.repeat(rgb, cell_px, axis=0), cell_px, axis=1)
+    if hatched is not None and hatched.any():
+        rows, cols = np.indices(big.shape[:2])
+        stripes = (rows + cols) % HATCH_PERIOD < 2
+        big[stripes & np.repeat(np.repeat(hatched, cell_px, 0), cell_px, 1)] = HATCH_RGB
     big[::cell_px, :] = GAP_RGB
     big[:, ::cell_px] = GAP_RGB
+    big[-1, :] = GAP_RGB
+    big[:, -1] = GAP_RGB
     buffer = io.BytesIO()
     Image.fromarray(big).save(buffer, format="PNG", optimize=False, compress_level=6)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from cnnviz.viz import colors
+
 _LAYOUT = {"margin": {"l": 50, "r": 10, "t": 40, "b": 40}, "height": 360}
 
 
 def frequency_figure(response: np.ndarray, freqs: np.ndarray) -> go.Figure:
     """|FFT2| of the kernel over (row, column) frequency in cycles per pixel, zero at centre."""
-    fig = go.Figure(go.Heatmap(z=response, x=freqs, y=freqs, colorscale="Viridis",
+    fig = go.Figure(go.Heatmap(z=response, x=freqs, y=freqs, colorscale=colors.SEQUENTIAL,
                                colorbar={"title": "|H|"},
                                hovertemplate="f_col %{x:.3f}, f_row %{y:.3f}: %{z:.3g}"
                                "<extra></extra>"))
@@ -33,13 +35,16 @@ def histogram_figure(counts: np.ndarray, edges: np.ndarray, lo: float, hi: float
 
 
 def kernel_figure(K: np.ndarray, title: str = "Kernel") -> go.Figure:
-    """Kernel values as a signed heatmap with the numbers written in the cells."""
+    """Kernel values as a signed heatmap with the numbers written in the cells.
+
+    The colour bar beside it names the sign colours.
+    """
     K = np.asarray(K, dtype=np.float32)
-    limit = float(np.abs(K).max()) or 1.0
+    shading = colors.heatmap_colors(K, signed=True)
     text = [[f"{v:.4f}" for v in row] for row in K.tolist()]
-    fig = go.Figure(go.Heatmap(z=K, colorscale="RdBu", reversescale=True, zmin=-limit,
-                               zmax=limit, text=text, texttemplate="%{text}",
-                               textfont={"size": 15}, showscale=False))
+    fig = go.Figure(go.Heatmap(z=K, **shading, text=text, texttemplate="%{text}",
+                               textfont={"size": 15},
+                               colorbar=colors.sign_colorbar(shading["zmax"], thickness=14)))
     fig.update_layout(title=title, **{**_LAYOUT, "height": 120 + 60 * K.shape[0]})
     fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", dtick=1)
     fig.update_xaxes(constrain="domain", dtick=1)

@@ -13,13 +13,9 @@ from plotly.subplots import make_subplots
 from cnnviz.lenet.inspection import LayerOutput
 from cnnviz.lenet.model import LayerRow
 from cnnviz.lenet.train import Metrics
+from cnnviz.viz import colors
 
 GAP = 255  # the white separator between tiles; data uses levels 0..254
-# Gray levels 0..254 then white for gaps between channel tiles.
-# (rgb() strings: plotly.js misreads some '#0000xx' hex codes.)
-TILE_SCALE = [[0.0, "rgb(0,0,4)"], [0.35, "rgb(92,18,110)"], [0.65, "rgb(212,72,66)"],
-              [254 / 255, "rgb(252,255,164)"], [254.5 / 255, "rgb(255,255,255)"],
-              [1.0, "rgb(255,255,255)"]]
 LABEL_PX = 16  # architecture labels: readable on a laptop; projector mode enlarges tick labels
 ROW_PX = 34  # one architecture row; room for projector mode's 22 px labels
 BLOCK_COLOURS = {"Conv2d": "#0B5CAD", "AvgPool2d": "#2E8B57", "MaxPool2d": "#2E8B57",
@@ -87,12 +83,17 @@ def tile(maps: np.ndarray, columns: int) -> np.ndarray:
     return out
 
 
-def quantize(values: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """Values to levels 0..254 (NaN gaps to 255), with the original min and max."""
-    lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
-    scaled = (values - lo) / (hi - lo) * 254 if hi > lo else np.zeros_like(values)
-    levels = np.where(np.isnan(values), GAP, np.round(np.nan_to_num(scaled)))
-    return levels.astype(np.uint8), lo, hi
+def tile_scale(signed: bool) -> list[list]:
+    """The app's map (diverging if ``signed``) over levels 0..254, then white for the gaps."""
+    scale = [[position * 254 / 255, colour] for position, colour in colors.colorscale(signed)]
+    return [*scale, [254.5 / 255, "rgb(255,255,255)"], [1.0, "rgb(255,255,255)"]]
+
+
+def quantize(values: np.ndarray, scale: dict) -> np.ndarray:
+    """Values to levels 0..254 over ``scale`` (``colors.value_range``), NaN gaps to 255."""
+    unit = np.clip((values - scale["zmin"]) / (scale["zmax"] - scale["zmin"]), 0, 1)
+    levels = np.where(np.isnan(values), GAP, np.round(np.nan_to_num(unit) * 254))
+    return levels.astype(np.uint8)
 
 
 def layer_image(output: LayerOutput) -> np.ndarray:
@@ -110,17 +111,21 @@ def feature_maps_figure(outputs: Sequence[LayerOutput], classes: Sequence[str] =
                         columns: int = 3) -> go.Figure:
     """Every layer's output as a small uint8 heatmap with square pixels (~30 KB of JSON).
 
-    The last layer's scores are labeled with ``classes`` when their counts match.
+    Layers without negative values use the grey ramp over their range, layers with some the
+    diverging map over +-max|value|; a line under the plot then names the sign colours. The
+    last layer's scores are labeled with ``classes`` when their counts match.
     """
     rows = -(-len(outputs) // columns)
     fig = make_subplots(rows=rows, cols=columns, vertical_spacing=0.3 / rows,
                         horizontal_spacing=0.04,
                         subplot_titles=[_map_title(out) for out in outputs])
+    signed = False
     for i, out in enumerate(outputs):
         labeled = out.values.ndim == 1 and len(classes) == out.values.numel() > 0
         image = out.values.float().numpy()[None] if labeled else layer_image(out)
-        levels, _, _ = quantize(image)
-        fig.add_trace(_levels_heatmap(levels, list(classes) if labeled else None),
+        scale = colors.value_range(image)
+        signed = signed or scale["signed"]
+        fig.add_trace(_levels_heatmap(image, scale, list(classes) if labeled else None),
                       row=i // columns + 1, col=i % columns + 1)
         suffix = str(i + 1) if i else ""
         fig.layout[f"xaxis{suffix}"].update(visible=labeled, constrain="domain", tickangle=-50,
@@ -128,14 +133,18 @@ def feature_maps_figure(outputs: Sequence[LayerOutput], classes: Sequence[str] =
         fig.layout[f"yaxis{suffix}"].update(visible=False, autorange="reversed",
                                             scaleanchor=f"x{suffix}", constrain="domain")
     fig.update_annotations(font_size=LABEL_PX - 2)
-    fig.update_layout(height=240 * rows, margin=dict(l=5, r=5, t=50, b=5))
+    if signed:
+        fig.add_annotation(**colors.sign_annotation())
+    fig.update_layout(height=240 * rows + (28 if signed else 0),
+                      margin=dict(l=5, r=5, t=50, b=33 if signed else 5))
     return fig
 
 
-def _levels_heatmap(levels: np.ndarray, x: list[str] | None = None) -> go.Heatmap:
-    """Levels 0..254 in the tile colours, 255 as the white gap between tiles."""
-    return go.Heatmap(z=levels, x=x, colorscale=TILE_SCALE, zmin=0, zmax=255, showscale=False,
-                      hoverinfo="skip")
+def _levels_heatmap(values: np.ndarray, scale: dict, x: list[str] | None = None
+                    ) -> go.Heatmap:
+    """Values as levels 0..254 over ``scale`` (colors.value_range), NaN as white gaps."""
+    return go.Heatmap(z=quantize(values, scale), x=x, colorscale=tile_scale(scale["signed"]),
+                      zmin=0, zmax=255, showscale=False, hoverinfo="skip")
 
 
 def _square_pixels(fig: go.Figure) -> go.Figure:
@@ -154,7 +163,8 @@ def _map_title(output: LayerOutput) -> str:
 
 def layer_figure(output: LayerOutput, height: int = 260) -> go.Figure:
     """One layer's channels tiled in a single heatmap with square pixels (cheap to redraw live)."""
-    fig = _square_pixels(go.Figure(_levels_heatmap(quantize(layer_image(output))[0])))
+    image = layer_image(output)
+    fig = _square_pixels(go.Figure(_levels_heatmap(image, colors.value_range(image))))
     fig.update_layout(height=height, margin=dict(l=5, r=5, t=40, b=5),
                       title=dict(text=_map_title(output), font_size=LABEL_PX - 2))
     return fig
@@ -168,12 +178,13 @@ def kernels_figure(weight: torch.Tensor, max_inputs: int = 6) -> go.Figure:
     for r in range(rows):
         for c in range(cols):
             grid[r * (k + 1):r * (k + 1) + k, c * (k + 1):c * (k + 1) + k] = w[r, c]
-    bound = float(np.nanmax(np.abs(grid))) or 1.0
-    fig = go.Figure(go.Heatmap(z=grid.round(3), colorscale="RdBu_r", zmid=0, zmin=-bound,
-                               zmax=bound, hovertemplate="%{z}<extra></extra>",
-                               colorbar=dict(thickness=12, len=0.9)))
+    shading = colors.heatmap_colors(grid, signed=True)
+    fig = go.Figure(go.Heatmap(z=grid.round(3), **shading, hovertemplate="%{z}<extra></extra>",
+                               colorbar=colors.sign_colorbar(shading["zmax"], thickness=12,
+                                                             len=0.9)))
     _square_pixels(fig)
-    fig.update_layout(height=max(140, 9 * grid.shape[0]), margin=dict(l=5, r=5, t=5, b=5))
+    fig.update_layout(height=max(140, 9 * grid.shape[0]), margin=dict(l=5, r=5, t=5, b=5),
+                      plot_bgcolor="white")  # the gaps between kernels (NaN) stay white
     return fig
 
 
@@ -196,7 +207,7 @@ def probabilities_figure(probs: torch.Tensor, classes: Sequence[str]) -> go.Figu
 def confusion_figure(counts: torch.Tensor, classes: Sequence[str]) -> go.Figure:
     """Confusion matrix: rows true class, columns predicted class, counts written in."""
     z = counts.numpy()
-    fig = go.Figure(go.Heatmap(z=z, x=list(classes), y=list(classes), colorscale="Blues",
+    fig = go.Figure(go.Heatmap(z=z, x=list(classes), y=list(classes), colorscale=colors.SEQUENTIAL,
                                text=z, texttemplate="%{text}", showscale=False,
                                hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
     fig.update_xaxes(title="predicted", side="top")

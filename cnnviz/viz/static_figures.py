@@ -1,33 +1,35 @@
 """Still plotly figures (dicts) for the why-convolutions and channels pages: no animation frames.
 
-Inputs use the colorblind-safe sequential map, signed values a diverging map centered at zero
-(the same maps as the animations, from ``cnnviz.viz.gridimage``). Still figures keep heatmaps: the
-plotly problem with heatmaps concerns only redraw-free animation frames.
+Grids without negative values use the grey ramp, grids with some the blue-white-red map centred
+at zero (the animations' maps, from ``cnnviz.viz.colors``); a figure with a signed grid says so
+under the plot. Still figures keep heatmaps: the plotly problem with heatmaps concerns only
+redraw-free animation frames.
 """
 
 from __future__ import annotations
-
-import math
 
 from plotly.subplots import make_subplots
 
 from cnnviz.teach.frames import format_number
 from cnnviz.teach.params import LayerCount, power_of_ten
+from cnnviz.viz import colors
 from cnnviz.viz.animation import WINDOW_COLOR
-from cnnviz.viz.gridimage import DIVERGING as SIGNED_SCALE
-from cnnviz.viz.gridimage import SEQUENTIAL as INPUT_SCALE
 
 TEXT_LIMIT = 24  # grids wider or taller than this show colors only, no numbers
 
 
-def _colors(grids) -> dict:
-    """Heatmap color settings: diverging around 0 when any value is negative."""
-    values = [v for g in grids for row in g for v in row if math.isfinite(v)]
-    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
-    if lo < 0:
-        bound = max(-lo, hi, 1e-9)
-        return {"colorscale": SIGNED_SCALE, "zmin": -bound, "zmax": bound, "zmid": 0}
-    return {"colorscale": INPUT_SCALE, "zmin": lo, "zmax": hi if hi > lo else lo + 1}
+def _colors(grids, signed: bool | None = None) -> dict:
+    """Heatmap colour settings shared by ``grids``: diverging around 0 when any is negative."""
+    return colors.heatmap_colors([v for g in grids for row in g for v in row], signed)
+
+
+def _finish(fig, margin: dict) -> dict:
+    """The figure as a dict, with the sign legend under the plot when a grid is signed."""
+    signed = any(t.zmid is not None for t in fig.data if t.type == "heatmap")
+    if signed:
+        fig.add_annotation(**colors.sign_annotation())
+    fig.update_layout(margin={**margin, "b": margin["b"] + (28 if signed else 0)})
+    return fig.to_dict()
 
 
 def _grid(fig, z, row: int, col: int, colors: dict) -> None:
@@ -62,24 +64,22 @@ def parameter_figure(counts: list[LayerCount]) -> dict:
 
 def shift_figure(X, demo) -> dict:
     """Input, shifted input; then convolve-then-shift, shift-then-convolve and their difference."""
-    titles = ("input X", "shifted input", "", "conv(X), then shifted", "conv(shifted X)",
+    titles = ("input X", "shifted input", "conv(X), then shifted", "conv(shifted X)",
               "difference")
     fig = make_subplots(rows=2, cols=3, subplot_titles=titles, horizontal_spacing=0.04,
-                        vertical_spacing=0.1)
+                        vertical_spacing=0.1, specs=[[{}, {}, None], [{}, {}, {}]])
     inputs = _colors([X, demo.shifted_input])
     outputs = _colors([demo.output, demo.output_of_shifted])
     _grid(fig, X, 1, 1, inputs)
     _grid(fig, demo.shifted_input, 1, 2, inputs)
     _grid(fig, demo.shifted_output, 2, 1, outputs)
     _grid(fig, demo.output_of_shifted, 2, 2, outputs)
-    _grid(fig, demo.difference, 2, 3, {"colorscale": SIGNED_SCALE, "zmid": 0,
-                                       "zmin": -max(demo.max_error, 1), "zmax":
-                                       max(demo.max_error, 1)})
-    fig.update_xaxes(visible=False, row=1, col=3)
-    fig.update_yaxes(visible=False, row=1, col=3)
-    fig.update_layout(height=620, margin={"t": 40, "b": 10, "l": 10, "r": 10})
+    # at least +-1: a rounding error of 1e-7 stays white instead of filling the colour range
+    _grid(fig, demo.difference, 2, 3, colors.heatmap_colors(demo.difference, signed=True,
+                                                            limit=max(demo.max_error, 1)))
+    fig.update_layout(height=620)
     fig.update_annotations(font_size=16)
-    return fig.to_dict()
+    return _finish(fig, {"t": 40, "b": 10, "l": 10, "r": 10})
 
 
 def outputs_figure(outputs: list) -> dict:
@@ -89,9 +89,9 @@ def outputs_figure(outputs: list) -> dict:
     colors = _colors(outputs)
     for d, Y in enumerate(outputs):
         _grid(fig, Y, 1, d + 1, colors)
-    fig.update_layout(height=260, margin={"t": 40, "b": 10, "l": 10, "r": 10})
+    fig.update_layout(height=260)
     fig.update_annotations(font_size=16)
-    return fig.to_dict()
+    return _finish(fig, {"t": 40, "b": 10, "l": 10, "r": 10})
 
 
 def _column_box(fig, col: int, p: int, rows: int) -> None:
@@ -117,6 +117,5 @@ def matrix_product_figure(mp, p: int) -> dict:
                       (0.5 * (fig.layout.xaxis2.domain[1] + fig.layout.xaxis3.domain[0]), "=")):
         fig.add_annotation(x=x, y=0.5, xref="paper", yref="paper", text=symbol,
                            showarrow=False, font={"size": 28})
-    fig.update_layout(height=120 + 45 * max(c_o, c_i), margin={"t": 40, "b": 10, "l": 10,
-                                                               "r": 10})
-    return fig.to_dict()
+    fig.update_layout(height=120 + 45 * max(c_o, c_i))
+    return _finish(fig, {"t": 40, "b": 10, "l": 10, "r": 10})
