@@ -95,6 +95,8 @@ with inspect_tab:
                 image = inspect_ui.uploaded_input()
             if image is not None:
                 inspect_ui.activations(model, image, test.classes, truth)
+                st.subheader("What one pixel sees (receptive field)")
+                inspect_ui.receptive_fields(model, image)
         except ValueError as exc:
             st.warning(str(exc))
         st.subheader("Where it goes wrong")

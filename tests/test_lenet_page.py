@@ -292,3 +292,24 @@ def test_without_data_the_page_trains_on_shapes_and_explains_a_failed_download(
     assert not at.exception
     assert any("Could not download Fashion-MNIST" in e.value for e in at.error)
     assert any("generated offline" in c.value for c in at.caption)  # still usable
+
+
+def test_a_clicked_feature_map_pixel_outlines_the_input_region_it_sees(tiny_env, trained_model):
+    at = prefilled(trained_model)
+    assert not at.exception
+    at.selectbox(key="lenet_rf_layer").set_value(3).run()  # the second convolution, 10x10
+    assert not at.exception
+    caption = next(c.value for c in at.caption if "depends on rows" in c.value)
+    assert "Pixel (row 5, column 5) of layer 3" in caption  # the centre before any click
+    assert "14x14 of its 28x28 pixels" in caption
+    region = next(s for s in charts(at) if "pixels seen" in str(s["layout"].get("title")))
+    assert region["layout"]["shapes"][0]["x0"] == 7.5  # columns 8..21
+
+
+def test_picked_pixel_reads_a_click_and_stays_inside_the_map():
+    from ui.lenet_inspect import picked_pixel
+
+    assert picked_pixel(None, (10, 10)) == (5, 5)
+    assert picked_pixel({"selection": {"points": []}}, (14, 14)) == (7, 7)
+    assert picked_pixel({"selection": {"points": [{"x": 3, "y": 8}]}}, (10, 10)) == (8, 3)
+    assert picked_pixel({"selection": {"points": [{"x": 27, "y": 27}]}}, (10, 10)) == (9, 9)

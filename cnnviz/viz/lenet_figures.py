@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 
 from cnnviz.lenet.inspection import LayerOutput
 from cnnviz.lenet.model import LayerRow
+from cnnviz.lenet.receptive import Region
 from cnnviz.lenet.train import Metrics
 from cnnviz.viz import colors
 
@@ -213,4 +214,38 @@ def confusion_figure(counts: torch.Tensor, classes: Sequence[str]) -> go.Figure:
     fig.update_xaxes(title="predicted", side="top")
     fig.update_yaxes(title="true", autorange="reversed", automargin=True)
     fig.update_layout(height=480, margin=dict(l=110, r=5, t=70, b=5))
+    return fig
+
+
+def pickable_map_figure(values: np.ndarray, title: str, picked: tuple[int, int] | None
+                        ) -> go.Figure:
+    """One feature map (H, W) whose pixels can be clicked; the picked one is outlined.
+
+    Streamlit reports clicks on scatter points, so an invisible marker sits on every pixel.
+    """
+    h, w = values.shape
+    rows, cols = np.mgrid[0:h, 0:w]
+    fig = _square_pixels(go.Figure(_levels_heatmap(values, colors.value_range(values))))
+    fig.add_scatter(x=cols.ravel(), y=rows.ravel(), mode="markers", opacity=0,
+                    marker=dict(size=max(4, 220 // max(h, w)), symbol="square"),
+                    hovertemplate="row %{y}, column %{x}<extra></extra>", showlegend=False)
+    if picked is not None:
+        fig.add_shape(type="rect", x0=picked[1] - 0.5, x1=picked[1] + 0.5, y0=picked[0] - 0.5,
+                      y1=picked[0] + 0.5, line=dict(color=colors.POSITIVE, width=3))
+    fig.update_layout(height=300, margin=dict(l=5, r=5, t=40, b=5), clickmode="event+select",
+                      title=dict(text=title, font_size=LABEL_PX - 2), dragmode=False)
+    return fig
+
+
+def region_figure(image: np.ndarray, region: Region) -> go.Figure:
+    """The 28x28 input with the rectangle of input pixels one feature-map pixel sees."""
+    fig = _square_pixels(go.Figure(_levels_heatmap(image.astype(np.float32),
+                                                   colors.value_range(image))))
+    fig.add_shape(type="rect", x0=region.left - 0.5, x1=region.right + 0.5,
+                  y0=region.top - 0.5, y1=region.bottom + 0.5,
+                  line=dict(color=colors.POSITIVE, width=3))
+    height, width = region.size
+    fig.update_layout(height=300, margin=dict(l=5, r=5, t=40, b=5),
+                      title=dict(text=f"the input: {height}x{width} pixels seen",
+                                 font_size=LABEL_PX - 2))
     return fig
