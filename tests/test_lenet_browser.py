@@ -41,3 +41,14 @@ def test_train_a_short_run_then_see_curve_and_feature_maps(page, app_url, tiny_i
     assert page.locator(".js-plotly-plot .heatmaplayer, .js-plotly-plot image").count() > 0
     assert maps.count() >= 1
     assert page.locator("[data-testid='stException']").count() == 0
+    # Receptive field: clicking a pixel of the feature map moves the outlined input region.
+    rf_map = page.locator(".js-plotly-plot", has=page.locator(".gtitle",
+                                                              has_text="click a pixel"))
+    rf_map.first.scroll_into_view_if_needed()
+    caption = page.get_by_text("depends on rows")
+    expect(caption).to_contain_text("Pixel (row 14, column 14) of layer 0")
+    box = rf_map.first.locator(".nsewdrag").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.1)
+    expect(caption).not_to_contain_text("row 14, column 14", timeout=30_000)
+    expect(caption).to_contain_text("of layer 0 depends on rows")
+    assert page.locator("[data-testid='stException']").count() == 0
