@@ -29,7 +29,9 @@ class WarmTrainers:
         with self._lock:
             while self._ready:
                 trainer = self._ready.pop(0)
-                if trainer.is_alive():
+                # A waiting trainer sends nothing after "ready": something to read is the end
+                # of its socket, i.e. it died (even before the OS has reaped it).
+                if trainer.is_alive() and not trainer.conn.poll(0):
                     break
                 trainer.conn.close()
             else:

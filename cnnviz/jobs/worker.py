@@ -70,9 +70,9 @@ def train_over_socket(sock, announce_ready: bool = False) -> None:
     lower_priority()
     import cnnviz.jobs.pacing  # noqa: F401 - imported while waiting, so a payload trains at once
     import cnnviz.lenet.train  # noqa: F401
-    if announce_ready:  # a pool (cnnviz.jobs.pool) waits for this before offering the worker
-        conn.send(("ready", None))
     try:
+        if announce_ready:  # a pool (cnnviz.jobs.pool) waits for this before offering it
+            conn.send(("ready", None))
         payload = conn.recv_bytes()
     except (EOFError, OSError):
         return  # a worker started ahead that nobody needed: the server has gone
