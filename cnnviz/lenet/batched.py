@@ -1,10 +1,11 @@
 """Many LeNets of one architecture trained together in batched steps (a class at once).
 
-The models' weights are stacked (torch.func.stack_module_state) and one vmap'd forward and
-backward pass steps all of them: on a GPU one launch instead of K, on a CPU fewer, larger
-operations. Each model keeps its own seed (initial weights and data order) and learning
-rate, and ends equal to training it alone with cnnviz.lenet.train.train_lenet. Identical
-requests (same architecture, data and hyperparameters, seed included) are computed once.
+The models' weights are stacked (torch.func.stack_module_state) and one forward and backward
+pass steps all of them, convolutions as grouped convolutions and dense layers as batched
+matrix products: on a GPU one launch instead of K, on a CPU fewer, larger operations. Each
+model keeps its own seed (initial weights and data order) and learning rate, and ends equal
+to training it alone with cnnviz.lenet.train.train_lenet. Identical requests (same
+architecture, data and hyperparameters, seed included) are computed once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
-from torch.func import functional_call, stack_module_state, vmap
+from torch import nn
+from torch.func import stack_module_state
 
 from cnnviz.device import choose_device
 from cnnviz.lenet.data import ImageSet, as_batch
@@ -80,11 +82,32 @@ class TrainTogether:
         self.device = choose_device(None if requests[0].device == "auto" else requests[0].device)
         models = [build_lenet(architecture, seed=c.seed).to(self.device) for c in self.unique]
         self.params, _ = stack_module_state(models)  # name -> (K, ...) leaf tensors
-        self._base = build_lenet(architecture, seed=None).to("meta")  # structure only
+        self._base = build_lenet(architecture, seed=None).to("meta")  # its layers' settings
 
     def _logits(self, params: dict[str, torch.Tensor], X: torch.Tensor) -> torch.Tensor:
-        """One model's class scores: (B, 1, 28, 28) -> (B, classes)."""
-        return functional_call(self._base, (params,), (X,))
+        """Every model's class scores for its own batch: (K, B, 1, 28, 28) -> (K, B, classes).
+
+        The layers of LeNet.net, each applied to all K models at once: a convolution as one
+        grouped convolution over the models' channels (channels-last on a CPU, oneDNN's fast
+        layout), a dense layer as one batched matrix product; activations and pooling act on
+        every channel alike. The same sums as K separate models.
+        """
+        k, b = X.shape[:2]
+        h = X.transpose(0, 1).reshape(b, -1, *X.shape[3:])  # (B, K*C, H, W): model-major
+        if self.device.type == "cpu":
+            h = h.contiguous(memory_format=torch.channels_last)
+        for i, layer in enumerate(self._base.net):
+            weight, bias = params.get(f"net.{i}.weight"), params.get(f"net.{i}.bias")
+            if isinstance(layer, nn.Conv2d):
+                h = F.conv2d(h, weight.flatten(0, 1), bias.flatten(), layer.stride,
+                             layer.padding, layer.dilation, groups=k)
+            elif isinstance(layer, nn.Flatten):
+                h = h.reshape(b, k, -1).transpose(0, 1)  # (K, B, features), each model's C,H,W
+            elif isinstance(layer, nn.Linear):
+                h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))  # (K, B, out)
+            else:
+                h = layer(h)  # activation or pooling, channel by channel
+        return h
 
     def run(self) -> Iterator[list[Metrics]]:
         """Train every model; about every report_every_s yield one Metrics per request."""
@@ -95,7 +118,6 @@ class TrainTogether:
                   for c in self.unique]
         lrs = torch.tensor([c.lr for c in self.unique], device=self.device)
         optimizer = StackedOptimizer(self.params, config.optimizer, lrs)
-        forward = vmap(self._logits)  # each model its own batch
         loss_sum = torch.zeros(k, device=self.device)
         correct = torch.zeros(k, dtype=torch.int64, device=self.device)
         seen = window = 0
@@ -104,7 +126,7 @@ class TrainTogether:
             idx = torch.stack([next(order) for order in orders])  # (K, B)
             X = as_batch(images[idx.flatten()]).view(*idx.shape, 1, *images.shape[1:])
             y = labels[idx]  # (K, B)
-            logits = forward(self.params, X)  # (K, B, classes)
+            logits = self._logits(self.params, X)  # (K, B, classes)
             losses = F.cross_entropy(logits.flatten(0, 1), y.flatten(),
                                      reduction="none").view(idx.shape).mean(1)  # (K,)
             optimizer.zero_grad()
@@ -137,10 +159,10 @@ class TrainTogether:
         test_images = self.test_set.images[:count].to(self.device)
         test_labels = self.test_set.labels[:count].to(self.device)
         params = {n: p.detach() for n, p in self.params.items()}
-        forward = vmap(self._logits, in_dims=(0, None))  # every model the same images
         correct = torch.zeros(len(self.unique), dtype=torch.int64, device=self.device)
         for start in range(0, count, chunk):
-            logits = forward(params, as_batch(test_images[start:start + chunk]))  # (K, B, C)
+            X = as_batch(test_images[start:start + chunk])  # the same images for every model
+            logits = self._logits(params, X.expand(len(self.unique), *X.shape))  # (K, B, C)
             correct += (logits.argmax(2) == test_labels[start:start + chunk]).sum(1)
         return (correct / max(count, 1)).tolist()
 
