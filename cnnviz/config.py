@@ -159,8 +159,8 @@ VARIABLES = (
     Variable("CNNVIZ_PUBLIC_URL", web_address(), None,
              "base address students reach, for the sidebar's QR code",
              "the address in the lecturer's browser"),
-    Variable("CNNVIZ_TRAINING_SLOTS", text(), None, "the launcher's folder of training slot "
-             "files, which makes CNNVIZ_MAX_TRAININGS a limit for all its workers", internal=True),
+    Variable("CNNVIZ_TRAINING_DB", text(), None, "the launcher's SQLite file that holds the "
+             "training queue of all its workers (cnnviz.jobs.training_queue)", internal=True),
     Variable("CNNVIZ_ZYGOTE_SOCKET", text(), None, "the zygote's Unix socket, set in the "
              "processes it forks: where their jobs ask for a training process", internal=True),
 )

@@ -4,15 +4,7 @@ import streamlit as st
 
 from cnnviz.teach import frames, params, snippet, translation
 from cnnviz.viz import animation, static_figures
-from ui import charts, matrix_pages
-
-P = "why"  # session-state prefix of this page
-FIELDS = translation.FIELDS
-LABELS = {"x": "Input", "k": "Kernel"}
-
-
-def preset_config(name: str) -> dict:
-    return {"preset": name, **translation.PRESETS[name]}
+from ui import charts, config_ui
 
 
 @st.cache_data(max_entries=64)
@@ -39,58 +31,43 @@ st.markdown(
     "and **locality** (only a small neighbourhood matters). Count the weights, then check the "
     "first property numerically: shift the input and the output moves along with it.")
 
-for message in matrix_pages.open_state(P, FIELDS, preset_config, translation.demo_for):
-    st.warning(message, icon=":material/link_off:")
-config, errors = matrix_pages.read(P, FIELDS, list(FIELDS), LABELS)
-
+page = config_ui.start(translation.PAGE)
 st.header("Counting weights")
 c1, c2, c3 = st.columns(3)
-c1.number_input("Image height h", 1, params.MAX_SIDE, key=matrix_pages.key(P, "h"))
-c2.number_input("Image width w", 1, params.MAX_SIDE, key=matrix_pages.key(P, "w"))
-c3.number_input("Window half-width Δ", 0, params.MAX_SIDE - 1, key=matrix_pages.key(P, "delta"))
-h, w, delta = (st.session_state[matrix_pages.key(P, n)] for n in ("h", "w", "delta"))
-try:
-    rows = counts(h, w, delta)
-except ValueError as err:
-    st.error(str(err), icon=":material/error:")
-    rows = counts(1000, 1000, min(delta, 999))
-charts.cached_elements(repr(rows), lambda: st.table(
-    {"layer": [r.layer for r in rows], "chapter's formula": [r.formula for r in rows],
-     "weights (chapter)": [params.power_of_ten(r.chapter) for r in rows],
-     "exact formula": [r.exact_formula for r in rows],
-     "weights (exact)": [f"{r.exact:,}" for r in rows]}))
-st.caption(
-    "The chapter rounds the offsets a in (−h, h) to 2h values and |a| ≤ Δ to 2Δ; counting "
-    "both ends gives the exact numbers. Every step is a constraint: fewer weights, and a "
-    "built-in assumption about images.")
-charts.cached_chart(repr(rows), lambda: static_figures.parameter_figure(rows),
-                key="why_counts_chart")
+config_ui.widget(page, "h", "Image height h", where=c1)
+config_ui.widget(page, "w", "Image width w", where=c2)
+config_ui.widget(page, "delta", "Window half-width Δ", where=c3)
+counts_place = st.container()
 
 st.header("Shift the input, the output shifts too")
 left, right = st.columns([2, 5], gap="medium")
 with left:
-    st.selectbox("Example", list(translation.PRESETS), format_func=translation.PRESET_LABELS.get,
-                 key=matrix_pages.key(P, "preset"), on_change=matrix_pages.load_preset,
-                 args=(P, FIELDS, preset_config))
+    config_ui.preset_picker(page)
     s1, s2 = st.columns(2)
-    s1.number_input("Shift down", -32, 32, key=matrix_pages.key(P, "dy"),
-                    help="Rows; negative: up.")
-    s2.number_input("Shift right", -32, 32, key=matrix_pages.key(P, "dx"),
-                    help="Columns; negative: left.")
-    st.radio("Padding", translation.SHIFT_MODES, horizontal=True, key=matrix_pages.key(P, "mode"),
-             format_func={"circular": "circular (wraps around)", "zeros": "zeros"}.get)
+    config_ui.widget(page, "dy", "Shift down", where=s1, help="Rows; negative: up.")
+    config_ui.widget(page, "dx", "Shift right", where=s2, help="Columns; negative: left.")
+    config_ui.widget(page, "mode", "Padding", style="radio", horizontal=True,
+                     format_func={"circular": "circular (wraps around)", "zeros": "zeros"}.get)
     m1, m2 = st.columns([3, 2])
-    height = matrix_pages.fit(P, "x")
-    m1.text_area("Input X (one row per line)", key=matrix_pages.key(P, "x"), height=height)
-    m2.text_area("Kernel (odd size)", key=matrix_pages.key(P, "k"), height=height)
-    current = translation.sizes_of(st.session_state[matrix_pages.key(P, "valid")])
-    if not errors:
-        current = translation.sizes_of(config)
-    matrix_pages.size_controls(P, FIELDS, translation.SIZES, current, translation.resized,
-                          translation.randomized, columns=2)
+    config_ui.matrix(page, "x", "Input X (one row per line)", where=m1, channels=False)
+    config_ui.matrix(page, "k", "Kernel (odd size)", where=m2, channels=False)
+shown = config_ui.finish(page)
+config = shown.config
+with counts_place:
+    config_ui.show_problems(shown)
+    rows = counts(config["h"], config["w"], config["delta"])
+    charts.cached_elements(repr(rows), lambda: st.table(
+        {"layer": [r.layer for r in rows], "chapter's formula": [r.formula for r in rows],
+         "weights (chapter)": [params.power_of_ten(r.chapter) for r in rows],
+         "exact formula": [r.exact_formula for r in rows],
+         "weights (exact)": [f"{r.exact:,}" for r in rows]}))
+    st.caption(
+        "The chapter rounds the offsets a in (−h, h) to 2h values and |a| ≤ Δ to 2Δ; counting "
+        "both ends gives the exact numbers. Every step is a constraint: fewer weights, and a "
+        f"built-in assumption about images. {shown.caption()}")
+    charts.cached_chart(repr(rows), lambda: static_figures.parameter_figure(rows),
+                        key="why_counts_chart")
 with right:
-    config = matrix_pages.settle(P, FIELDS, {**config, "h": h, "w": w, "delta": delta}, errors,
-                            lambda c: shift_demo(repr(c)))
     settings = repr(config)
     demo = shift_demo(settings)
     if demo.max_error == 0:
@@ -101,6 +78,8 @@ with right:
                    f"difference {frames.format_number(demo.max_error)}): with zero padding a "
                    f"window that reaches over the border sees zeros, not the wrapped-around "
                    f"pixels.", icon=":material/warning:")
+    if not shown.ok:
+        st.caption(shown.caption())
     charts.cached_chart(settings, lambda: static_figures.shift_figure(config["x"][0], demo),
                     key="why_shift_chart")
 

@@ -1,11 +1,9 @@
 import streamlit as st
 
 from cnnviz.teach import snippet
-from cnnviz.teach.presets import CORRELATION as PRESETS
-from cnnviz.teach.presets import CORRELATION_FIELDS as FIELDS
+from cnnviz.teach.presets import CORRELATION_PAGE as SPEC
+from ui import config_ui
 from ui import sliding_window as anim
-
-P = "xc"  # session-state prefix of this page
 
 st.title("Cross-correlation")
 st.markdown(
@@ -14,16 +12,16 @@ st.markdown(
     "products up: that sum is one output cell. Press play and follow the window; the line under "
     "the grids writes out the arithmetic of the current step.")
 
-controls, stage = anim.page_start(P, FIELDS, PRESETS)
+page, (controls, stage) = anim.page_start(SPEC)
 with controls:
-    X, K = anim.input_and_kernel(P)
-    flip = st.toggle("True convolution (flip the kernel)", key=anim.key(P, "flip"),
-                     on_change=anim.mark_custom, args=(P,),
+    anim.input_and_kernel(page)
+    config_ui.widget(page, "flip", "True convolution (flip the kernel)",
                      help="Deep learning libraries compute cross-correlation and still call it "
                      "convolution. A true convolution flips the kernel top-to-bottom and "
                      "left-to-right first; a network that learns its kernel would simply learn "
                      "the flipped one.")
-anim.remember(P, FIELDS)
+shown = config_ui.finish(page)
+X, K, flip = (shown.config[n] for n in ("X", "K", "flip"))
 
 
 def compute():
@@ -31,10 +29,7 @@ def compute():
     return view, snippet.conv_snippet(X, K, flip=flip)
 
 
-error = None if X and K else "Fix the matrices on the left; the last valid animation stays."
 with stage:
-    if anim.show_result(P, compute, error):
-        anim.share_link({"preset": st.session_state[anim.key(P, "preset")], "X": X, "K": K,
-                         "flip": flip}, FIELDS)
+    if anim.show_result(SPEC.prefix, compute, shown):
         st.caption(f"Output size: ({len(X[0])} − {len(K[0])} + 1) × ({len(X[0][0])} − "
                    f"{len(K[0][0])} + 1): per axis, the input size minus the kernel size plus 1.")

@@ -4,11 +4,7 @@ import streamlit as st
 
 from cnnviz.teach import channels, frames, snippet
 from cnnviz.viz import animation, static_figures
-from ui import charts, matrix_pages, spectral_mixing
-
-P = "chan"  # session-state prefix of this page
-FIELDS = channels.FIELDS
-LABELS = {"x": "Input", **{n: f"Kernel for output channel {n[1:]}" for n in channels.KERNEL_NAMES}}
+from ui import charts, config_ui, spectral_mixing
 
 
 # Figures are built by charts.cached_chart (once per settings text); only the 1x1 product, whose
@@ -32,30 +28,25 @@ st.markdown(
     "one output channel. For c_o output channels there is one such kernel per output channel, "
     "so the whole kernel has shape c_o x c_i x k_h x k_w.")
 
-for message in matrix_pages.open_state(P, FIELDS, channels.preset_config, channels.check_config):
-    st.warning(message, icon=":material/link_off:")
-co, show_key = st.session_state[matrix_pages.key(P, "co")], matrix_pages.key(P, "show")
-if st.session_state.get(show_key, 1) > co:  # fewer output channels than the one animated
-    st.session_state[show_key] = 1
-names = ["preset", "co", "show", "x", *channels.KERNEL_NAMES[:co]]
-config, errors = matrix_pages.read(P, FIELDS, names, LABELS)
-
+page = config_ui.start(channels.PAGE)
 left, right = st.columns([1, 2], gap="large")
+summary, show_place = right.container(), right.container()
 with left:
-    st.selectbox("Example", list(channels.PRESETS), format_func=channels.PRESET_LABELS.get,
-                 key=matrix_pages.key(P, "preset"), on_change=matrix_pages.load_preset,
-                 args=(P, FIELDS, channels.preset_config))
-    st.text_area("Input X: one matrix per channel, channels separated by a blank line",
-                 key=matrix_pages.key(P, "x"), height=matrix_pages.fit(P, "x"))
+    config_ui.preset_picker(page)
+    fit = channels.fit_kernels  # kernels follow the input's channels and kernel 1's size
+    config_ui.matrix(page, "x", "Input X: one matrix per channel, channels separated by a blank "
+                     "line", adjust=fit)
+    co = config_ui.widget(page, "co", "Output channels", adjust=fit)
     for d, name in enumerate(channels.KERNEL_NAMES[:co], start=1):
-        st.text_area(f"Kernel for output channel {d}: one slice per input channel",
-                     key=matrix_pages.key(P, name), height=matrix_pages.fit(P, name))
-    valid = st.session_state[matrix_pages.key(P, "valid")]
-    current = channels.sizes_of(config if not errors else valid)
-    matrix_pages.size_controls(P, FIELDS, channels.SIZES, current, channels.resized,
-                          channels.randomized, columns=2)
+        config_ui.matrix(page, name, f"Kernel for output channel {d}: one slice per input "
+                         "channel", channels=False, adjust=fit if d == 1 else None)
+config_ui.widget(page, "show", "Animate output channel", where=show_place, style="radio",
+                 choices=list(range(1, co + 1)), horizontal=True)
+shown = config_ui.finish(page)
+config = shown.config
+with summary:
+    config_ui.show_problems(shown)
 with right:
-    config = matrix_pages.settle(P, FIELDS, config, errors, channels.check_config)
     kernels = channels.kernels_of(config)
     c_o, c_i, (kh, kw) = len(kernels), len(config["x"]), channels.kernel_tensor(kernels).shape[2:]
     st.markdown(f"**{c_i} input channel(s), {c_o} output channel(s)**: the kernel has shape "
@@ -63,11 +54,10 @@ with right:
     settings = repr((config["x"], kernels))
     charts.cached_chart(settings, lambda: static_figures.outputs_figure(
         channels.multi_in_out(config["x"], kernels)), key="chan_outputs_chart")
-    st.radio("Animate output channel", list(range(1, c_o + 1)), horizontal=True, key=show_key)
-    d = st.session_state[show_key]
+    d = config["show"]
     st.caption(f"Y{d} is output channel {d}. Each step adds one bracket per input channel: that "
                "channel's window times its kernel slice (the chapter's figure writes channel 2's "
-               "bracket first; the sum is the same).")
+               f"bracket first; the sum is the same). {shown.caption()}")
     charts.cached_chart(f"{settings} {d}", lambda: animation_of(config["x"], kernels[d - 1], d),
                     key="chan_window_chart", config={"displayModeBar": False})
     st.caption(charts.PLAY_HELP)
@@ -79,7 +69,9 @@ if (kh, kw) != (1, 1):
             "product.", icon=":material/info:")
 else:
     h, w = len(config["x"][0]), len(config["x"][0][0])
-    p = st.slider("Pixel (flattened index, row by row)", 0, h * w - 1, 0, key="chan_pixel")
+    p = config_ui.widget(page, "pixel", "Pixel (flattened index, row by row)", style="slider",
+                         limits=(0, h * w - 1))
+    config_ui.finish(page)
     mp = matrix_product(settings)
     st.markdown(f"The {c_o} x {c_i} weight matrix times the input flattened to {c_i} x {h * w} "
                 f"(one column per pixel) gives the output, {c_o} x {h * w}. Pixel {p} is "

@@ -5,10 +5,11 @@ import streamlit as st
 
 from cnnviz.device import available_devices
 from cnnviz.lab import display, kernels, samples
-from cnnviz.lab.filtering import BORDER_MODES, apply_kernel
+from cnnviz.lab.filtering import apply_kernel
+from cnnviz.lab.page import OPERATIONS, PAGE
 from cnnviz.viz import colors
 from cnnviz.viz.lab_figures import frequency_figure, histogram_figure
-from ui import charts
+from ui import charts, config_ui
 from ui import kernel_lab as parts
 
 st.title("Kernel lab")
@@ -50,47 +51,43 @@ def filtered(image: dict, K: np.ndarray, mode: str, convolution: bool, dose: flo
     return memo[1], memo[2], memo[3]
 
 
+page = config_ui.start(PAGE)
 left, right = st.columns([1, 1])
 with left:
-    image = parts.image_picker()
+    image = parts.image_picker(page)
     h, w = image["array"].shape
     size = f"{image['pixel_size_nm']:.4g} nm" if image["pixel_size_nm"] else "unknown"
     st.caption(f"**{image['name']}** ({image['source']}): {h} x {w} pixels, pixel size {size}")
     for note in image["notes"]:
         st.info(note)
 with right:
-    K = parts.kernel_editor()
+    K = parts.kernel_editor(page)
 
 with st.expander("Filter, noise and display settings", expanded=True):
     c1, c2, c3, c4 = st.columns(4)
-    parts.persist("kl_op", "cross-correlation")
-    op = c1.radio("Operation", ["cross-correlation", "convolution (kernel flipped)"],
-                  key="kl_op")
-    parts.persist("kl_mode", "zeros")
-    mode = c1.selectbox("Border", BORDER_MODES, key="kl_mode")
-    device = "cpu"
+    config_ui.widget(page, "op", "Operation", where=c1, style="radio")
+    config_ui.widget(page, "mode", "Border", where=c1)
     if len(devices := available_devices()) > 1:  # a GPU: offered, but not the default
-        parts.persist("kl_device", "cpu")
-        device = c1.selectbox(
-            "Filter on", devices, key="kl_device",
+        config_ui.widget(
+            page, "device", "Filter on", where=c1, choices=devices,
             help="The CPU (OpenCV) is the faster choice for one image: on an H200 machine the "
             "GPU filtered a 4096 x 4096 image in a third of OpenCV's time, but copying it to "
             "the GPU and back made the whole 9-15 times slower.")
-    parts.persist("kl_dose", 0)
-    dose = c2.select_slider("Dose (electrons/pixel, 0 = no added noise)",
-                            [0, 1, 3, 10, 30, 100, 300, 1000], key="kl_dose")
-    for key, default in (("kl_pct", (0.5, 99.5)), ("kl_gamma", 1.0), ("kl_zoom", 1),
-                         ("kl_cy", 0.5), ("kl_cx", 0.5)):
-        parts.persist(key, default)
-    low, high = c3.slider("Contrast percentiles", 0.0, 100.0, step=0.5, key="kl_pct")
-    gamma = c3.slider("Gamma", 0.2, 3.0, step=0.1, key="kl_gamma")
-    zoom = c4.select_slider("Zoom", [1, 2, 4, 8, 16, 32], key="kl_zoom")
-    cy = c4.slider("Pan: rows", 0.0, 1.0, step=0.01, key="kl_cy")
-    cx = c4.slider("Pan: columns", 0.0, 1.0, step=0.01, key="kl_cx")
+    config_ui.widget(page, "dose", "Dose (electrons/pixel, 0 = no added noise)", where=c2,
+                     style="select_slider")
+    config_ui.widget(page, "pct", "Contrast percentiles", where=c3, style="slider", step=0.5)
+    config_ui.widget(page, "gamma", "Gamma", where=c3, style="slider", step=0.1)
+    config_ui.widget(page, "zoom", "Zoom", where=c4, style="select_slider")
+    config_ui.widget(page, "cy", "Pan: rows", where=c4, style="slider", step=0.01)
+    config_ui.widget(page, "cx", "Pan: columns", where=c4, style="slider", step=0.01)
+shown = config_ui.finish(page)
+op, mode, dose, (low, high), gamma, zoom, cy, cx = (
+    shown.config[n] for n in ("op", "mode", "dose", "pct", "gamma", "zoom", "cy", "cx"))
+device = shown.config["device"] if shown.config["device"] in available_devices() else "cpu"
 
 if K is not None:
     try:
-        source, result, arrays = filtered(image, K, mode, op != "cross-correlation",
+        source, result, arrays = filtered(image, K, mode, op != OPERATIONS[0],
                                           dose or None, device)
     except ValueError as err:
         st.error(str(err))
@@ -113,11 +110,12 @@ if K is not None:
     noise = (f" Shot noise at {dose} electrons/pixel: the image was scaled to 0..1 and "
              "Poisson counts / dose drawn." if dose else "")
     st.caption(f"Kernel footprint: {display.nm_footprint(K.shape, image['pixel_size_nm'])}. "
-               f"Result range {view['result_min']:.4g} to {view['result_max']:.4g}.{noise}")
+               f"Result range {view['result_min']:.4g} to {view['result_max']:.4g}.{noise} "
+               f"{shown.caption()}")
     with st.expander("Histogram of the original"):
         charts.cached_chart(f"{arrays} {view['limits']}",
                         lambda: histogram_figure(*display.histogram(source), *view["limits"]))
-    box = parts.patch_section(source, K, op != "cross-correlation", arrays)
+    box = parts.patch_section(source, K, op != OPERATIONS[0], arrays)
 
     def draw_original():
         shown = view["image"] if box is None else display.mark_box(

@@ -1,17 +1,9 @@
 import streamlit as st
 
-from cnnviz.lenet.model import (
-    ACTIVATIONS,
-    KERNEL_SIZES,
-    VARIANTS,
-    LeNetConfig,
-    build_lenet,
-    describe_architecture,
-    layer_summary,
-)
-from cnnviz.lenet.train import default_training
+from cnnviz.lenet import page as lenet_page
+from cnnviz.lenet.model import LeNetConfig, build_lenet, describe_architecture, layer_summary
 from cnnviz.viz.lenet_figures import architecture_figure
-from ui import charts
+from ui import charts, config_ui
 from ui import lenet_inspect as inspect_ui
 from ui import lenet_train as train_ui
 
@@ -23,7 +15,7 @@ def architecture(config: LeNetConfig):
     return rows, architecture_figure(rows)
 
 
-train_ui.restore_choices()
+page = config_ui.start(lenet_page.PAGE, train_ui.first_available)
 st.title("LeNet: a complete CNN, trained live")
 st.markdown(
     "LeNet-5 stacks what the previous pages built: two convolution blocks (convolution, "
@@ -31,35 +23,34 @@ st.markdown(
     "which are flattened and passed through three dense layers that end in one score per "
     "class. Choose the architecture, train it here, then look inside.")
 
-arch_tab, train_tab, inspect_tab = st.tabs(["Architecture", "Training", "Inside the network"])
+arch_tab, train_tab, inspect_tab = config_ui.tabs(page, "tab")
 
 with arch_tab:
-    variant = st.radio("Variant", ["classic", "modern", "custom"], horizontal=True,
-                       key="lenet_variant",
-                       help="classic: sigmoid and average pooling, as in 1998. "
-                            "modern: ReLU and max pooling.")
-    config = VARIANTS.get(variant)
-    if config is None:
+    variant = config_ui.widget(page, "variant", "Variant", style="radio", horizontal=True,
+                               adjust=lenet_page.variant_training,
+                               help="classic: sigmoid and average pooling, as in 1998. "
+                               "modern: ReLU and max pooling.")
+    if variant == "custom":
         c1, c2, c3, c4, c5 = st.columns(5)
-        config = LeNetConfig(
-            activation=c1.selectbox("Activation", list(ACTIVATIONS), 1, key="lenet_act"),
-            pooling=c2.selectbox("Pooling", ["avg", "max"], 1, key="lenet_pool"),
-            channels1=c3.number_input("Channels, conv 1", 1, 64, 6, key="lenet_c1"),
-            channels2=c4.number_input("Channels, conv 2", 1, 64, 16, key="lenet_c2"),
-            kernel_size=c5.selectbox("Kernel size", KERNEL_SIZES, 1, key="lenet_k"))
+        config_ui.widget(page, "act", "Activation", where=c1, adjust=lenet_page.variant_training)
+        config_ui.widget(page, "pool", "Pooling", where=c2)
+        config_ui.widget(page, "c1", "Channels, conv 1", where=c3)
+        config_ui.widget(page, "c2", "Channels, conv 2", where=c4)
+        config_ui.widget(page, "k", "Kernel size", where=c5)
+    config = lenet_page.architecture(page.so_far())
     rows, diagram = architecture(config)
     charts.plotly_chart(diagram, key="lenet_diagram")
     # Tall enough for every row (35 px each, plus the header): the whole table, no scrolling.
     st.dataframe({"layer": [r.name for r in rows], "output shape": [r.shape_text for r in rows],
                   "parameters": [r.params for r in rows]}, hide_index=True, width="stretch",
                  height=35 * (len(rows) + 1) + 3)
-    st.caption(describe_architecture(config, rows))
+    st.caption(describe_architecture(config, rows) + " " + page.caption())
 
 with train_tab:
-    dataset, train_set, test_set = train_ui.dataset_choice()
+    dataset, train_set, test_set = train_ui.dataset_choice(page)
     st.caption(f"{len(train_set):,} training and {len(test_set):,} test images "
                f"({train_set.source}).")
-    tconfig = train_ui.hyperparameters(variant, default_training(config), len(train_set))
+    tconfig = train_ui.hyperparameters(page, len(train_set))
     job = st.session_state.get("lenet_job")
     busy = job is not None and job.view().active
     if st.button(f"Train the {config.label} LeNet", type="primary", disabled=busy,
@@ -82,17 +73,16 @@ with inspect_tab:
             st.stop()
         st.caption(f"Model: {meta.get('label', 'trained')} · data set: {test.name}")
         probs = inspect_ui.predictions(model, test)
-        source = st.radio("Input", ["test image", "draw", "upload"], horizontal=True,
-                          key="lenet_source")
+        source = config_ui.widget(page, "source", "Input", style="radio", horizontal=True)
         truth = image = None
         try:
             if source == "test image":
-                index = inspect_ui.gallery(test, probs)
+                index = inspect_ui.gallery(page, test, probs)
                 image, truth = test.images[index], test.classes[int(test.labels[index])]
             elif source == "draw":
                 image = inspect_ui.drawn_input(test.name)
             else:
-                image = inspect_ui.uploaded_input()
+                image = inspect_ui.uploaded_input(page)
             if image is not None:
                 inspect_ui.activations(model, image, test.classes, truth)
                 st.subheader("What one pixel sees (receptive field)")
@@ -104,4 +94,4 @@ with inspect_tab:
         st.subheader("First-layer kernels on a whole micrograph")
         inspect_ui.micrograph(model)
 
-train_ui.save_choices()
+config_ui.finish(page)

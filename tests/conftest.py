@@ -1,23 +1,90 @@
-"""Shared fixtures: a live Streamlit server on a free port and headless Debian Chromium."""
+"""Shared fixtures (a live Streamlit server, headless Debian Chromium) and the test lanes.
+
+Lanes: every test that drives a browser is marked ``browser``; every test that takes more than
+a few seconds (a browser, a server, a subprocess, AppTest page runs) is marked ``slow``.
+``make test-fast`` runs ``-m "not slow and not browser"``. The marks are given here by what a
+test uses (see ``pytest_collection_modifyitems``): its fixtures, and the names its code and the
+test helpers it calls use; a test the rule cannot see (one whose processes the app's code starts,
+or that is slow in itself) carries ``@pytest.mark.slow``. Unit tests get a tight timeout, so one
+that hangs or grows slow fails in the fast lane instead of stalling it.
+"""
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
 
+from cnnviz import device
 from cnnviz.serving.launcher import free_port, streamlit_command, wait_healthy
 from tests.tiny_idx import write_tiny_datasets
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
+BROWSER_FIXTURES = frozenset({"page", "context", "browser"})  # pytest-playwright's
+PROCESS_FIXTURES = frozenset({"app_url", "zygote_socket", "start_method"})  # start processes
+SLOW_NAMES = frozenset({"AppTest", "subprocess", "Popen", "multiprocessing"})  # pages, processes
+TESTS = Path(__file__).resolve().parent
+UNIT_TIMEOUT_S = 30  # unit tests take well under a second; the global timeout is in pyproject
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-quic"]
+
+
+def reaches(item: pytest.Item, names: frozenset[str]) -> bool:
+    """Whether the test's code, or a helper from tests/ that it calls, uses one of ``names``."""
+    function = getattr(item, "function", None)
+    if function is None:
+        return False
+    todo, seen = [(function.__code__, function.__globals__)], set()
+    while todo:
+        code, scope = todo.pop()
+        if code in seen:
+            continue
+        seen.add(code)
+        if names & set(code.co_names):  # a global, an attribute or a local import
+            return True
+        todo += [(c, scope) for c in code.co_consts if isinstance(c, types.CodeType)]
+        todo += [(helper.__code__, helper.__globals__) for name in code.co_names
+                 if inspect.isfunction(helper := scope.get(name))
+                 and Path(helper.__code__.co_filename).is_relative_to(TESTS)]
+    return False
+
+
+def drives_a_browser(item: pytest.Item) -> bool:
+    """Whether the test uses a Playwright fixture (a parameter that is merely named ``page``,
+    a page script's path, does not count)."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return any(name in BROWSER_FIXTURES and name not in params
+               for name in getattr(item, "fixturenames", ()))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Torch on one thread, as the app runs it (CNNVIZ_TORCH_THREADS defaults to 1).
+
+    Torch's default, a thread per core, made the unit tests 2-5x slower on a busy 2-core machine
+    (test_ops.py: 4.7 s on one thread, 20.7 s on two, same load).
+    """
+    device.configure_threads(1)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark browser and slow tests by the fixtures and modules they use; time-box unit tests."""
+    for item in items:
+        if drives_a_browser(item):
+            item.add_marker(pytest.mark.browser)
+        starts_processes = PROCESS_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("browser") or starts_processes or reaches(item, SLOW_NAMES):
+            item.add_marker(pytest.mark.slow)
+        if not item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(UNIT_TIMEOUT_S))
 
 
 def start_server(tmp_dir: Path, extra_env: dict[str, str] | None = None, script: str = "app.py",
@@ -25,7 +92,7 @@ def start_server(tmp_dir: Path, extra_env: dict[str, str] | None = None, script:
     """Start the app on 127.0.0.1 and a free port; returns (process, base_url).
 
     One worker: `streamlit run <script>`. More: `python -m cnnviz.serve`, Streamlit processes
-    behind the sticky proxy (the returned process is the launcher; stopping it stops them).
+    behind HAProxy (the returned process is the launcher; stopping it stops them).
     """
     port = free_port()
     env = {**os.environ, "CNNVIZ_DEVICE": "cpu", **(extra_env or {})}

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch.testing import assert_close
 
 from cnnviz import pageconfig as urlstate
-from cnnviz.teach import channels, snippet
+from cnnviz.teach import channels, matrices, snippet
 from cnnviz.viz import static_figures
 
 CHAPTER_OUT = [[[56, 72], [104, 120]], [[76, 100], [148, 172]], [[96, 128], [192, 224]]]
@@ -67,20 +67,17 @@ def test_matrix_product_needs_1x1_and_kernel_larger_than_input_is_caught():
         channels.multi_in_out([[[1.0]]], [[[[1.0, 2.0]]]])
 
 
-def test_page_config_sizes_resize_random_and_link():
-    config = channels.preset_config("multi-out")
-    assert channels.sizes_of(config) == {"ci": 2, "co": 3, "rows": 3, "cols": 3, "krows": 2,
-                                         "kcols": 2}
+def test_page_config_kernels_follow_the_input_and_link():
+    config = urlstate.apply_preset(channels.PAGE, "multi-out")
     assert channels.check_config(config) == CHAPTER_OUT
-    smaller = {**config, **channels.resized(config, {"ci": 1, "co": 4, "rows": 2, "cols": 4,
-                                                      "krows": 1, "kcols": 1})}
-    assert smaller["x"] == [[[0, 1, 2, 0], [3, 4, 5, 0]]]
-    assert [smaller[n] for n in channels.KERNEL_NAMES] == [[[[0]]], [[[1]]], [[[2]]], [[[0]]]]
-    rand = channels.randomized({"ci": 3, "co": 2, "rows": 4, "cols": 4, "krows": 1,
-                                "kcols": 1}, seed=2)
-    assert channels.sizes_of(rand) == {"ci": 3, "co": 2, "rows": 4, "cols": 4, "krows": 1,
-                                       "kcols": 1}
-    assert len(channels.kernels_of(rand)) == 2
+    three = {**config, "x": matrices.resize_channels(config["x"], 3, 3, 3), "co": 4, "show": 4}
+    fitted = {**three, **channels.fit_kernels(three)}
+    assert [len(fitted[n]) for n in channels.KERNEL_NAMES] == [3, 3, 3, 3]  # channels follow X
+    assert fitted["k2"][2] == [[0, 0], [0, 0]]  # the new slice is zeros
+    assert fitted["show"] == 4
+    assert channels.fit_kernels({**three, "co": 2})["show"] == 2
+    assert channels.check_config({**fitted, "k4": fitted["k1"]}) is not None
+    config = channels.preset_config("multi-out")
     link = urlstate.encode(config, channels.FIELDS)
     assert link["k2"] == "1,2;3,4|2,3;4,5"
     decoded, messages = urlstate.decode(link, channels.FIELDS)

@@ -54,7 +54,7 @@ def test_unset_gives_every_default():
             settings.max_trainings) == ("auto", 1, 1, 1)
     assert settings.data_dir == Path("/home/student/.cache/cnnviz/data")
     assert (settings.port, settings.address) == (8501, None)
-    assert settings.public_url is settings.training_slots is settings.zygote_socket is None
+    assert settings.public_url is settings.training_db is settings.zygote_socket is None
     assert config.load({"XDG_CACHE_HOME": "/tmp/c"}).data_dir == Path("/tmp/c/cnnviz/data")
 
 
@@ -70,7 +70,7 @@ def test_unset_gives_every_default():
     ("CNNVIZ_PUBLIC_URL", "http://192.168.1.20:8501", "http://192.168.1.20:8501"),
     ("CNNVIZ_PUBLIC_URL", "10.0.0.1:8501", "http://10.0.0.1:8501"),
     ("CNNVIZ_PUBLIC_URL", "https://cnn.example.org/course", "https://cnn.example.org/course"),
-    ("CNNVIZ_TRAINING_SLOTS", "/tmp/slots", "/tmp/slots"),
+    ("CNNVIZ_TRAINING_DB", "/tmp/queue.sqlite", "/tmp/queue.sqlite"),
     ("CNNVIZ_ZYGOTE_SOCKET", "/tmp/z.sock", "/tmp/z.sock")])
 def test_good_values(name, raw, value):
     field = config.BY_NAME[name].field

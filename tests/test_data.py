@@ -91,6 +91,7 @@ def served_gz_files(tmp_path):
     server.server_close()
 
 
+@pytest.mark.slow
 def test_download_reports_progress_and_unpacks(tmp_path, served_gz_files):
     url, resources = served_gz_files
     spec = fake_spec(["http://127.0.0.1:9/nothing-here/", url], resources)  # first mirror fails
@@ -112,6 +113,7 @@ def test_download_without_internet_explains_and_suggests_shapes(tmp_path):
         list(data.download(spec, tmp_path, timeout=2))
 
 
+@pytest.mark.slow
 def test_damaged_download_is_rejected(tmp_path, served_gz_files):
     url, resources = served_gz_files
     spec = fake_spec([url], [(name, "0" * 32) for name, _ in resources])

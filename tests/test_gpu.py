@@ -78,7 +78,7 @@ def test_lenet_page_trains_on_gpu_and_shows_the_network(tmp_path, monkeypatch, s
     page = str(Path(__file__).resolve().parents[1] / "pages" / "7_lenet.py")
     at = AppTest.from_file(page, default_timeout=60).run()
     at.selectbox(key="lenet_device").set_value(GPU).run()
-    at.select_slider(key="lenet_steps_classic").set_value(100).run()
+    at.select_slider(key="lenet_steps").set_value(100).run()
     at.button(key="lenet_train").click().run()
     assert not at.exception
     job = at.session_state["lenet_job"]

@@ -7,8 +7,10 @@ import plotly.io
 import pytest
 import torch
 import torch.nn.functional as F
+from imagefiles import png_bytes, tiff_bytes
 from torch.testing import assert_close
 
+from cnnviz.imageio import load_image
 from cnnviz.lenet import inspection
 from cnnviz.lenet.model import VARIANTS, build_lenet, layer_summary
 from cnnviz.lenet.shapes import make_shapes, shapes_split
@@ -100,13 +102,58 @@ def test_empty_drawing_gets_a_clear_message():
 
 
 def test_patch_is_cropped_square_shrunk_and_made_bright_on_dark():
-    patch = np.full((60, 90), 200, np.uint8)  # bright background, dark blob
+    patch = np.full((60, 90), 200, np.float32)  # bright background, dark blob
     patch[20:40, 35:55] = 10
     x = inspection.prepare_patch(patch)
     assert x.shape == (28, 28)
+    assert x.dtype == torch.uint8
     assert x[0, 0] == 0
     assert x[14, 14] == 255
     assert inspection.prepare_patch(patch, invert=False)[0, 0] == 255
+
+
+def test_patch_shrinks_by_box_averaging_before_stretching():
+    square = np.zeros((56, 56), np.float32)
+    square[::2, :28] = 0.5  # every other row: each 2x2 box averages to 0.25
+    square[:, 42:] = 1.0
+    x = inspection.prepare_patch(square, invert=False)
+    assert x[:, :14].unique().tolist() == [64]  # 0.25 of the range, rounded
+    assert x[:, 14:21].unique().tolist() == [0]
+    assert x[:, 21:].unique().tolist() == [255]
+
+
+def test_sixteen_bit_patch_keeps_its_contrast():
+    """Values 60000..60255 in a 16-bit TIFF: a narrow range above 8 bits, stretched to 0..255."""
+    ramp = (60000 + np.arange(256, dtype=np.uint16))[None, :].repeat(256, 0)
+    loaded = load_image(tiff_bytes(ramp), "ramp.tif")
+    x = inspection.prepare_patch(loaded.array, invert=False)
+    assert x[0, 0] < 10
+    assert x[0, -1] > 245
+    assert (x[:, 1:].int() - x[:, :-1].int() >= 0).all()  # still a ramp, left to right
+    eight_bit = inspection.prepare_patch((ramp - 60000).astype(np.float32), invert=False)
+    assert torch.equal(x, eight_bit)  # the offset makes no difference
+
+
+def test_colour_patch_uses_the_loaders_luma():
+    """Red and green halves are equal on an RGB average but not by luma (0.299 R vs 0.587 G)."""
+    rgb = np.zeros((28, 28, 3), np.uint8)
+    rgb[:, :14, 0] = 255
+    rgb[:, 14:, 1] = 255
+    x = inspection.prepare_patch(load_image(png_bytes(rgb), "halves.png").array, invert=False)
+    assert x[:, :14].unique().tolist() == [0]
+    assert x[:, 14:].unique().tolist() == [255]
+
+
+def test_central_crop_and_gray_of_a_drawing():
+    a = np.arange(5 * 8).reshape(5, 8)
+    assert inspection.central_crop(a, 3, 4).tolist() == a[1:4, 2:6].tolist()
+    assert inspection.central_crop(a, 9, 9).shape == (5, 8)
+    rgba = np.zeros((2, 2, 4), np.uint8)
+    rgba[0, 0] = (255, 255, 255, 255)
+    rgba[1, 1] = (255, 255, 255, 128)
+    assert_close(inspection.to_gray(rgba), torch.tensor([[1.0, 0], [0, 128 / 255]]).numpy())
+    with pytest.raises(ValueError, match="2-D image"):
+        inspection.to_gray(np.zeros((2, 2, 3)))
 
 
 def test_first_layer_responses_at_full_resolution(model):

@@ -12,6 +12,7 @@ import torch
 from cnnviz.config import ConfigError
 from cnnviz.device import configure_threads
 from cnnviz.jobs import training as jobs
+from cnnviz.jobs import training_queue
 from cnnviz.jobs import worker as train_worker
 from cnnviz.lenet import data
 from cnnviz.lenet.model import build_lenet
@@ -74,7 +75,7 @@ def test_worker_process_trains_like_an_in_process_run(tiny_idx_data, start_metho
     reference.eval()
     with torch.no_grad():
         assert job.model(batch).argmax(1).equal(reference(batch).argmax(1))
-    assert process_gone(job.worker_pid)
+    wait_until(lambda: process_gone(job.worker_pid))  # the zygote reaps its children
 
 
 def test_stop_mid_epoch_keeps_the_weights_so_far(start_method):
@@ -90,7 +91,7 @@ def test_stop_mid_epoch_keeps_the_weights_so_far(start_method):
     assert view.state == "stopped"
     assert view.last.step < view.last.steps_total  # it stopped before the end
     assert not job.model.net[0].weight.equal(before)  # the worker's weights came back
-    assert process_gone(job.worker_pid)
+    wait_until(lambda: process_gone(job.worker_pid))  # the zygote reaps its children
 
 
 def test_killed_worker_is_an_error_message_and_frees_the_slot(start_method):
@@ -198,13 +199,13 @@ def test_failure_is_reported_not_raised(start_method):
 @pytest.mark.parametrize(("raw", "slots"), [("", 1), ("3", 3), (" 2 ", 2)])
 def test_gate_size_from_environment(monkeypatch, raw, slots):
     monkeypatch.setenv("CNNVIZ_MAX_TRAININGS", raw)
-    monkeypatch.setattr(jobs, "_gate", None)
+    monkeypatch.setattr(training_queue, "_gate", None)
     assert jobs.training_gate().slots == slots
 
 
 def test_a_bad_gate_size_is_an_error_not_one_slot(monkeypatch):
     monkeypatch.setenv("CNNVIZ_MAX_TRAININGS", "two")
-    monkeypatch.setattr(jobs, "_gate", None)
+    monkeypatch.setattr(training_queue, "_gate", None)
     with pytest.raises(ConfigError, match="CNNVIZ_MAX_TRAININGS='two'"):
         jobs.training_gate()
 
@@ -224,6 +225,7 @@ def test_progress_text_while_running_and_after_the_last_step():
         "test accuracy 81.2% on 1,770 images after step 40 of 40 (2.0 epochs)")
 
 
+@pytest.mark.slow  # starts worker processes itself
 def test_a_job_whose_browser_left_is_stopped_and_frees_the_slot():
     gate = jobs.TrainingGate(1)
     present = threading.Event()
@@ -238,9 +240,10 @@ def test_a_job_whose_browser_left_is_stopped_and_frees_the_slot():
     assert view.state == "stopped"  # the weights so far came back
     assert len(view.history) < 1500
     assert gate.running() == 0
-    assert process_gone(job.worker_pid)
+    wait_until(lambda: process_gone(job.worker_pid))  # the zygote reaps its children
 
 
+@pytest.mark.slow  # starts worker processes itself
 def test_a_short_absence_does_not_stop_the_job_and_a_queued_job_can_be_abandoned():
     gate = jobs.TrainingGate(1)
     blocker = object()

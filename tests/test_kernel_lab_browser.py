@@ -53,9 +53,15 @@ def test_painting_a_kernel_with_the_mouse(page, app_url):
     canvas.wait_for(timeout=60_000)
     box = canvas.bounding_box()
     assert round(box["width"]) == 120  # 3x3 kernel, 40 px per cell
+    # Hovering the canvas slides the component's toolbar up from over its top edge; wait until
+    # the canvas itself gets the pointer where the stroke starts.
+    page.mouse.move(box["x"] + 60, box["y"] + 60, steps=5)
+    page.wait_for_function(
+        "([canvas, x, y]) => { const r = canvas.getBoundingClientRect();"
+        " return canvas.getRootNode().elementFromPoint(r.left + x, r.top + y) === canvas; }",
+        arg=[canvas.element_handle(), 5, 5], timeout=10_000)
     # Scribble over the top-left cell with the red (+) brush, slowly enough for the canvas.
     page.mouse.move(box["x"] + 5, box["y"] + 5, steps=5)
-    page.wait_for_timeout(200)
     page.mouse.down()
     for k in range(5, 40, 4):
         page.mouse.move(box["x"] + k, box["y"] + 35, steps=8)
@@ -68,7 +74,13 @@ def test_painting_a_kernel_with_the_mouse(page, app_url):
     assert values[0] > 0.5  # the top-left cell is mostly painted red
     assert values[4] == 0
     assert values[8] == 0
+    result = page.locator("[data-testid='stImage'] img").nth(1)
+    before = result.get_attribute("src")
     page.get_by_role("button", name="Use painting").click()
-    page.wait_for_timeout(2000)
-    assert page.get_by_role("button", name="Use preset").count() == 1  # the page ran through
+    # The page ran through with the painted kernel: a new result image, fully loaded.
+    page.wait_for_function(
+        "before => { const img = document.querySelectorAll(\"[data-testid='stImage'] img\")[1];"
+        " return img && img.getAttribute('src') !== before && img.complete"
+        " && img.naturalWidth === 256; }", arg=before, timeout=60_000)
+    assert page.get_by_role("button", name="Normalize").count() == 1
     assert page.locator("[data-testid='stException']").count() == 0

@@ -1,6 +1,5 @@
 """The LeNet page under AppTest: architecture, training through the page, a pre-filled session."""
 
-import io
 import json
 import os
 import signal
@@ -10,10 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from imagefiles import mrc_bytes, png_bytes, tiff_bytes
 from streamlit.testing.v1 import AppTest
 
+from cnnviz.imageio import load_image
 from cnnviz.jobs import training as jobs
+from cnnviz.jobs import training_queue
 from cnnviz.lenet import data
 from cnnviz.lenet.model import VARIANTS, LeNetConfig, build_lenet, weights_to_bytes
 from cnnviz.lenet.train import TrainConfig, train_lenet
@@ -81,19 +82,19 @@ def test_custom_architecture_changes_the_shapes(tiny_env):
 
 def test_each_variant_starts_from_the_defaults_that_learn_and_says_what_it_trains_on(tiny_env):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    assert at.select_slider(key="lenet_steps_classic").value == 800
-    assert at.select_slider(key="lenet_lr_adam_classic").value == 0.005
+    assert at.select_slider(key="lenet_steps").value == 800
+    assert at.select_slider(key="lenet_lr").value == 0.005
     assert any("Trains on 120 images: 800 steps of 64 images = 51,200 images, 426.7 epochs"
                in c.value for c in at.caption)
     at.radio(key="lenet_variant").set_value("modern").run()
-    assert at.select_slider(key="lenet_steps_modern").value == 600
-    assert at.select_slider(key="lenet_lr_adam_modern").value == 0.002
-    assert at.select_slider(key="lenet_batch_modern").value == 64
+    assert at.select_slider(key="lenet_steps").value == 600
+    assert at.select_slider(key="lenet_lr").value == 0.002
+    assert at.select_slider(key="lenet_batch").value == 64
 
 
 def test_the_page_shows_what_is_learned_while_it_trains(tiny_env):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    at.select_slider(key="lenet_steps_classic").set_value(9600).run()
+    at.select_slider(key="lenet_steps").set_value(9600).run()
     at.button(key="lenet_train").click().run()
     job = at.session_state["lenet_job"]
     wait_for(lambda: job.view().snapshot is not None, 60)
@@ -111,7 +112,7 @@ def test_the_page_shows_what_is_learned_while_it_trains(tiny_env):
 
 def test_training_from_the_page_keeps_model_and_curve(tiny_env):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    at.select_slider(key="lenet_steps_classic").set_value(100).run()
+    at.select_slider(key="lenet_steps").set_value(100).run()
     at.button(key="lenet_train").click().run()
     assert not at.exception
     job = at.session_state["lenet_job"]
@@ -176,12 +177,6 @@ def captions(at) -> list[str]:
     return [c for image in at.image for c in image.captions]
 
 
-def png_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def test_uploaded_patch_and_micrograph(tiny_env, trained_model):
     at = prefilled(trained_model)
     at.radio(key="lenet_source").set_value("upload").run()
@@ -198,13 +193,47 @@ def test_uploaded_patch_and_micrograph(tiny_env, trained_model):
     assert any("micrograph 80x64" in c for c in captions(at))
 
 
-def test_broken_image_upload_gets_a_message(tiny_env, trained_model):
+def colour_png() -> bytes:
+    rgb = np.zeros((40, 40, 3), np.uint8)
+    rgb[:, :20, 0] = 255
+    rgb[:, 20:, 1] = 255
+    return png_bytes(rgb)
+
+
+SIXTEEN_BIT = (60000 + np.arange(64, dtype=np.uint16))[None, :].repeat(48, 0)
+
+
+@pytest.mark.parametrize(("name", "data", "described"), [
+    ("halves.png", colour_png(), ["(PNG): 40 x 40 pixels", "0.299 R + 0.587 G + 0.114 B"]),
+    ("ramp.tif", tiff_bytes(SIXTEEN_BIT), ["(TIFF): 48 x 64 pixels", "values 60000 to 60063"]),
+    ("particle.mrc", mrc_bytes(np.arange(30 * 20, dtype=np.float32).reshape(30, 20) - 100),
+     ["(MRC): 30 x 20 pixels", "values -100 to 499"]),
+])
+def test_uploads_go_through_the_loader(tiny_env, trained_model, name, data, described):
     at = prefilled(trained_model)
     at.radio(key="lenet_source").set_value("upload").run()
-    at.file_uploader(key="lenet_patch_upload").set_value(("x.png", b"not an image",
-                                                          "image/png")).run()
+    at.file_uploader(key="lenet_patch_upload").set_value((name, data, "image/x")).run()
     assert not at.exception
-    assert any("could not be read" in e.value for e in at.error)
+    assert not at.error
+    line = next(c.value for c in at.caption if name in c.value)
+    assert all(part in line for part in described)
+    assert any("what the network sees (28x28)" in c for c in captions(at))
+    at.file_uploader(key="lenet_micrograph_upload").set_value((name, data, "image/x")).run()
+    assert not at.exception
+    h, w = load_image(data, name).array.shape
+    assert any(f"micrograph {w}x{h}" in c for c in captions(at))
+
+
+@pytest.mark.parametrize("key", ["lenet_patch_upload", "lenet_micrograph_upload"])
+def test_broken_image_upload_gets_a_message(tiny_env, trained_model, key):
+    at = prefilled(trained_model)
+    at.radio(key="lenet_source").set_value("upload").run()
+    at.file_uploader(key=key).set_value(("x.png", b"not an image", "image/png")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Could not use 'x.png': 'x.png' is not a PNG image (its content is no image format "
+        "the lab knows)."]
+    assert any("micrograph 512x512" in c for c in captions(at))  # the generated one instead
 
 
 def test_weights_upload_round_trip_and_mismatch(tiny_env, trained_model):
@@ -230,18 +259,18 @@ def test_choices_survive_a_visit_to_another_page(tiny_env):
     at = AppTest.from_file(app, default_timeout=60).run()
     at.switch_page("pages/7_lenet.py").run()
     at.radio(key="lenet_variant").set_value("modern").run()
-    at.select_slider(key="lenet_steps_modern").set_value(1200).run()
+    at.select_slider(key="lenet_steps").set_value(1200).run()
     at.switch_page("pages/home.py").run()
     assert not at.exception
     at.switch_page("pages/7_lenet.py").run()
     assert not at.exception
     assert at.radio(key="lenet_variant").value == "modern"
-    assert at.select_slider(key="lenet_steps_modern").value == 1200
+    assert at.select_slider(key="lenet_steps").value == 1200
 
 
 def test_waiting_user_sees_queue_position_and_can_stop(tiny_env, monkeypatch):
     gate = jobs.TrainingGate(1)
-    monkeypatch.setattr(jobs, "_gate", gate)
+    monkeypatch.setattr(training_queue, "_gate", gate)
     other_session = object()
     gate.acquire(other_session, threading.Event())  # someone else trains right now
     at = AppTest.from_file(PAGE, default_timeout=60).run()
@@ -263,7 +292,7 @@ def test_waiting_user_sees_queue_position_and_can_stop(tiny_env, monkeypatch):
 
 def test_a_crashed_training_worker_is_a_message_and_keeps_no_model(tiny_env):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    at.select_slider(key="lenet_steps_classic").set_value(9600).run()
+    at.select_slider(key="lenet_steps").set_value(9600).run()
     at.button(key="lenet_train").click().run()
     job = at.session_state["lenet_job"]
     wait_for(lambda: job.worker_pid is not None, 60)

@@ -131,8 +131,8 @@ def test_urlstate_present_only_keeps_just_valid_given_values():
 
 def test_widget_values_spell_out_pairs_and_matrices():
     fields = {"X": urlstate.Field("matrix", [[[0.0]]]), "stride": urlstate.Field("pair", (1, 1))}
-    values = urlstate.widget_values("ps", fields, {"X": [[[1.0, 2.0], [3.0, 4.0]]],
-                                                   "stride": (3, 2)})
+    values = urlstate.widget_values(urlstate.PageSpec("ps", fields),
+                                    {"X": [[[1.0, 2.0], [3.0, 4.0]]], "stride": (3, 2)})
     assert values["ps_stride_h"] == 3
     assert values["ps_stride_w"] == 2
     assert (values["ps_X_c"], values["ps_X_r"], values["ps_X_k"]) == (1, 2, 2)
@@ -140,22 +140,21 @@ def test_widget_values_spell_out_pairs_and_matrices():
 
 
 def test_widget_keys_name_every_widget_of_the_fields():
-    from cnnviz.teach.presets import CORRELATION_FIELDS
+    from cnnviz.teach.presets import CORRELATION_PAGE
 
-    keys = urlstate.widget_keys("xc", CORRELATION_FIELDS)
-    config = urlstate.preset_config(CORRELATION_FIELDS, {}, "none")
-    assert sorted(keys) == sorted(urlstate.widget_values("xc", CORRELATION_FIELDS, config))
+    keys = urlstate.widget_keys(CORRELATION_PAGE)
+    config = urlstate.apply_preset(CORRELATION_PAGE, "none")
+    assert sorted(keys) == sorted(urlstate.widget_values(CORRELATION_PAGE, config))
 
 
 def test_config_from_link_overlays_the_links_settings_on_its_preset():
-    from cnnviz.teach.presets import CORRELATION, CORRELATION_FIELDS
+    from cnnviz.teach.presets import CORRELATION_PAGE as SPEC
 
-    first, other = list(CORRELATION)[:2]
-    config, messages = urlstate.config_from_link({}, CORRELATION_FIELDS, CORRELATION)
-    assert config == urlstate.preset_config(CORRELATION_FIELDS, CORRELATION, first)
+    first, other = list(SPEC.presets)[:2]
+    config, messages = urlstate.config_from_link(SPEC, {})
+    assert config == urlstate.apply_preset(SPEC, first)
     assert messages == []
-    config, messages = urlstate.config_from_link({"preset": other, "flip": "1", "X": "?"},
-                                                 CORRELATION_FIELDS, CORRELATION)
-    expected = urlstate.preset_config(CORRELATION_FIELDS, CORRELATION, other)
+    config, messages = urlstate.config_from_link(SPEC, {"preset": other, "flip": "1", "X": "?"})
+    expected = urlstate.apply_preset(SPEC, other)
     assert config == {**expected, "flip": True}
     assert len(messages) == 1

@@ -101,10 +101,10 @@ def test_why_bad_input_keeps_the_last_valid_state(field, text, message):
 
 def test_why_size_controls_and_random_fill():
     at = run(WHY)
-    at.number_input(key="why_size_rows").set_value(5).run()
+    at.number_input(key="why_x_r").set_value(5).run()
     assert len(at.text_area(key="why_x").value.splitlines()) == 5
     assert len(animation(at)["frames"]) == 5 * 8
-    at.button(key="why_random").click().run()
+    at.button(key="why_x_random").click().run()
     assert not at.exception
     assert len(at.text_area(key="why_x").value.splitlines()) == 5
 
@@ -161,15 +161,15 @@ def test_channels_link_round_trip_and_size_controls():
     at = run(CHANNELS, preset="multi-in", x="1,2;3,4|0,1;1,0", k1="1|2")
     assert not at.exception
     assert at.text_area(key="chan_x").value == "1 2\n3 4\n\n0 1\n1 0"
-    assert at.number_input(key="chan_size_krows").value == 1
+    assert at.number_input(key="chan_k1_r").value == 1
     assert chapter_numbers(charts(at)[0]) == [1, 4, 5, 4]
-    at.number_input(key="chan_size_co").set_value(2).run()
+    at.number_input(key="chan_co").set_value(2).run()
     assert not at.exception
     assert link(at)["co"] == "2"
-    assert link(at)["k2"] == "0|0"
-    at.number_input(key="chan_size_ci").set_value(3).run()
+    assert link(at)["k2"] == "0|1"  # the default kernel, cut to the 1x1 size of kernel 1
+    at.number_input(key="chan_x_c").set_value(3).run()
     assert link(at)["x"] == "1,2;3,4|0,1;1,0|0,0;0,0"
-    at.button(key="chan_random").click().run()
+    at.button(key="chan_x_random").click().run()
     assert not at.exception
     assert len(at.text_area(key="chan_x").value.split("\n\n")) == 3
 

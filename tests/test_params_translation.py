@@ -100,16 +100,11 @@ def test_shift_demo_errors():
         translation.shift_demo([[1.0]], [[1.0]], 0, 0, "reflect")
 
 
-def test_size_controls_crop_pad_and_random_fill():
-    config = {"x": [translation.EDGE], "k": [translation.CENTRAL_DIFFERENCE]}
-    assert translation.sizes_of(config) == {"rows": 6, "cols": 8, "krows": 1, "kcols": 3}
-    grown = translation.resized(config, {"rows": 7, "cols": 2, "krows": 3, "kcols": 3})
-    assert grown["x"][0][0] == [1, 1]
-    assert grown["x"][0][6] == [0, 0]
-    assert grown["k"] == [[[1, 0, -1], [0, 0, 0], [0, 0, 0]]]
-    filled = translation.randomized({"rows": 4, "cols": 5, "krows": 3, "kcols": 3}, seed=1)
-    assert translation.sizes_of(filled) == {"rows": 4, "cols": 5, "krows": 3, "kcols": 3}
-    assert all(-2 <= v <= 2 for row in filled["k"][0] for v in row)
+def test_page_check_counts_weights_and_runs_the_demo():
+    config = translation.PAGE.defaults()
+    assert translation.check_config(config).max_error == 0
+    with pytest.raises(ValueError, match="reaches past"):
+        translation.check_config({**config, "h": 3, "w": 3, "delta": 5})
 
 
 def test_link_round_trip_of_the_page_settings():

@@ -1,6 +1,7 @@
 """Projector mode in Chromium: it survives switching pages through the sidebar navigation."""
 
 import pytest
+from playwright.sync_api import expect
 
 from cnnviz.catalog import PAGES
 
@@ -20,8 +21,9 @@ def test_projector_mode_survives_a_page_switch(page, app_url):
     target = PAGES[-1]
     page.locator("[data-testid='stSidebarNav'] a", has_text=target.title).click()
     page.wait_for_url(f"**/{target.url_path}", timeout=30_000)
-    page.wait_for_selector("h1", timeout=60_000)
-    page.wait_for_timeout(1_000)
-    assert page.locator(TOGGLE).first.is_checked()
+    # The sidebar is drawn before the page, so once the new page's title is there, the toggle
+    # and the styles are those of the run after the switch.
+    page.wait_for_selector(f"h1:has-text('{target.title}')", timeout=60_000)
+    expect(page.locator(TOGGLE).first).to_be_checked()
     assert page.evaluate(BIG_TYPE)
-    assert page.get_by_text("Share this page").count() == 1
+    expect(page.get_by_text("Share this page")).to_have_count(1)

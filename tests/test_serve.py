@@ -1,179 +1,212 @@
-"""cnnviz.serve and cnnviz.serving.proxy: parsing, sticky routing, balancing, the training limit."""
+"""cnnviz.serve and its HAProxy configuration: routing, stickiness, limits, the command line."""
 
 from __future__ import annotations
 
-import asyncio
+import http.client
 import os
+import socket
+import subprocess
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from cnnviz.jobs.training import TrainingGate
+from cnnviz.serving import haproxy
 from cnnviz.serving import launcher as serve
-from cnnviz.serving import proxy
+
+needs_haproxy = pytest.mark.skipif(haproxy.haproxy_binary() is None,
+                                   reason="haproxy is not installed (make test installs it)")
 
 
-def test_request_head_is_parsed():
-    head = (b"GET /_stcore/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-            b"Cookie: a=1; cnnviz_worker=1\r\nCookie: b=2\r\n\r\n")
-    request = proxy.parse_request_head(head)
-    assert (request.method, request.path, request.websocket) == ("GET", "/_stcore/stream", True)
-    assert request.worker_cookie == 1
-    assert request.headers["cookie"] == "a=1; cnnviz_worker=1; b=2"
+@pytest.mark.parametrize(("address", "bind"), [(None, "*:8600"), ("0.0.0.0", "*:8600"),
+                                               ("127.0.0.1", "127.0.0.1:8600"),
+                                               ("::1", "[::1]:8600")])
+def test_bind_address(address, bind):
+    assert haproxy.bind_address(address, 8600) == bind
 
 
-@pytest.mark.parametrize("head", [b"hello\r\n\r\n", b"GET / HTTP/1.1\r\nno colon here\r\n\r\n",
-                                  b"GET /\r\n\r\n"])
-def test_malformed_heads_are_refused(head):
-    with pytest.raises(ValueError, match="not an HTTP request line|malformed header"):
-        proxy.parse_request_head(head)
+def test_config_names_every_worker_with_its_cookie_and_limit():
+    limits = haproxy.ProxyLimits(worker_maxconn=7, queue_s=3)
+    text = haproxy.haproxy_config([9001, 9002, 9003], "127.0.0.1", 8600, "/x/full.http", limits)
+    for i, port in enumerate([9001, 9002, 9003]):
+        assert f"server w{i} 127.0.0.1:{port} cookie w{i} maxconn 7 check" in text
+    for line in ("balance leastconn", "cookie cnnviz_worker insert indirect nocache",
+                 "option httpchk GET /_stcore/health", "option forwardfor", "timeout tunnel",
+                 "timeout queue 3s", "errorfile 503 /x/full.http", "bind 127.0.0.1:8600"):
+        assert line in text
+    with pytest.raises(ValueError, match="at least one worker"):
+        haproxy.haproxy_config([], None, 8600, "/x")
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    ("", None), ("cnnviz_worker=0", 0), ("x=1; cnnviz_worker=12", 12),
-    ("cnnviz_worker=-1", None), ("cnnviz_worker=abc", None), ("cnnviz_worker=\"1", None)])
-def test_worker_cookie(header, expected):
-    assert proxy.worker_from_cookie(header) == expected
+def test_full_page_is_a_complete_http_response():
+    raw = haproxy.full_page_response().encode()
+    head, body = raw.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 503 ")
+    assert f"Content-Length: {len(body)}".encode() in head
+    assert b"The server is full, retry in a moment" in body
 
 
-def test_set_cookie_goes_into_the_response_head():
-    head = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
-    out = proxy.add_set_cookie(head, 3)
-    assert out.startswith(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nSet-Cookie: cnnviz_worker=3;")
-    assert out.endswith(b"SameSite=Lax\r\n\r\n")
+@needs_haproxy
+@pytest.mark.parametrize(("workers", "address"), [(1, None), (2, "127.0.0.1"), (16, "::1")])
+def test_haproxy_accepts_the_config(tmp_path, workers, address):
+    path = haproxy.write_config(tmp_path, [9000 + i for i in range(workers)], address, 8600)
+    assert "valid" in haproxy.check_config(path)
 
 
-async def _backend(index: int):
-    """A stand-in worker: plain requests get its index; websocket upgrades stay open and echo."""
-    async def handle(reader, writer):
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                if b"Upgrade: websocket" in head:
-                    writer.write(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
-                    while data := await reader.read(1024):
-                        writer.write(data)
-                    return
-                body = str(index).encode()
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
-                             % (len(body), body))
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    return server, server.sockets[0].getsockname()[1]
+@needs_haproxy
+def test_haproxy_rejects_a_broken_config(tmp_path):
+    path = tmp_path / "bad.cfg"
+    path.write_text("backend x\n    balance sideways\n")
+    with pytest.raises(ValueError, match="haproxy rejects"):
+        haproxy.check_config(path)
 
 
-async def _get(port: int, cookie: str | None = None, upgrade: bool = False):
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = "GET / HTTP/1.1\r\nHost: t\r\n"
-    if cookie:
-        head += f"Cookie: {cookie}\r\n"
-    if upgrade:
-        head += "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-    writer.write((head + "\r\n").encode())
-    response = await reader.readuntil(b"\r\n\r\n")
-    if upgrade:
-        return response, reader, writer
-    body = await reader.readexactly(int(response.split(b"Content-Length: ")[1].split(b"\r\n")[0]))
-    writer.close()
-    return response, body
+class QuietServer(ThreadingHTTPServer):
+    """HAProxy's health checks reset their connections: no traceback for that."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass
 
 
-def _run(coro) -> None:
-    """asyncio.run in a thread of its own: Playwright's sync API may hold a loop in this one."""
-    errors = []
+class Backend:
+    """A stand-in Streamlit worker: answers its index, 'ok' on health, holds /hold open."""
 
-    def body():
-        try:
-            asyncio.run(coro)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
-            errors.append(exc)
+    def __init__(self, index: int):
+        self.index, self.release, self.seen = index, threading.Event(), []
+        backend = self
 
-    thread = threading.Thread(target=body)
-    thread.start()
-    thread.join(60)
-    assert not thread.is_alive(), "the asyncio test did not finish in 60 s"
-    if errors:
-        raise errors[0]
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # noqa: N802 - the standard library's name
+                if self.path == "/_stcore/health":
+                    body = b"ok"
+                else:
+                    backend.seen.append({k.lower(): v for k, v in self.headers.items()})
+                    if self.path == "/hold":
+                        backend.release.wait(30)
+                    body = str(backend.index).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop listening (the worker has died)."""
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
 
 
-async def _with_proxy(test, backends: int = 2):
-    servers, workers = [], []
-    for i in range(backends):
-        server, port = await _backend(i)
-        servers.append(server)
-        workers.append(proxy.Worker(i, "127.0.0.1", port))
-    sticky = proxy.StickyProxy(workers)
-    front = await proxy.serve(sticky, "127.0.0.1", 0)
+@pytest.fixture
+def front(tmp_path):
+    """HAProxy on a free port in front of two stand-in workers; yields (port, backends)."""
+    backends = [Backend(0), Backend(1)]
+    port = serve.free_port()
+    limits = haproxy.ProxyLimits(worker_maxconn=1, queue_s=1, health_every_s=1)
+    config = haproxy.write_config(tmp_path, [b.port for b in backends], "127.0.0.1", port, limits)
+    proc = subprocess.Popen(haproxy.haproxy_command(config), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     try:
-        await test(front.sockets[0].getsockname()[1], sticky, servers)
+        serve.wait_healthy(port, proc, timeout_s=20)
+        yield port, backends
     finally:
-        front.close()
-        for server in servers:
-            server.close()
+        proc.terminate()
+        proc.wait(10)
+        for backend in backends:
+            backend.close()
 
 
-def test_first_visit_gets_a_cookie_and_later_visits_follow_it():
-    async def test(port, sticky, servers):
-        head, body = await _get(port)
-        assert b"Set-Cookie: cnnviz_worker=" + body in head
-        for _ in range(3):
-            head, again = await _get(port, cookie=f"cnnviz_worker={body.decode()}")
-            assert again == body
-            assert b"Set-Cookie" not in head
-        head, body = await _get(port, cookie="cnnviz_worker=1")
-        assert body == b"1"
-        head, body = await _get(port, cookie="cnnviz_worker=7")  # from a larger pool: reassigned
-        assert b"Set-Cookie: cnnviz_worker=" + body in head
-
-    _run(_with_proxy(test))
+def _get(port: int, path: str = "/", cookie: str | None = None):
+    """(status, body, Set-Cookie value or None) of one GET through the proxy."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    response = connection.getresponse()
+    result = response.status, response.read().decode(), response.getheader("Set-Cookie")
+    connection.close()
+    return result
 
 
-def test_websockets_are_spread_evenly_and_piped_both_ways():
-    async def test(port, sticky, servers):
-        sockets = [await _get(port, upgrade=True) for _ in range(6)]
-        assert [w.websockets for w in sticky.workers] == [3, 3]
-        _, reader, writer = sockets[0]
-        writer.write(b"ping" * 10000)
-        assert await reader.readexactly(40000) == b"ping" * 10000
-        for _, _, w in sockets:
-            w.close()
-        for _ in range(50):
-            if sum(w.connections for w in sticky.workers) == 0:
-                break
-            await asyncio.sleep(0.02)
-        assert [(w.websockets, w.connections) for w in sticky.workers] == [(0, 0), (0, 0)]
-        for _ in range(4):  # one after another: they still alternate
-            _, _, w = await _get(port, upgrade=True)
-            w.close()
-        assert [w.sessions for w in sticky.workers] == [5, 5]
-
-    _run(_with_proxy(test))
+def _cookie(set_cookie: str) -> str:
+    return set_cookie.split(";")[0]
 
 
-def test_a_worker_that_is_down_gives_a_readable_502():
-    async def test(port, sticky, servers):
-        servers[1].close()
-        await servers[1].wait_closed()
-        head, body = await _get(port, cookie="cnnviz_worker=1")
-        assert head.startswith(b"HTTP/1.1 502")
-        assert b"restarting" in body
-        assert sticky.workers[1].connections == 0
+@needs_haproxy
+def test_the_cookie_pins_a_browser_to_its_worker(front):
+    port, backends = front
+    status, body, set_cookie = _get(port)
+    assert status == 200
+    assert set_cookie.startswith(f"cnnviz_worker=w{body};")
+    assert "HttpOnly" in set_cookie
+    for _ in range(4):
+        assert _get(port, cookie=_cookie(set_cookie))[1:] == (body, None)
+    assert _get(port, cookie="cnnviz_worker=w1")[1] == "1"
+    seen = backends[int(body)].seen[0]
+    assert seen["x-forwarded-for"] == "127.0.0.1"
+    assert "cnnviz_worker" not in seen.get("cookie", "")  # the workers never see it
 
-    _run(_with_proxy(test))
+
+@needs_haproxy
+def test_new_browsers_go_to_the_least_busy_worker(front):
+    port, backends = front
+    held = threading.Thread(target=_get, args=(port, "/hold", "cnnviz_worker=w0"))
+    held.start()
+    try:
+        while not backends[0].seen:
+            held.join(0.05)
+        assert {_get(port)[1] for _ in range(3)} == {"1"}
+    finally:
+        backends[0].release.set()
+        held.join(20)
 
 
-def test_garbage_on_the_socket_is_dropped():
-    async def test(port, sticky, servers):
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"\x16\x03\x01 not http\r\n\r\n")
-        assert await reader.read() == b""  # closed without forwarding
+@needs_haproxy
+def test_a_dead_workers_browsers_go_to_a_live_one(front):
+    port, backends = front
+    backends[1].close()
+    status, body, set_cookie = _get(port, cookie="cnnviz_worker=w1")
+    assert (status, body) == (200, "0")
+    assert set_cookie.startswith("cnnviz_worker=w0;")
 
-    _run(_with_proxy(test))
+
+@needs_haproxy
+def test_garbage_gets_a_400_and_never_reaches_a_worker(front):
+    port, backends = front
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"\x16\x03\x01 not http\r\n\r\n")
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400")
+    assert backends[0].seen == backends[1].seen == []
+    assert _get(port)[0] == 200  # and the proxy still serves
+
+
+@needs_haproxy
+def test_a_full_server_says_so(front):
+    port, backends = front
+    holds = [threading.Thread(target=_get, args=(port, "/hold", f"cnnviz_worker=w{i}"))
+             for i in (0, 1)]
+    for hold in holds:
+        hold.start()
+    try:
+        while not (backends[0].seen and backends[1].seen):
+            holds[0].join(0.05)
+        status, body, _ = _get(port)  # both workers at maxconn 1: queued, then refused
+        assert status == 503
+        assert "The server is full, retry in a moment" in body
+    finally:
+        for backend in backends:
+            backend.release.set()
+        for hold in holds:
+            hold.join(20)
 
 
 def test_command_line(monkeypatch):
@@ -193,7 +226,6 @@ def test_command_line(monkeypatch):
 
 
 def test_a_bad_setting_stops_the_launcher_with_one_line():
-    import subprocess
     import sys
 
     env = {**os.environ, "CNNVIZ_WORKERS": "two"}
@@ -210,33 +242,8 @@ def test_a_bad_setting_stops_the_launcher_with_one_line():
     assert "--server.address" not in serve.streamlit_command(8600, None)
 
 
-def test_training_limit_holds_across_processes(tmp_path):
-    # Two gates over one slot folder stand for two server processes (flock locks are per open
-    # file, so they exclude each other within one process too).
-    first, second = TrainingGate(1, str(tmp_path)), TrainingGate(1, str(tmp_path))
-    never = threading.Event()
-    a, b = object(), object()
-    assert first.acquire(a, never)
-    got = []
-    waiter = threading.Thread(target=lambda: got.append(second.acquire(b, never)))
-    waiter.start()
-    waiter.join(0.6)
-    assert waiter.is_alive()  # waits for the other process's slot
-    assert second.position(b) == 1
-    first.release(a)
-    waiter.join(5)
-    assert got == [True]
-    second.release(b)
-    cancelled = threading.Event()
-    cancelled.set()
-    assert first.acquire(a, never)
-    assert not second.acquire(b, cancelled)  # giving up while waiting
-    first.release(a)
-
-
+@needs_haproxy
 def test_a_port_in_use_is_a_message_not_a_traceback(tmp_path):
-    import socket
-    import subprocess
     import sys
 
     with socket.socket() as taken:

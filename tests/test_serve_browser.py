@@ -1,7 +1,7 @@
-"""The app behind cnnviz.serving.launcher's proxy with two Streamlit workers, in headless Chromium.
+"""The app behind HAProxy with two Streamlit workers (cnnviz.serve), in headless Chromium.
 
 A session's websocket, its uploads and its images (``/media/...``) must reach the same worker;
-the browser here does all three through the proxy.
+the browser here does all three through HAProxy.
 """
 
 from __future__ import annotations
@@ -61,20 +61,20 @@ def test_upload_and_images_reach_the_sessions_worker(page, pool_url, tmp_path):
         ".filter(i => i.complete && i.naturalWidth === 200).length === 2", timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
-    assert cookies.get("cnnviz_worker") in {"0", "1"}
+    assert cookies.get("cnnviz_worker") in {"w0", "w1"}
 
 
 def test_a_worker_that_dies_is_started_again(pool_url):
     launcher = next(p for p in _children_of_pytest() if "cnnviz.serve" in _cmdline(p)
                     and pool_url.rsplit(":", 1)[1] in _cmdline(p))
-    (zygote,) = _children(launcher)  # it forks the workers
+    (zygote,) = [p for p in _children(launcher) if "zygote" in _cmdline(p)]  # it forks workers
     workers = _children(zygote)
     assert len(workers) == 2
     os.kill(workers[1], signal.SIGKILL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         fresh = [p for p in _children(zygote) if p not in workers]
-        if fresh and all(_answers(pool_url, cookie=f"cnnviz_worker={i}") for i in (0, 1)):
+        if fresh and all(_answers(pool_url, cookie=f"cnnviz_worker=w{i}") for i in (0, 1)):
             break
         time.sleep(0.5)
     else:

@@ -123,6 +123,7 @@ def test_stopping_by_closing_the_generator(tiny_fashion):
     assert model.net[0].weight.is_contiguous()  # the plain layout is back after closing
 
 
+@pytest.mark.slow  # 300 steps each: about 1.5 s alone, 20 s on a busy 2-core machine
 @pytest.mark.parametrize("variant", ["modern", "classic"])
 def test_the_default_hyperparameters_learn(variant):
     """Each variant's defaults bring the loss well down on generated shapes (chance: ln 10)."""

@@ -8,22 +8,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnviz.imageio import EXTENSIONS, ImageLoadError, load_image
+from cnnviz import pageconfig
 from cnnviz.lab import budget, kernels, samples
 from cnnviz.lab.kernel_learning import chapter_experiment, micrograph_experiment
+from cnnviz.lab.page import PRESET_PARAMETERS, SOURCES, preset_kernel
 from cnnviz.teach.frames import correlation_steps
 from cnnviz.viz.animation import PrebuiltFigure, window_figure
 from cnnviz.viz.lab_figures import kernel_figure, loss_figure
-from ui import charts
+from ui import charts, config_ui
 from ui.kernel_painter import kernel_painter
 from ui.upload_store import EVICTED, session_owner
-
-
-def persist(key: str, default) -> None:
-    """Keep a keyed widget's value across page switches (Streamlit drops unrendered widgets)."""
-    if key not in st.session_state:
-        st.session_state[key] = st.session_state.get(f"_{key}", default)
-    st.session_state[f"_{key}"] = st.session_state[key]
+from ui.uploads import UPLOAD_KINDS, decode, image_uploader
 
 
 @st.cache_data(max_entries=8)
@@ -54,12 +49,14 @@ def _store_upload(data: bytes, name: str, frame: int,
     Session state keeps the image's description; the pixels (and, to switch frames or the
     window of a spectrum image, the file's bytes) live in ``budget.UPLOADS``.
     """
+    img = decode(data, name, frame, band)
+    if img is None:
+        return
+    again = img.n_frames > 1 or img.spectral_range is not None
     try:
-        img = load_image(data, name, frame, band)
-        again = img.n_frames > 1 or img.spectral_range is not None
         budget.UPLOADS.put(session_owner(), IMAGE_SLOT,
                            {"array": img.array, "data": data if again else None})
-    except (ImageLoadError, budget.BudgetError) as err:
+    except budget.BudgetError as err:
         st.error(f"Could not use '{name}': {err}")
         return
     st.session_state.kl_image = {"pixel_size_nm": img.pixel_size_nm, "source": img.source,
@@ -74,16 +71,14 @@ def _fallback(name: str) -> dict:
             "band": None, "token": f"sample:{name}"}
 
 
-def image_picker() -> dict:
+def image_picker(page: config_ui.Page) -> dict:
     """The image to filter: a built-in sample or the user's upload (kept in the upload store)."""
-    persist("kl_source", "Built-in sample")
-    choice = st.radio("Image", ["Built-in sample", "My upload"], key="kl_source",
-                      horizontal=True)
-    if choice == "Built-in sample":
-        persist("kl_sample", samples.SAMPLES[0])
-        return _fallback(st.selectbox("Sample", samples.SAMPLES, key="kl_sample"))
-    kinds = sorted({e.lstrip(".") for e in EXTENSIONS})
-    upload = st.file_uploader("PNG, JPEG, TIFF, MRC, DM3 or DM4", type=kinds, key="kl_uploader")
+    choice = config_ui.widget(page, "source", "Image", style="radio", horizontal=True)
+    if choice == SOURCES[0]:
+        return _fallback(config_ui.widget(page, "sample", "Sample"))
+    st.caption("The page's link keeps every setting but not the picture: whoever opens it "
+               "uploads their own.")
+    upload = image_uploader(UPLOAD_KINDS, key="kl_uploader")
     if upload is not None and st.session_state.get("kl_upload_id") != upload.file_id:
         st.session_state.kl_upload_id = upload.file_id
         _store_upload(upload.getvalue(), upload.name, 0)
@@ -119,21 +114,27 @@ def _spectral_window(image: dict, stored: dict) -> tuple[dict, dict]:
     return image, stored
 
 
-def kernel_editor() -> np.ndarray | None:
-    """Preset menu plus an editable grid; the edited kernel survives reruns and page switches."""
+def _apply_preset(spec) -> None:
+    """Callback of the preset menu and its parameters: the preset becomes the kernel."""
+    config = config_ui.typed(spec)
+    if not any(pageconfig.field_error(spec.fields[n], config[n]) for n in PRESET_PARAMETERS):
+        config_ui.update(spec, {"kernel": preset_kernel(config)})  # else: messages show
+
+
+def kernel_editor(page: config_ui.Page) -> np.ndarray | None:
+    """Preset menu plus an editable grid; the kernel is a field of the page's configuration."""
     state = st.session_state
-    if "kl_kernel" not in state:
-        state.kl_kernel, state.kl_version = kernels.preset("Sobel x"), 0
     c1, c2, c3 = st.columns([2, 1, 1])
-    persist("kl_preset", "Sobel x")
-    name = c1.selectbox("Preset", kernels.PRESETS, key="kl_preset")
-    sigma = c2.number_input("sigma (Gaussian)", 0.3, 5.0, 1.0, 0.1, key="kl_sigma")
-    size = c3.number_input("size (box)", 1, kernels.MAX_SIZE, 3, key="kl_box")
-    v1 = c2.number_input("direction v1 (rows)", -10.0, 10.0, 1.0, key="kl_v1")
-    v2 = c3.number_input("direction v2 (columns)", -10.0, 10.0, 1.0, key="kl_v2")
-    b1, b2, b3, b4 = st.columns(4)
-    rows = b3.number_input("rows", 1, kernels.MAX_SIZE, state.kl_kernel.shape[0])
-    cols = b4.number_input("columns", 1, kernels.MAX_SIZE, state.kl_kernel.shape[1])
+    apply = {"on_change": _apply_preset, "args": (page.spec,)}
+    config_ui.widget(page, "preset", "Preset", where=c1, **apply)
+    config_ui.widget(page, "sigma", "sigma (Gaussian)", where=c2, **apply)
+    config_ui.widget(page, "box", "size (box)", where=c3, **apply)
+    config_ui.widget(page, "v1", "direction v1 (rows)", where=c2, **apply)
+    config_ui.widget(page, "v2", "direction v2 (columns)", where=c3, **apply)
+    current = np.asarray(config_ui.kernel(page, "kernel"), np.float64)  # the link's exact values
+    b2, b3, b4 = st.columns(3)
+    rows = b3.number_input("rows", 1, kernels.MAX_SIZE, current.shape[0])
+    cols = b4.number_input("columns", 1, kernels.MAX_SIZE, current.shape[1])
     t1, t2 = st.columns([2, 1], vertical_alignment="bottom")
     typed = t1.text_input("Or type a kernel (rows separated by ';')", key="kl_typed",
                           placeholder="1 0 -1; 2 0 -2; 1 0 -1")
@@ -141,34 +142,33 @@ def kernel_editor() -> np.ndarray | None:
     if st.toggle("Paint the kernel", key="kl_paint_on",
                  help="Paint cells with the mouse: red adds, blue subtracts; a fully painted "
                  "cell gets the full value, a partly painted one its painted fraction."):
-        new = kernel_painter(state.kl_kernel.shape)
+        new = kernel_painter(current.shape)
     try:
-        if b1.button("Use preset", type="primary"):
-            new = kernels.preset(name, sigma=sigma, size=int(size), direction=(v1, v2))
         if b2.button("Normalize"):
-            new = kernels.normalize(state.kl_kernel)
+            new = kernels.normalize(current)
         if t2.button("Use typed", key="kl_use_typed"):
             new = kernels.parse_kernel_text(typed)
     except ValueError as err:
         st.error(str(err))
-    if new is None and (rows, cols) != state.kl_kernel.shape:
+    if new is None and (rows, cols) != current.shape:
         new = np.zeros((rows, cols), np.float32)
-        h, w = min(rows, state.kl_kernel.shape[0]), min(cols, state.kl_kernel.shape[1])
-        new[:h, :w] = state.kl_kernel[:h, :w]
+        h, w = min(rows, current.shape[0]), min(cols, current.shape[1])
+        new[:h, :w] = current[:h, :w]
     if new is not None:
-        state.kl_kernel, state.kl_version = new, state.kl_version + 1
+        config_ui.kernel(page, "kernel", new.tolist())
         st.rerun()
-    key = f"kl_editor_{state.kl_version}"
-    if key not in state:  # a fresh editor starts from the current kernel (incl. earlier edits)
-        state.kl_base = state.kl_kernel
+    if state.get("kl_editor_out") != page.values["kernel"]:  # set by a preset, link or switch
+        state.kl_version, state.kl_base = state.get("kl_version", 0) + 1, current
     st.caption("Kernel: click a cell to change its value (rows and columns resize the grid).")
-    edited = st.data_editor(pd.DataFrame(state.kl_base.astype(float)), key=key)
+    edited = st.data_editor(pd.DataFrame(state.kl_base), key=f"kl_editor_{state.kl_version}")
+    values = edited.to_numpy(dtype=float)
     try:
-        state.kl_kernel = kernels.as_kernel(edited.to_numpy(dtype=float))
+        K = kernels.as_kernel(values)
     except ValueError as err:
         st.error(f"Kernel not applied: {err}")
         return None
-    return state.kl_kernel
+    state.kl_editor_out = config_ui.kernel(page, "kernel", values.tolist())
+    return K
 
 
 def learning_section() -> None:

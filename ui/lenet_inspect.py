@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import streamlit as st
 import torch
-from PIL import Image, UnidentifiedImageError
 
 from cnnviz.lenet import inspection
 from cnnviz.lenet.data import ImageSet
@@ -22,24 +19,11 @@ from cnnviz.viz.lenet_figures import (
     probabilities_figure,
     region_figure,
 )
-from ui import charts
+from ui import charts, config_ui
+from ui.uploads import UPLOAD_KINDS, uploaded_image
 
 MAX_MICROGRAPH_SIDE = 2048  # larger uploads are cropped to their centre to bound memory
-IMAGE_TYPES = ["png", "jpg", "jpeg", "tif", "tiff"]
 GALLERY_PX = 96  # every thumbnail the same size, whatever the column width
-
-
-def read_picture(upload) -> np.ndarray | None:
-    """An uploaded PNG/JPEG/TIFF as an array, or None after telling the user what is wrong."""
-    try:
-        image = Image.open(io.BytesIO(upload.getvalue()))
-        image.load()
-    except (UnidentifiedImageError, OSError, ValueError):
-        st.error(f"{upload.name} could not be read as a PNG, JPEG or TIFF image.")
-        return None
-    if image.mode not in ("L", "RGB", "RGBA", "I;16", "I", "F"):
-        image = image.convert("RGB")
-    return np.asarray(image)
 
 
 def predictions(model: LeNet, test_set: ImageSet) -> torch.Tensor:
@@ -57,7 +41,7 @@ def big(image: torch.Tensor | np.ndarray, scale: int = 4) -> np.ndarray:
     return np.kron(a, np.ones((scale, scale), np.uint8))
 
 
-def gallery(test_set: ImageSet, probs: torch.Tensor, count: int = 12) -> int:
+def gallery(page: config_ui.Page, test_set: ImageSet, probs: torch.Tensor, count: int = 12) -> int:
     """Test images with true and predicted labels; returns the index chosen to inspect."""
     names = test_set.classes
     cols = st.columns(count // 2)
@@ -66,8 +50,11 @@ def gallery(test_set: ImageSet, probs: torch.Tensor, count: int = 12) -> int:
         mark = "✓" if truth == guess else "✗"
         cols[i % len(cols)].image(big(test_set.images[i]), width=GALLERY_PX,
                                   caption=f"#{i} {truth} → {guess} {mark}")
-    return int(st.number_input("Test image to inspect (#)", 0, len(test_set) - 1, 0,
-                               key="lenet_test_index"))
+    index = config_ui.widget(page, "test_index", "Test image to inspect (#)")
+    if index >= len(test_set):
+        st.error(f"The test set has images #0 to #{len(test_set) - 1}; showing #0.")
+        return 0
+    return int(index)
 
 
 def drawn_input(style: str) -> torch.Tensor | None:
@@ -86,20 +73,16 @@ def drawn_input(style: str) -> torch.Tensor | None:
     return inspection.prepare_drawing(np.asarray(drawing), style)
 
 
-def uploaded_input() -> torch.Tensor | None:
+def uploaded_input(page: config_ui.Page) -> torch.Tensor | None:
     """An uploaded picture or micrograph patch, prepared as a 28x28 bright-on-dark image."""
-    upload = st.file_uploader("Image or micrograph patch", type=IMAGE_TYPES,
-                              key="lenet_patch_upload")
-    polarity = st.radio("Polarity", ["auto", "keep", "invert"], horizontal=True,
-                        key="lenet_patch_polarity",
-                        help="The data sets show bright objects on a dark background.")
-    if upload is None:
-        return None
-    picture = read_picture(upload)
+    picture = uploaded_image(f"Image or micrograph patch ({UPLOAD_KINDS})",
+                             key="lenet_patch_upload")
+    polarity = config_ui.widget(page, "polarity", "Polarity", style="radio", horizontal=True,
+                                help="The data sets show bright objects on a dark background.")
     if picture is None:
         return None
     invert = {"auto": None, "keep": False, "invert": True}[polarity]
-    return inspection.prepare_patch(picture, invert)
+    return inspection.prepare_patch(picture.array, invert)
 
 
 def activations(model: LeNet, image: torch.Tensor, classes, truth: str | None) -> None:
@@ -180,15 +163,11 @@ def mistakes(test_set: ImageSet, probs: torch.Tensor) -> None:
 
 def micrograph(model: LeNet) -> None:
     """The first-layer kernels slid over a whole micrograph at full resolution."""
-    upload = st.file_uploader("Micrograph (else a generated one)", type=IMAGE_TYPES,
-                              key="lenet_micrograph_upload")
-    picture = read_picture(upload) if upload is not None else None
-    if picture is None:
-        picture = inspection.synthetic_micrograph(512)
-    h, w = picture.shape[:2]
-    if max(h, w) > MAX_MICROGRAPH_SIDE:
-        top, left = max(0, (h - MAX_MICROGRAPH_SIDE) // 2), max(0, (w - MAX_MICROGRAPH_SIDE) // 2)
-        picture = picture[top:top + MAX_MICROGRAPH_SIDE, left:left + MAX_MICROGRAPH_SIDE]
+    loaded = uploaded_image(f"Micrograph ({UPLOAD_KINDS}; else a generated one)",
+                            key="lenet_micrograph_upload")
+    picture = inspection.synthetic_micrograph(512) if loaded is None else loaded.array
+    if max(picture.shape) > MAX_MICROGRAPH_SIDE:
+        picture = inspection.central_crop(picture, MAX_MICROGRAPH_SIDE, MAX_MICROGRAPH_SIDE)
         st.caption(f"Using the central {MAX_MICROGRAPH_SIDE}x{MAX_MICROGRAPH_SIDE} pixels.")
     responses = inspection.first_layer_responses(model, picture)
     gray = (inspection.to_gray(picture) * 255).astype(np.uint8)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import streamlit as st
 from streamlit import runtime
@@ -13,6 +12,7 @@ from cnnviz.device import available_devices
 from cnnviz.jobs import pool
 from cnnviz.jobs.training import TrainingJob, progress_text
 from cnnviz.lenet import data, shapes
+from cnnviz.lenet import page as lenet_page
 from cnnviz.lenet.model import (
     LeNet,
     LeNetConfig,
@@ -21,43 +21,18 @@ from cnnviz.lenet.model import (
     load_weights,
     weights_to_bytes,
 )
-from cnnviz.lenet.train import OPTIMIZERS, Snapshot, TrainConfig
+from cnnviz.lenet.train import Snapshot, TrainConfig, default_training
 from cnnviz.viz.lenet_figures import (
     curves_figure,
     kernels_figure,
     layer_figure,
     probabilities_figure,
 )
-from ui import charts
+from ui import charts, config_ui
 
 DATASET_TITLES = {"fashion": "Fashion-MNIST", "mnist": "MNIST digits",
                   "shapes": "Shapes (generated here, no internet needed)"}
-LEARNING_RATES = [0.0003, 0.001, 0.002, 0.005, 0.01, 0.03, 0.1, 0.3, 0.9]
-BATCH_SIZES = [16, 32, 64, 128, 256, 512]
-# The default budget is a few seconds; each longer choice is one slider notch away.
-STEP_CHOICES = [100, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200, 4800, 6400, 9600]
 LIVE_EVERY_S = 0.25  # the worker sends a point about this often
-VARIANT_NAMES = ("classic", "modern", "custom")  # each keeps its own hyperparameters
-# Widgets whose choices survive a visit to another page (Streamlit forgets unrendered widgets).
-REMEMBERED = ("lenet_variant", "lenet_act", "lenet_pool", "lenet_c1", "lenet_c2", "lenet_k",
-              "lenet_dataset", "lenet_seed", "lenet_device", "lenet_source", "lenet_test_index",
-              "lenet_patch_polarity",
-              *(f"lenet_{part}_{v}" for v in VARIANT_NAMES
-                for part in ("optimizer", "lr_sgd", "lr_adam", "batch", "steps")))
-
-
-def restore_choices() -> None:
-    """Give widgets back the values they had before the user visited another page."""
-    saved = st.session_state.get("lenet_saved_choices", {})
-    for key, value in saved.items():
-        if key not in st.session_state:
-            st.session_state[key] = value
-
-
-def save_choices() -> None:
-    """Copy the widget values to a key Streamlit keeps across pages."""
-    st.session_state["lenet_saved_choices"] = {
-        k: st.session_state[k] for k in REMEMBERED if k in st.session_state}
 
 
 @st.cache_resource(show_spinner="Loading the data set into memory (once for everyone)...")
@@ -68,20 +43,24 @@ def shared_split(key: str, root: str, train: bool) -> data.ImageSet:
     return data.load_split(data.DATASETS[key], root, train)
 
 
+def first_available() -> dict:
+    """The default data set here: the first whose files are in the data folder."""
+    root = data.data_dir()
+    return {"dataset": next((k for k in ("fashion", "mnist") if data.is_available(
+        data.DATASETS[k], root)), "shapes")}
+
+
 def splits(key: str) -> tuple[data.ImageSet, data.ImageSet]:
     """The shared train and test splits of a data set in the current data directory."""
     root = str(data.data_dir())
     return shared_split(key, root, True), shared_split(key, root, False)
 
 
-def dataset_choice() -> tuple[str, data.ImageSet, data.ImageSet]:
+def dataset_choice(page: config_ui.Page) -> tuple[str, data.ImageSet, data.ImageSet]:
     """Pick a data set; offer the download when missing and fall back to shapes offline."""
     root = data.data_dir()
-    ready = {k: k == "shapes" or data.is_available(data.DATASETS[k], root) for k in DATASET_TITLES}
-    default = next(k for k in ("fashion", "mnist", "shapes") if ready[k])
-    key = st.selectbox("Data set", list(DATASET_TITLES), format_func=DATASET_TITLES.get,
-                       index=list(DATASET_TITLES).index(default), key="lenet_dataset")
-    if not ready[key]:
+    key = config_ui.widget(page, "dataset", "Data set", format_func=DATASET_TITLES.get)
+    if key != "shapes" and not data.is_available(data.DATASETS[key], root):
         spec = data.DATASETS[key]
         st.warning(f"{spec.title} is not in `{root}` yet (set CNNVIZ_DATA_DIR to use another "
                    "folder). Until it is, training uses the generated shapes.")
@@ -102,33 +81,29 @@ def dataset_choice() -> tuple[str, data.ImageSet, data.ImageSet]:
         return "shapes", *splits("shapes")
 
 
-def hyperparameters(variant: str, defaults: TrainConfig, train_images: int) -> TrainConfig:
+def hyperparameters(page: config_ui.Page, train_images: int) -> TrainConfig:
     """Read optimizer, learning rate, batch size, steps, seed and device into a TrainConfig.
 
-    Every variant keeps its own choices, starting from the defaults that learn for it.
+    Choosing a variant sets the defaults that learn for it (lenet_page.variant_training).
     """
     c1, c2, c3 = st.columns(3)
-    optimizer = c1.radio("Optimizer", list(OPTIMIZERS), format_func=str.upper, horizontal=True,
-                         index=OPTIMIZERS.index(defaults.optimizer),
-                         key=f"lenet_optimizer_{variant}")
-    lr = defaults.lr if optimizer == defaults.optimizer else {"sgd": 0.1, "adam": 0.001}[optimizer]
-    lr = c1.select_slider("Learning rate", LEARNING_RATES, value=lr,
-                          key=f"lenet_lr_{optimizer}_{variant}")
-    batch = c2.select_slider("Batch size", BATCH_SIZES, value=defaults.batch_size,
-                             key=f"lenet_batch_{variant}")
-    steps = c2.select_slider("Training steps", STEP_CHOICES, value=defaults.steps,
-                             key=f"lenet_steps_{variant}",
-                             help="Optimizer steps, one batch each: the same time whatever the "
-                                  "size of the data set.")
-    seed = c3.number_input("Seed", 0, 10_000, 0, key="lenet_seed")
-    device = c3.selectbox("Device", ["auto", *available_devices()], key="lenet_device")
-    config = replace(defaults, optimizer=optimizer, lr=lr, batch_size=batch, steps=steps,
-                     seed=int(seed), device=device)
-    st.caption(f"Trains on {train_images:,} images: {steps:,} steps of {batch} images = "
-               f"{steps * batch:,} images, {config.epochs(train_images):.1f} epochs (passes "
-               f"over the training images). This variant's defaults: "
-               f"{defaults.optimizer.upper()}, learning rate {defaults.lr:g}, batch "
-               f"{defaults.batch_size}, {defaults.steps:,} steps.")
+    config_ui.widget(page, "optimizer", "Optimizer", where=c1, style="radio",
+                     format_func=str.upper, horizontal=True, adjust=lenet_page.first_rate)
+    config_ui.widget(page, "lr", "Learning rate", where=c1, style="select_slider")
+    config_ui.widget(page, "batch", "Batch size", where=c2, style="select_slider")
+    config_ui.widget(page, "steps", "Training steps", where=c2, style="select_slider",
+                     help="Optimizer steps, one batch each: the same time whatever the size "
+                          "of the data set.")
+    config_ui.widget(page, "seed", "Seed", where=c3)
+    devices = ["auto", *available_devices()]
+    device = config_ui.widget(page, "device", "Device", where=c3, choices=devices)
+    config = lenet_page.training(page.so_far(), device if device in devices else "auto")
+    defaults = default_training(lenet_page.architecture(page.so_far()))
+    st.caption(f"Trains on {train_images:,} images: {config.steps:,} steps of "
+               f"{config.batch_size} images = {config.steps * config.batch_size:,} images, "
+               f"{config.epochs(train_images):.1f} epochs (passes over the training images). "
+               f"This architecture's defaults: {defaults.optimizer.upper()}, learning rate "
+               f"{defaults.lr:g}, batch {defaults.batch_size}, {defaults.steps:,} steps.")
     return config
 
 

@@ -1,8 +1,7 @@
-"""Streamlit parts shared by the sliding-window pages: link state, matrix editors, the animation.
+"""Streamlit parts shared by the sliding-window pages: the page's start and the animation.
 
-Widget values live in st.session_state under page-prefixed keys and are copied to
-``<prefix>_widgets`` after every run, so they survive a page switch; the first visit reads the
-configuration from the link (st.query_params) and every valid configuration is written back.
+The configuration (widgets, link, page switches) is ui.config_ui's; this module adds the layout
+the sliding-window pages share and their cached animations.
 """
 
 from __future__ import annotations
@@ -12,123 +11,22 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from cnnviz import pageconfig as urlstate
-from cnnviz.teach import frames, matrices
-from cnnviz.teach.presets import KERNEL_SIDE, Preset
+from cnnviz.pageconfig import PageSpec
+from cnnviz.teach import frames
 from cnnviz.viz import animation
-from ui import charts
-
-key = urlstate.widget_key  # pages name their widgets through this
+from ui import charts, config_ui
 
 
-def init_state(prefix: str, fields, presets: dict[str, Preset]) -> None:
-    """First visit: configuration from the link; later visits: restore widgets after a switch."""
-    store = key(prefix, "widgets")
-    if store in st.session_state:
-        for k, v in st.session_state[store].items():
-            if k not in st.session_state:
-                st.session_state[k] = v
-        return
-    config, messages = urlstate.config_from_link(st.query_params.to_dict(), fields, presets)
-    st.session_state.update(urlstate.widget_values(prefix, fields, config))
-    st.session_state[key(prefix, "link_messages")] = messages
+def page_start(spec: PageSpec):
+    """State (link, page switch, set from outside), the example picker, (controls, stage)."""
+    page = config_ui.start(spec)
+    config_ui.preset_picker(page)
+    return page, st.columns([2, 5])
 
 
-def load_preset(prefix: str, fields, presets: dict[str, Preset]) -> None:
-    """Selectbox callback: put the chosen example into every widget."""
-    name = st.session_state[key(prefix, "preset")]
-    if name in presets:
-        config = urlstate.preset_config(fields, presets, name)
-        st.session_state.update(urlstate.widget_values(prefix, fields, config))
-
-
-def page_start(prefix: str, fields, presets: dict[str, Preset]):
-    """State from the link (or a page switch), the example picker, and (controls, stage) columns."""
-    init_state(prefix, fields, presets)
-    labels = {**{n: p.label for n, p in presets.items()}, "custom": "Your own settings"}
-    st.selectbox("Example", list(labels), format_func=labels.get, key=key(prefix, "preset"),
-                 on_change=load_preset, args=(prefix, fields, presets))
-    for message in st.session_state.pop(key(prefix, "link_messages"), []):
-        st.warning(message)
-    return st.columns([2, 5])
-
-
-def mark_custom(prefix: str) -> None:
-    """Widget callback: the settings no longer match the chosen example."""
-    st.session_state[key(prefix, "preset")] = "custom"
-
-
-def _random_fill(prefix: str, name: str, low: int, high: int) -> None:
-    """Fill a matrix editor with random whole numbers of the chosen size."""
-    c, r, k = (st.session_state[key(prefix, name, p)] for p in ("_c", "_r", "_k"))
-    st.session_state[key(prefix, name)] = matrices.format_channels(
-        [matrices.random_matrix(r, k, low, high) for _ in range(c)])
-    st.session_state[key(prefix, "preset")] = "custom"
-
-
-def input_and_kernel(prefix: str):
+def input_and_kernel(page: config_ui.Page):
     """The editors of input X and kernel K that the convolution pages share."""
-    return (matrix_editor(prefix, "X", "Input X"),
-            matrix_editor(prefix, "K", "Kernel K", max_side=KERNEL_SIDE, low=-2, high=2))
-
-
-def matrix_editor(prefix: str, name: str, label: str, max_side: int = matrices.MAX_SIDE,
-                  max_channels: int = 1, low: int = 0, high: int = 9):
-    """Text editor for a matrix (channels split by a blank line), size controls, random fill.
-
-    Returns the parsed channels, or None after showing what is wrong.
-    """
-    text = st.text_area(label, key=key(prefix, name), height=110, on_change=mark_custom,
-                        args=(prefix,),
-                        help="One row per line, numbers separated by spaces or commas."
-                        + (" Separate channels with an empty line." if max_channels > 1 else ""))
-    try:
-        value = matrices.parse_channels(text, label, max_side, max_channels)
-    except matrices.MatrixError as err:
-        st.error(str(err))
-        value = None
-    else:  # the size controls follow what was typed
-        for part, size in (("_c", len(value)), ("_r", len(value[0])), ("_k", len(value[0][0]))):
-            st.session_state[key(prefix, name, part)] = size
-    sizes = [("_r", "rows", max_side), ("_k", "cols", max_side)]
-    if max_channels > 1:
-        sizes.insert(0, ("_c", "chan.", max_channels))
-    # One flex row, not st.columns: a rerun then sends 1 layout block instead of 4.
-    with st.container(horizontal=True, vertical_alignment="bottom", wrap=False):
-        for part, what, top in sizes:
-            st.number_input(what, 1, top, key=key(prefix, name, part), on_change=_random_fill,
-                            args=(prefix, name, low, high),
-                            help="Changing a size refills randomly.")
-        st.button("", key=key(prefix, name, "_random"), on_click=_random_fill,
-                  args=(prefix, name, low, high), icon=":material/casino:",
-                  help="Random fill: new whole numbers of the chosen size.")
-    return value
-
-
-def pair_input(prefix: str, name: str, label: str, low: int, high: int) -> tuple[int, int]:
-    """Two whole numbers (height, width) side by side."""
-    with st.container(horizontal=True, wrap=False):  # one layout block a rerun (st.columns sends 3)
-        return (int(st.number_input(f"{label} ↕", low, high, key=key(prefix, name, "_h"),
-                                    help=f"{label} along the height (rows)",
-                                    on_change=mark_custom, args=(prefix,))),
-                int(st.number_input(f"{label} ↔", low, high, key=key(prefix, name, "_w"),
-                                    help=f"{label} along the width (columns)",
-                                    on_change=mark_custom, args=(prefix,))))
-
-
-def remember(prefix: str, fields) -> None:
-    """Copy the widget states aside so a page switch does not lose them."""
-    st.session_state[key(prefix, "widgets")] = {
-        k: st.session_state[k] for k in urlstate.widget_keys(prefix, fields)
-        if k in st.session_state}
-
-
-def share_link(config: dict, fields) -> None:
-    """Write a valid configuration into the address bar (a link that reopens it)."""
-    params = urlstate.encode(config, fields)
-    if {k: st.query_params.get(k) for k in params} != params or len(st.query_params) != len(
-            params):
-        st.query_params.from_dict(params)
+    return (config_ui.matrix(page, "X", "Input X"), config_ui.matrix(page, "K", "Kernel K"))
 
 
 class View(NamedTuple):
@@ -168,12 +66,13 @@ def pooling_view(X, window, mode, padding, stride, dilation) -> View:
     return _pooling_view(repr((X, window, mode, padding, stride, dilation)))
 
 
-def show_result(prefix: str, compute, error: str | None = None) -> bool:
+def show_result(prefix: str, compute, shown: config_ui.Shown) -> bool:
     """Show the animation of ``compute()``; on bad settings, the message and the last good one.
 
-    ``compute`` returns (View, code). Returns True when the current settings are valid.
+    ``compute`` returns (View, code) for ``shown.config``. Returns True when the animation
+    shows exactly the settings typed.
     """
-    last = key(prefix, "last_result")
+    last, error = config_ui.key(prefix, "last_result"), shown.error
     if error is None:
         try:
             st.session_state[last] = compute()
@@ -183,9 +82,10 @@ def show_result(prefix: str, compute, error: str | None = None) -> bool:
         st.error(error, icon=":material/error:")
         if last not in st.session_state:
             return False
-        st.caption("Still showing the last valid settings:")
+    if not shown.ok or error is not None:
+        st.caption(shown.caption() or "The figure still shows the last settings that worked.")
     view, code = st.session_state[last]
-    chart_key = key(prefix, "chart")
+    chart_key = config_ui.key(prefix, "chart")
 
     def draw() -> None:  # recorded once per settings; a rerun replays it without serializing
         charts.plotly_chart(animation.PrebuiltFigure(view.figure), key=chart_key,
@@ -195,4 +95,4 @@ def show_result(prefix: str, compute, error: str | None = None) -> bool:
             st.code(code, language="python")
 
     charts.cached_elements(f"{chart_key}\n{view.settings}\n{code}", draw)
-    return error is None
+    return error is None and shown.ok

@@ -1,12 +1,10 @@
-"""Background training jobs (a worker process each) and a server-wide limit with a queue."""
+"""Background training jobs: a worker process each, in line for cnnviz.jobs.training_queue."""
 
 from __future__ import annotations
 
 import io
 import math
-import os
 import pickle
-import signal
 import socket
 import subprocess
 import sys
@@ -20,102 +18,12 @@ import torch
 from torch import nn
 
 from cnnviz import config
+from cnnviz.jobs.training_queue import TrainingGate, training_gate
 from cnnviz.lenet.data import ImageSet
 from cnnviz.lenet.train import Metrics, Snapshot, TrainConfig
 
 # Seconds a job's browser may stay disconnected (a reload, a flaky network) before it is stopped.
 ABANDON_AFTER_S = 60.0
-
-
-class TrainingGate:
-    """At most ``slots`` trainings run at once; the others wait first come, first served.
-
-    With ``slot_dir`` the limit holds across server processes too: a training also needs an
-    exclusive lock on one of ``slots`` files there (the OS frees it if the process dies). The
-    queue order is kept within a process; between processes the next free slot goes to whichever
-    waiting process looks first (every 0.2 s).
-    """
-
-    def __init__(self, slots: int, slot_dir: str | None = None):
-        self.slots = max(1, slots)
-        self.slot_dir = slot_dir
-        self._cond = threading.Condition()
-        self._waiting: list[object] = []
-        self._running: dict[int, int | None] = {}  # id(owner) -> locked slot file or None
-
-    def acquire(self, owner: object, cancelled: threading.Event) -> bool:
-        """Block until ``owner`` may run; False when ``cancelled`` is set while waiting."""
-        with self._cond:
-            self._waiting.append(owner)
-            try:
-                while True:
-                    if cancelled.is_set():
-                        return False
-                    if self._waiting.index(owner) < self.slots - len(self._running):
-                        slot = self._lock_slot_file()
-                        if slot is not False:
-                            self._running[id(owner)] = slot
-                            return True
-                    self._cond.wait(timeout=0.2)
-            finally:
-                self._waiting.remove(owner)
-                self._cond.notify_all()
-
-    def release(self, owner: object) -> None:
-        """Give the slot back (harmless when ``owner`` holds none)."""
-        with self._cond:
-            if id(owner) in self._running:
-                slot = self._running.pop(id(owner))
-                if slot is not None:
-                    os.close(slot)  # closing the file drops its lock
-            self._cond.notify_all()
-
-    def _lock_slot_file(self) -> int | None | bool:
-        """A locked slot file's descriptor; None without a slot folder; False when all are taken."""
-        if self.slot_dir is None:
-            return None
-        import fcntl  # noqa: PLC0415 - POSIX only, and only cnnviz.serving.launcher sets slot_dir
-
-        for index in range(self.slots):
-            fd = os.open(os.path.join(self.slot_dir, f"slot-{index}"), os.O_CREAT | os.O_RDWR,
-                         0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            return fd
-        return False
-
-    def position(self, owner: object) -> int | None:
-        """1-based place in the queue, or None when not waiting."""
-        with self._cond:
-            return self._waiting.index(owner) + 1 if owner in self._waiting else None
-
-    def running(self) -> int:
-        """How many trainings run now."""
-        with self._cond:
-            return len(self._running)
-
-
-_gate: TrainingGate | None = None
-_gate_lock = threading.Lock()
-
-
-def training_gate() -> TrainingGate:
-    """The server's gate: $CNNVIZ_MAX_TRAININGS slots (default 1).
-
-    The processes of one cnnviz.serving.launcher share it through $CNNVIZ_TRAINING_SLOTS.
-    """
-    global _gate
-    with _gate_lock:
-        if _gate is None:
-            current = config.settings()
-            slot_dir = current.training_slots
-            if slot_dir is not None and not os.path.isdir(slot_dir):
-                slot_dir = None  # not started by cnnviz.serve after all: this process only
-            _gate = TrainingGate(current.max_trainings, slot_dir)
-        return _gate
 
 
 @dataclass(frozen=True)
@@ -226,16 +134,18 @@ class SocketTrainer:
                 pass
 
     def is_alive(self) -> bool:
-        """Whether the process still runs (a zygote's child is reaped within half a second)."""
+        """Whether the trainer still runs.
+
+        A zygote's child counts as ended once its end of the socket is closed: this is only
+        asked while the trainer owes no message (paused, or after its last one), so anything
+        readable then is the end of the stream.
+        """
         if self._popen is not None:
             return self._popen.poll() is None
         try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
+            return not self.conn.closed and not self.conn.poll(0)
+        except (OSError, EOFError):
             return False
-        except PermissionError:
-            return True
-        return True
 
     def join(self, timeout: float | None = None) -> None:
         """Wait until the process is gone, at most ``timeout`` seconds."""
@@ -244,18 +154,23 @@ class SocketTrainer:
             time.sleep(0.05)
 
     def terminate(self) -> None:
-        """SIGTERM."""
-        self._kill(signal.SIGTERM)
+        """End the trainer now.
+
+        Only the process that started a trainer signals it: a fresh one gets SIGTERM from here;
+        a zygote's child loses its socket, stops and exits by itself (cnnviz.jobs.worker), and
+        the zygote, its parent, reaps it. No process ever signals a PID it did not start.
+        """
+        if self._popen is not None:
+            self._popen.terminate()
+        else:
+            self.conn.close()
 
     def kill(self) -> None:
-        """SIGKILL."""
-        self._kill(signal.SIGKILL)
-
-    def _kill(self, sig: int) -> None:
-        try:
-            os.kill(self.pid, sig)
-        except ProcessLookupError:
-            pass
+        """SIGKILL for a trainer this process started; see :meth:`terminate` for the others."""
+        if self._popen is not None:
+            self._popen.kill()
+        else:
+            self.conn.close()
 
 
 @dataclass(eq=False)
@@ -368,9 +283,9 @@ class TrainingJob:
                       else f"Training failed: {type(exc).__name__}: {exc}")
         finally:
             self.gate.release(self)
+            self._end_worker()
             if conn is not None:
                 conn.close()
-            self._end_worker()
             self.model.cpu().eval()
 
     def _spawn(self) -> Connection:

@@ -16,6 +16,9 @@ import os
 # ("paused", None), ("done" | "stopped", state_dict saved with torch.save, as bytes),
 # ("failed", text). Server to worker: the payload (bytes), then ("stop" | "go", bool).
 NICENESS = 10  # how much lower the worker's priority is than the server's
+# Once the server's end of the socket closes, a run stops after its current step; a trainer
+# still alive this many seconds later (a long evaluation) exits by itself.
+ORPHAN_EXIT_S = 10.0
 
 
 def lower_priority(increment: int = NICENESS) -> None:
@@ -60,9 +63,11 @@ def train_over_socket(sock, announce_ready: bool = False) -> None:
 
     It first sends ("pid", its pid), then receives the payload as bytes; after that the server
     sends (name, on) pairs for the ``stop`` and ``go`` events and this worker sends what
-    train_worker sends. End of stream from the server stops the run.
+    train_worker sends. End of stream from the server stops the run, and the process exits at
+    the latest ORPHAN_EXIT_S later: that is how a server stops a trainer it did not start.
     """
     import threading
+    import time
     from multiprocessing.connection import Connection
 
     conn = Connection(sock.detach())
@@ -86,10 +91,12 @@ def train_over_socket(sock, announce_ready: bool = False) -> None:
             while True:
                 name, on = conn.recv()
                 events[name].set() if on else events[name].clear()
-        except (EOFError, OSError):
+        except (EOFError, OSError, TypeError):  # TypeError: the run closed conn meanwhile
             gone.set()
             stop.set()
             go.set()
+            time.sleep(ORPHAN_EXIT_S)
+            os._exit(1)  # the run did not end in time; nobody reads its weights any more
 
     threading.Thread(target=follow_server, name="control", daemon=True).start()
     train_worker(payload, conn, stop, go, server_alive=lambda: not gone.is_set())
@@ -103,14 +110,14 @@ def _train(payload: bytes, conn, stop, go, server_alive) -> None:
     import torch
 
     from cnnviz.device import configure_threads
-    from cnnviz.jobs.pacing import Pacer
+    from cnnviz.jobs.pacing import Pacer, pressure_reader
     from cnnviz.lenet.train import train_lenet
 
     configure_threads()
     model, train_set, test_set, config = pickle.loads(payload)
     del payload
     ending = "done"
-    pace = Pacer()  # a busy lecture server slows the training, not the pages
+    pace = Pacer(pressure=pressure_reader())  # a busy server slows the training, not pages
     run = train_lenet(model, train_set, test_set, config)
     interval = None  # seconds of training per point; shorter while paced, to stay live
     try:

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from cnnviz.formats.values import LUMA_BT601
 from cnnviz.lenet.data import ImageSet, as_batch
 from cnnviz.lenet.model import ACTIVATIONS, LeNet
 
@@ -19,19 +20,27 @@ OBJECT_BOX = {"mnist": 20, "fashion": 26, "shapes": 22}
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
-    """Any H x W, H x W x 3 or H x W x 4 array as float32 gray values in [0, 1]."""
+    """A 2-D image of any value range, or an RGBA canvas drawing, as float32 gray values in [0, 1].
+
+    A 2-D image (an upload decoded by ``cnnviz.imageio.load_image``) is stretched from its
+    minimum to its maximum; a drawing keeps its strokes' brightness, weighted by their opacity.
+    """
     a = np.asarray(image)
-    if a.ndim == 3 and a.shape[2] == 4:  # RGBA: strokes are opaque, background transparent
-        rgb = a[..., :3].astype(np.float32) / 255
-        alpha = a[..., 3].astype(np.float32) / 255
-        return (rgb.mean(axis=2) * alpha).astype(np.float32)
-    if a.ndim == 3 and a.shape[2] == 3:
-        a = a.astype(np.float32).mean(axis=2)
-    elif a.ndim != 2:
-        raise ValueError(f"Expected a gray or colour image, got an array of shape {a.shape}.")
+    if a.ndim == 3 and a.shape[2] == 4:  # canvas drawing: strokes opaque, background transparent
+        gray = a[..., :3].astype(np.float32) @ np.asarray(LUMA_BT601, np.float32) / 255
+        return (gray * (a[..., 3].astype(np.float32) / 255)).astype(np.float32)
+    if a.ndim != 2:
+        raise ValueError(f"Expected a 2-D image or an RGBA drawing, got shape {a.shape}.")
     a = a.astype(np.float32)
     lo, hi = float(a.min()), float(a.max())
     return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
+
+
+def central_crop(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """The central ``height`` x ``width`` pixels (fewer where the image is smaller); a view."""
+    h, w = image.shape[:2]
+    top, left = max(0, (h - height) // 2), max(0, (w - width) // 2)
+    return image[top:top + height, left:left + width]
 
 
 def bright_on_dark(gray: np.ndarray, invert: bool | None = None) -> np.ndarray:
@@ -71,14 +80,18 @@ def prepare_drawing(rgba: np.ndarray, style: str) -> torch.Tensor:
 
 
 def prepare_patch(image: np.ndarray, invert: bool | None = None) -> torch.Tensor:
-    """An uploaded picture or micrograph patch: central square, shrunk to 28x28, bright object."""
-    gray = to_gray(image)
-    side = min(gray.shape)
-    top, left = (gray.shape[0] - side) // 2, (gray.shape[1] - side) // 2
-    square = bright_on_dark(gray[top:top + side, left:left + side], invert)
-    small = Image.fromarray((square * 255).astype(np.uint8)).resize(
-        (SIZE, SIZE), Image.Resampling.BOX)
-    return torch.from_numpy(np.asarray(small, dtype=np.uint8).copy())
+    """A loaded 2-D upload as a 28x28 uint8 sample: central square, box-averaged, bright object.
+
+    The square is shrunk in float32 before its values are stretched to 0..255, so 16-bit and
+    float micrographs keep their full precision until the last step, as the data sets' images
+    span 0..255.
+    """
+    side = min(image.shape[:2])
+    square = np.ascontiguousarray(central_crop(np.asarray(image), side, side), dtype=np.float32)
+    small = np.asarray(Image.fromarray(square).resize(
+        (SIZE, SIZE), Image.Resampling.BOX), dtype=np.float32)
+    gray = bright_on_dark(to_gray(small), invert)
+    return torch.from_numpy(np.round(gray * 255).astype(np.uint8))
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,14 @@
-"""Serve the app: one Streamlit process, or several behind the sticky proxy (lecture halls).
+"""Serve the app: one Streamlit process, or several behind HAProxy (lecture halls).
 
     python -m cnnviz.serve [--workers N] [--port 8501] [--address ADDRESS]
 
 The options default to $CNNVIZ_WORKERS (else 1), $CNNVIZ_PORT and $CNNVIZ_ADDRESS (cnnviz.config).
 With 1 worker this simply runs ``streamlit run app.py``. With more, :mod:`cnnviz.serving.zygote`
-forks N Streamlit processes on free loopback ports; once each answers its health check, this
-process listens on the public port with :mod:`cnnviz.serving.proxy`. A worker that exits is
-started again. One Streamlit process uses one core for its scripts, so a server with C cores
-serves the most sessions with about C workers.
+forks N Streamlit processes on free loopback ports; once each answers its health check, HAProxy
+(configured by :mod:`cnnviz.serving.haproxy`) listens on the public port. This process
+supervises both: the zygote restarts a worker that exits, this process restarts the zygote or
+HAProxy should either exit, and SIGTERM stops all. One Streamlit process uses one core for its
+scripts, so a server with C cores serves the most sessions with about C workers.
 
 Nothing here imports Streamlit or torch: the workers are other processes.
 """
@@ -15,7 +16,6 @@ Nothing here imports Streamlit or torch: the workers are other processes.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import secrets
@@ -30,11 +30,12 @@ import urllib.request
 
 from cnnviz import config
 from cnnviz.config import ROOT
-from cnnviz.serving.proxy import StickyProxy, Worker, serve
+from cnnviz.serving import haproxy
 from cnnviz.serving.zygote import die_with_parent
 
 log = logging.getLogger("cnnviz.serve")
 WORKERS = config.BY_NAME["CNNVIZ_WORKERS"]
+TRAINING_DB = config.BY_NAME["CNNVIZ_TRAINING_DB"]
 # The zygote with Streamlit workers: its main(argv) is in pages/ (Streamlit stays out of cnnviz/).
 WORKER_ZYGOTE = "import sys, ui.zygote_worker as z; sys.exit(z.main(sys.argv[1:]))"
 HEALTH_TIMEOUT_S = 120.0
@@ -83,28 +84,27 @@ class WorkerPool:
         self.script = script
         self.run_dir = tempfile.mkdtemp(prefix="cnnviz-serve-")
         self.socket = os.path.join(self.run_dir, "zygote.sock")
-        slot_dir = os.path.join(self.run_dir, "training-slots")
-        os.mkdir(slot_dir)
-        # Slot files make $CNNVIZ_MAX_TRAININGS a limit for the whole server. One cookie secret
+        # One training queue for all workers (it outlives their restarts). One cookie secret
         # for all workers keeps signed cookies (XSRF) valid across them.
-        self.env = {**os.environ, "CNNVIZ_TRAINING_SLOTS": slot_dir, WORKERS.name: str(count),
+        queue_db = os.path.join(self.run_dir, "training-queue.sqlite")
+        self.env = {**os.environ, TRAINING_DB.name: queue_db, WORKERS.name: str(count),
                     "STREAMLIT_SERVER_COOKIE_SECRET":
                     os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET") or secrets.token_hex(32)}
-        self.workers = [Worker(i, "127.0.0.1", free_port()) for i in range(count)]
+        self.ports = [free_port() for _ in range(count)]
         self.zygote: subprocess.Popen | None = None
 
     def _spawn_zygote(self) -> subprocess.Popen:
         command = [sys.executable, "-c", WORKER_ZYGOTE, "--socket", self.socket,
                    "--script", self.script]
-        for worker in self.workers:
-            command += ["--port", str(worker.port)]
+        for port in self.ports:
+            command += ["--port", str(port)]
         return subprocess.Popen(command, cwd=ROOT, env=self.env, preexec_fn=die_with_parent)
 
     def start(self) -> None:
         """Start the zygote and wait until every worker answers its health check."""
         self.zygote = self._spawn_zygote()
-        for worker in self.workers:
-            wait_healthy(worker.port, self.zygote)
+        for port in self.ports:
+            wait_healthy(port, self.zygote)
 
     def restart_exited(self) -> bool:
         """Start the zygote (and so every worker) again if it exited; True when it did."""
@@ -126,23 +126,45 @@ class WorkerPool:
         shutil.rmtree(self.run_dir, ignore_errors=True)
 
 
-async def run_pool(pool: WorkerPool, address: str | None, port: int) -> None:
-    """Proxy ``address:port`` to the pool until cancelled or signalled; restarts dead workers."""
-    server = await serve(StickyProxy(pool.workers), address, port)
-    print(f"cnnviz: {len(pool.workers)} Streamlit workers serve http://{address or 'localhost'}:"
-          f"{port}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        while not stop.is_set():
+class Balancer:
+    """HAProxy in front of the pool's workers, on the public address and port."""
+
+    def __init__(self, pool: WorkerPool, address: str | None, port: int):
+        self.port = port
+        self.config = haproxy.write_config(pool.run_dir, pool.ports, address, port)
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start HAProxy and wait until a worker answers through it."""
+        self.proc = subprocess.Popen(haproxy.haproxy_command(self.config),
+                                     preexec_fn=die_with_parent)
+        wait_healthy(self.port, self.proc, timeout_s=30)
+
+    def restart_exited(self) -> bool:
+        """Start HAProxy again if it exited; True when it did."""
+        if self.proc is None or self.proc.poll() is None:
+            return False
+        log.warning("haproxy exited with code %s; starting it again", self.proc.returncode)
+        self.proc = subprocess.Popen(haproxy.haproxy_command(self.config),
+                                     preexec_fn=die_with_parent)
+        return True
+
+    def stop(self) -> None:
+        """Stop HAProxy (it closes its connections at once)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
             try:
-                await asyncio.wait_for(stop.wait(), timeout=1.0)
-            except TimeoutError:
-                pool.restart_exited()
-    finally:
-        server.close()
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class Stop(Exception):
+    """SIGTERM or SIGINT arrived: unwind and stop every process."""
+
+
+def _raise_stop(*_) -> None:
+    raise Stop
 
 
 def parse_args(argv: list[str] | None = None,
@@ -181,27 +203,32 @@ def main(argv: list[str] | None = None) -> int:
         command = streamlit_command(args.port, args.address, args.script)
         os.chdir(ROOT)
         os.execv(command[0], command)  # no proxy: Streamlit itself serves the port
+    if haproxy.haproxy_binary() is None:
+        print("cnnviz: CNNVIZ_WORKERS >= 2 needs HAProxy: apt-get install haproxy "
+              "(make run does it)", file=sys.stderr)
+        return 1
     pool = WorkerPool(args.workers, args.script)
-    # Until the event loop takes over SIGTERM: unwind through `finally`, which stops the workers.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    balancer = Balancer(pool, args.address, args.port)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _raise_stop)
     try:
         pool.start()
-        _run_loop(run_pool(pool, args.address, args.port))
+        balancer.start()
+        print(f"cnnviz: {args.workers} Streamlit workers behind HAProxy serve "
+              f"http://{args.address or 'localhost'}:{args.port}", flush=True)
+        while True:
+            time.sleep(1.0)
+            pool.restart_exited()
+            balancer.restart_exited()
+    except Stop:
+        return 0
     except (RuntimeError, OSError) as err:  # a worker that cannot start, a port in use
         print(f"cnnviz: cannot serve on port {args.port}: {err}", file=sys.stderr)
         return 1
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the cleanup
+        balancer.stop()
         pool.stop()
-    return 0
-
-
-def _run_loop(coro) -> None:
-    try:
-        import uvloop  # noqa: PLC0415 - optional speed-up, as Streamlit uses it
-    except ImportError:
-        asyncio.run(coro)
-    else:
-        uvloop.run(coro)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ PRELOAD = ("torch", "torchvision", "numpy", "PIL.Image", "plotly.graph_objects",
            "cnnviz.teach.frames", "cnnviz.viz.animation", "cnnviz.lenet.model", "cnnviz.lenet.data",
            "cnnviz.lenet.train", "cnnviz.jobs.worker", "cnnviz.jobs.training",
            "cnnviz.lenet.inspection", "cnnviz.viz.lenet_figures", "cnnviz.pageconfig",
+           "cnnviz.pagespecs",
            "cnnviz.teach.presets")
 RESTART_DELAY_S = 1.0  # between a worker's exit and its replacement
 

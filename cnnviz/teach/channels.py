@@ -6,13 +6,12 @@ output channel, as the chapter stacks K, K + 1 and K + 2. Results come from ``cn
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 import torch
 
 from cnnviz import ops
-from cnnviz.pageconfig import Field
+from cnnviz.pageconfig import Field, PageSpec
 from cnnviz.teach import matrices
 from cnnviz.teach.frames import TIMES, format_number
 
@@ -123,21 +122,18 @@ KERNEL_NAMES = tuple(f"k{d}" for d in range(1, MAX_OUT + 1))  # one kernel per o
 FIELDS = {
     "preset": Field("choice", "multi-in", choices=tuple(PRESETS)),
     "co": Field("int", 1, low=1, high=MAX_OUT),
-    "show": Field("int", 1, low=1, high=MAX_OUT),  # the output channel being animated
+    "show": Field("choice", 1, choices=tuple(range(1, MAX_OUT + 1))),  # output channel animated
     "x": Field("matrix", X_CHAPTER),
-    **{name: Field("matrix", K_CHAPTER) for name in KERNEL_NAMES},
+    "pixel": Field("int", 0, low=0, high=matrices.MAX_SIDE ** 2 - 1),  # of the 1x1 product
+    **{name: Field("matrix", K_CHAPTER, max_side=9, fill=(-2, 2)) for name in KERNEL_NAMES},
 }
-SIZES = (("ci", "Input channels", 1, matrices.MAX_CHANNELS), ("co", "Output channels", 1, MAX_OUT),
-         ("rows", "Input rows", 1, matrices.MAX_SIDE), ("cols", "Input columns", 1,
-                                                         matrices.MAX_SIDE),
-         ("krows", "Kernel rows", 1, 9), ("kcols", "Kernel columns", 1, 9))
 
 
 def preset_config(name: str) -> dict:
     """A preset as page settings: the kernels spread over k1, k2, ... and co set."""
     case = PRESETS[name]
     kernels = {KERNEL_NAMES[d]: K for d, K in enumerate(case["k"])}
-    return {"preset": name, "co": len(case["k"]), "show": 1, "x": case["x"], **kernels}
+    return {"co": len(case["k"]), "show": 1, "x": case["x"], **kernels}
 
 
 def kernels_of(config: dict) -> list:
@@ -145,32 +141,16 @@ def kernels_of(config: dict) -> list:
     return [config[name] for name in KERNEL_NAMES[:config["co"]]]
 
 
-def sizes_of(config: dict) -> dict[str, int]:
-    """The size controls' values for a configuration."""
-    x, k = config["x"], config["k1"]
-    return {"ci": len(x), "co": config["co"], "rows": len(x[0]), "cols": len(x[0][0]),
-            "krows": len(k[0]), "kcols": len(k[0][0])}
+def fit_kernels(config: dict) -> dict:
+    """Kernels fitted to the input: every output channel's cropped or zero-padded.
 
-
-def resized(config: dict, sizes: dict[str, int]) -> dict:
-    """Input and every output channel's kernel cropped or zero-padded to the size controls."""
-    c, kh, kw = sizes["ci"], sizes["krows"], sizes["kcols"]
-    out = {"co": sizes["co"], "x": matrices.resize_channels(config["x"], c, sizes["rows"],
-                                                            sizes["cols"])}
-    for name in KERNEL_NAMES[:sizes["co"]]:
-        out[name] = matrices.resize_channels(config.get(name) or [], c, kh, kw)
-    return out
-
-
-def randomized(sizes: dict[str, int], seed: int | None = None) -> dict:
-    """Random whole numbers: input 0..9, kernels -2..2."""
-    rng = random.Random(seed)
-    c, h, w, kh, kw = (sizes[n] for n in ("ci", "rows", "cols", "krows", "kcols"))
-    out = {"co": sizes["co"],
-           "x": [matrices.random_matrix(h, w, 0, 9, rng.random()) for _ in range(c)]}
-    for name in KERNEL_NAMES[:sizes["co"]]:
-        out[name] = [matrices.random_matrix(kh, kw, -2, 2, rng.random()) for _ in range(c)]
-    return out
+    Each gets the input's channel count and kernel 1's size; the animated channel stays among
+    those that exist.
+    """
+    c, (kh, kw) = len(config["x"]), (len(config["k1"][0]), len(config["k1"][0][0]))
+    fitted = {name: matrices.resize_channels(config[name], c, kh, kw)
+              for name in KERNEL_NAMES[:config["co"]]}
+    return {**fitted, "show": min(config["show"], config["co"])}
 
 
 def check_config(config: dict) -> list:
@@ -179,3 +159,7 @@ def check_config(config: dict) -> list:
         raise ValueError(f"Output channel {config['show']} does not exist; there are "
                          f"{config['co']}.")
     return multi_in_out(config["x"], kernels_of(config))
+
+
+PAGE = PageSpec("chan", FIELDS, {name: preset_config(name) for name in PRESETS}, PRESET_LABELS,
+                check_config)

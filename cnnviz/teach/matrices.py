@@ -11,8 +11,6 @@ import math
 import random
 import re
 
-from cnnviz.teach.frames import format_number
-
 MAX_SIDE = 32  # the largest height or width the animated pages accept (32x32 = 1024 frames)
 MAX_CHANNELS = 4
 
@@ -75,9 +73,15 @@ def parse_channels(text: str, name: str = "Input", max_side: int = MAX_SIDE,
     return channels
 
 
+def exact_number(v: float) -> str:
+    """A number written so that reading it back gives the same float: 19, -0.5, 0.1234."""
+    v = float(v)
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
 def format_matrix(M: Matrix) -> str:
-    """A matrix as editable text: one row per line, numbers separated by spaces."""
-    return "\n".join(" ".join(format_number(v) for v in row) for row in M)
+    """A matrix as editable text (lossless): one row per line, numbers separated by spaces."""
+    return "\n".join(" ".join(exact_number(v) for v in row) for row in M)
 
 
 def format_channels(channels: list[Matrix]) -> str:
@@ -86,8 +90,8 @@ def format_channels(channels: list[Matrix]) -> str:
 
 
 def compact(channels: list[Matrix]) -> str:
-    """Short form for a link: rows joined by ';', channels by '|', numbers by ','."""
-    return "|".join(";".join(",".join(format_number(v) for v in row) for row in m)
+    """Short lossless form for a link: rows joined by ';', channels by '|', numbers by ','."""
+    return "|".join(";".join(",".join(exact_number(v) for v in row) for row in m)
                     for m in channels)
 
 

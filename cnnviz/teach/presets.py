@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cnnviz.ops import PADDING_MODES, POOL_MODES
-from cnnviz.pageconfig import Field
+from cnnviz.ops import PADDING_MODES, POOL_MODES, output_size, pad2d
+from cnnviz.pageconfig import Field, PageSpec
 from cnnviz.teach.matrices import random_matrix
 
 X3 = [[0.0, 1, 2], [3, 4, 5], [6, 7, 8]]  # chapter: cross-correlation figure
@@ -91,14 +91,14 @@ POOLING = {
 KERNEL_SIDE = 9  # kernels and windows up to 9x9 keep the arithmetic line readable
 CORRELATION_FIELDS = {
     "preset": Field("choice", "chapter", choices=(*CORRELATION, "custom")),
-    "X": Field("matrix", [X3]),
-    "K": Field("matrix", [K2], max_side=KERNEL_SIDE),
+    "X": Field("matrix", [X3], max_channels=1),
+    "K": Field("matrix", [K2], max_side=KERNEL_SIDE, max_channels=1, fill=(-2, 2)),
     "flip": Field("bool", False),
 }
 PADDING_FIELDS = {
     "preset": Field("choice", "padded", choices=(*PADDING, "custom")),
-    "X": Field("matrix", [X3]),
-    "K": Field("matrix", [K2], max_side=KERNEL_SIDE),
+    "X": Field("matrix", [X3], max_channels=1),
+    "K": Field("matrix", [K2], max_side=KERNEL_SIDE, max_channels=1, fill=(-2, 2)),
     "padding": Field("pair", (1, 1), low=0, high=8),
     "stride": Field("pair", (1, 1), low=1, high=8),
     "dilation": Field("pair", (1, 1), low=1, high=8),
@@ -113,3 +113,27 @@ POOLING_FIELDS = {
     "dilation": Field("pair", (1, 1), low=1, high=8),
     "mode": Field("choice", "max", choices=POOL_MODES),
 }
+
+
+def check_window(config: dict) -> None:
+    """The window fits the padded input and the padding mode can pad this much.
+
+    Raises ValueError that says how to fix it.
+    """
+    X, window = config["X"], config.get("window") or (len(config["K"][0]),
+                                                      len(config["K"][0][0]))
+    for axis, n in enumerate((len(X[0]), len(X[0][0]))):
+        output_size(n, window[axis], *(config.get(name, (d, d))[axis] for name, d in
+                                       (("padding", 0), ("stride", 1), ("dilation", 1))))
+    if "K" in config and "mode" in config:
+        pad2d(X[0], config["padding"], config["mode"])
+
+
+def _page(prefix: str, fields: dict, presets: dict) -> PageSpec:
+    return PageSpec(prefix, fields, {n: p.settings for n, p in presets.items()},
+                    {n: p.label for n, p in presets.items()}, check_window)
+
+
+CORRELATION_PAGE = _page("xc", CORRELATION_FIELDS, CORRELATION)
+PADDING_PAGE = _page("ps", PADDING_FIELDS, PADDING)
+POOLING_PAGE = _page("po", POOLING_FIELDS, POOLING)

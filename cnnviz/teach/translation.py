@@ -8,13 +8,12 @@ they differ where a window reaches across the border. Numbers come from ``cnnviz
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 import torch
 
 from cnnviz import ops
-from cnnviz.pageconfig import Field
+from cnnviz.pageconfig import Field, PageSpec
 from cnnviz.teach import matrices, params
 
 SHIFT_MODES = ("circular", "zeros")
@@ -95,40 +94,18 @@ def shift_demo(X, K, dy: int, dx: int, padding_mode: str = "circular") -> ShiftD
                      pad)
 
 
-# The page's settings, as they travel in a link (urlstate) and as the size controls see them.
+# The page's settings, declared once (see cnnviz.pageconfig).
 FIELDS = {
     "preset": Field("choice", "square-circular", choices=tuple(PRESETS)),
     "h": Field("int", 1000, low=1, high=params.MAX_SIDE),
     "w": Field("int", 1000, low=1, high=params.MAX_SIDE),
     "delta": Field("int", 5, low=0, high=params.MAX_SIDE - 1),
     "x": Field("matrix", [SQUARE]),
-    "k": Field("matrix", [LAPLACE]),
+    "k": Field("matrix", [LAPLACE], max_side=9, fill=(-2, 2)),
     "dy": Field("int", 2, low=-matrices.MAX_SIDE, high=matrices.MAX_SIDE),
     "dx": Field("int", 3, low=-matrices.MAX_SIDE, high=matrices.MAX_SIDE),
     "mode": Field("choice", "circular", choices=SHIFT_MODES),
 }
-SIZES = (("rows", "Input rows", 1, matrices.MAX_SIDE), ("cols", "Input columns", 1,
-                                                         matrices.MAX_SIDE),
-         ("krows", "Kernel rows", 1, 9), ("kcols", "Kernel columns", 1, 9))
-
-
-def sizes_of(config: dict) -> dict[str, int]:
-    """The size controls' values for a configuration."""
-    (x,), (k,) = config["x"][:1], config["k"][:1]
-    return {"rows": len(x), "cols": len(x[0]), "krows": len(k), "kcols": len(k[0])}
-
-
-def resized(config: dict, sizes: dict[str, int]) -> dict:
-    """Input and kernel cropped or zero-padded to the size controls."""
-    return {"x": matrices.resize_channels(config["x"], 1, sizes["rows"], sizes["cols"]),
-            "k": matrices.resize_channels(config["k"], 1, sizes["krows"], sizes["kcols"])}
-
-
-def randomized(sizes: dict[str, int], seed: int | None = None) -> dict:
-    """Random whole numbers: input 0..9, kernel -2..2."""
-    rng = random.Random(seed)
-    return {"x": [matrices.random_matrix(sizes["rows"], sizes["cols"], 0, 9, rng.random())],
-            "k": [matrices.random_matrix(sizes["krows"], sizes["kcols"], -2, 2, rng.random())]}
 
 
 def demo_for(config: dict) -> ShiftDemo:
@@ -137,3 +114,12 @@ def demo_for(config: dict) -> ShiftDemo:
         raise ValueError("This page uses one channel: type the input and the kernel without "
                          "blank lines (the channels page takes several).")
     return shift_demo(config["x"][0], config["k"][0], config["dy"], config["dx"], config["mode"])
+
+
+def check_config(config: dict) -> ShiftDemo:
+    """The weight counts and the shift demo of a configuration (ValueError if either fails)."""
+    params.parameter_counts(config["h"], config["w"], config["delta"])
+    return demo_for(config)
+
+
+PAGE = PageSpec("why", FIELDS, PRESETS, PRESET_LABELS, check_config)

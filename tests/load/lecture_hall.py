@@ -259,7 +259,7 @@ def measure(args: argparse.Namespace, n: int, train: bool) -> tuple[LoadSummary,
     proc, url = serve(args.app, args.data_dir, log_dir, args.workers)
     note = ""
     try:
-        for _ in range(args.workers):  # the proxy gives each new session the least busy worker
+        for _ in range(args.workers):  # HAProxy gives each new session the least busy worker
             warm = BrowserSession(url, args.page, args.run_timeout)
             warm.rerun()
             warm.close()
@@ -313,7 +313,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--train-button", default="Train", help="label text of the train button")
     parser.add_argument("--data-dir", default=None, help="CNNVIZ_DATA_DIR for the server")
     parser.add_argument("--workers", type=int, default=2,
-                        help="Streamlit processes behind cnnviz.serving.launcher's proxy (1: plain "
+                        help="Streamlit processes behind HAProxy (cnnviz.serve; 1: plain "
                         "`streamlit run`); default 2, one per core of the 2-core target server")
     args = parser.parse_args(argv)
     args.counts = [int(x) for x in args.sessions.split(",") if x.strip()]

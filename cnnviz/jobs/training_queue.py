@@ -1,0 +1,178 @@
+"""The server's one training queue: slots and first-come order in SQLite, shared by all workers.
+
+Every Streamlit worker of one ``python -m cnnviz.serve`` opens the same database file (named by
+$CNNVIZ_TRAINING_DB, which the launcher sets: cnnviz.config; WAL mode, readers never wait).
+A row is one training that waits or runs; its ticket number is its place in line, so a student
+sees the same position whichever worker holds their session, and a free slot goes to the oldest
+ticket. Each process beats its heartbeat every few seconds; rows of a process that stopped
+beating (a worker that was killed or restarted) are removed, so its slots come back. A single
+process without the launcher keeps the queue in memory.
+
+The API, for the page and for schedulers::
+
+    gate = training_gate()            # this server's queue ($CNNVIZ_MAX_TRAININGS slots)
+    gate.acquire(owner, cancelled)    # wait in line; True once running, False if cancelled
+    gate.position(owner)              # 1-based place in line, None when not waiting
+    gate.release(owner)               # leave the line or give the slot back
+    gate.running(), gate.waiting()    # server-wide counts
+
+``owner`` is any object; one object holds at most one ticket at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+import uuid
+
+from cnnviz import config
+
+# A process whose heartbeat is older than this is gone; a waiting worker polls every POLL_S.
+STALE_AFTER_S = 10.0
+POLL_S = 0.2
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tickets (
+    ticket INTEGER PRIMARY KEY AUTOINCREMENT,  -- the place in line: older runs first
+    process TEXT NOT NULL,                     -- which process holds it (see beats)
+    running INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS beats (process TEXT PRIMARY KEY, seen REAL NOT NULL);
+"""
+
+
+class TrainingGate:
+    """At most ``slots`` trainings run at once, server-wide; the others wait first come first.
+
+    ``db_path`` None keeps the queue in this process's memory (one server process, tests).
+    """
+
+    def __init__(self, slots: int, db_path: str | None = None,
+                 stale_after_s: float = STALE_AFTER_S):
+        self.slots, self.db_path, self.stale_after_s = max(1, slots), db_path, stale_after_s
+        self.process = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self._db = sqlite3.connect(db_path or ":memory:", timeout=30, isolation_level=None,
+                                   check_same_thread=False)
+        self._lock = threading.Lock()  # one connection, many threads
+        self._changed = threading.Condition()  # wakes this process's waiters at once
+        self._tickets: dict[int, int] = {}  # id(owner) -> ticket
+        self._beating: threading.Thread | None = None
+        with self._lock:
+            if db_path:
+                self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(SCHEMA)
+            self._beat()
+
+    def _beat(self) -> None:
+        """Record that this process lives; remove the tickets of processes that stopped."""
+        now = time.time()
+        self._db.execute("INSERT INTO beats VALUES (?, ?) ON CONFLICT(process) DO UPDATE "
+                         "SET seen = excluded.seen", (self.process, now))
+        stale = now - self.stale_after_s
+        self._db.execute("DELETE FROM tickets WHERE process NOT IN "
+                         "(SELECT process FROM beats WHERE seen >= ?)", (stale,))
+        self._db.execute("DELETE FROM beats WHERE seen < ?", (stale,))
+
+    def _keep_beating(self) -> None:
+        """Heartbeat while this process holds tickets (a daemon thread)."""
+        while True:
+            time.sleep(self.stale_after_s / 4)
+            with self._lock:
+                if not self._tickets:
+                    self._beating = None
+                    return
+                self._beat()
+
+    def acquire(self, owner: object, cancelled: threading.Event) -> bool:
+        """Block until ``owner`` may run; False when ``cancelled`` is set while waiting."""
+        with self._lock:
+            self._beat()  # a fresh heartbeat first, so that no one takes the ticket as stale
+            ticket = self._db.execute("INSERT INTO tickets (process) VALUES (?)",
+                                      (self.process,)).lastrowid
+            self._tickets[id(owner)] = ticket
+            if self._beating is None:
+                self._beating = threading.Thread(target=self._keep_beating, daemon=True,
+                                                 name="training-queue-beat")
+                self._beating.start()
+        running = False
+        try:
+            while not cancelled.is_set():
+                if self._try_start(ticket):
+                    running = True
+                    return True
+                with self._changed:
+                    self._changed.wait(POLL_S)
+            return False
+        finally:
+            if not running:
+                self.release(owner)
+
+    def _try_start(self, ticket: int) -> bool:
+        """Mark ``ticket`` running if a slot is free and no older ticket waits for it."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._beat()
+                running, ahead = self._db.execute(
+                    "SELECT COALESCE(SUM(running), 0), COALESCE(SUM(running = 0 AND ticket < ?), 0)"
+                    " FROM tickets", (ticket,)).fetchone()
+                mine = self._db.execute("SELECT 1 FROM tickets WHERE ticket = ?",
+                                        (ticket,)).fetchone()
+                if mine is None:  # removed as stale (this process stalled): queue again
+                    raise RuntimeError("this server process lost its place in the training "
+                                       "queue; press Train again")
+                go = ahead < self.slots - running
+                if go:
+                    self._db.execute("UPDATE tickets SET running = 1 WHERE ticket = ?", (ticket,))
+                self._db.execute("COMMIT")
+                return go
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def release(self, owner: object) -> None:
+        """Give the slot back or leave the line (harmless when ``owner`` holds no ticket)."""
+        with self._lock:
+            ticket = self._tickets.pop(id(owner), None)
+            if ticket is not None:
+                self._db.execute("DELETE FROM tickets WHERE ticket = ?", (ticket,))
+        with self._changed:
+            self._changed.notify_all()
+
+    def position(self, owner: object) -> int | None:
+        """1-based place in the server-wide line, or None when not waiting."""
+        with self._lock:
+            ticket = self._tickets.get(id(owner))
+            if ticket is None:
+                return None
+            row = self._db.execute(
+                "SELECT (SELECT running FROM tickets WHERE ticket = ?), "
+                "(SELECT COUNT(*) FROM tickets WHERE running = 0 AND ticket <= ?)",
+                (ticket, ticket)).fetchone()
+        return None if row[0] is None or row[0] else row[1]
+
+    def running(self) -> int:
+        """How many trainings run now, server-wide."""
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM tickets WHERE running = 1").fetchone()[0]
+
+    def waiting(self) -> int:
+        """How many trainings wait for a slot, server-wide."""
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM tickets WHERE running = 0").fetchone()[0]
+
+
+_gate: TrainingGate | None = None
+_gate_lock = threading.Lock()
+
+
+def training_gate() -> TrainingGate:
+    """The server's queue: $CNNVIZ_MAX_TRAININGS slots (default 1) in $CNNVIZ_TRAINING_DB."""
+    global _gate
+    with _gate_lock:
+        if _gate is None:
+            current = config.settings()
+            _gate = TrainingGate(current.max_trainings, current.training_db)
+        return _gate
