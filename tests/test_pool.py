@@ -51,8 +51,7 @@ def test_a_dead_waiting_trainer_is_skipped_and_closing_ends_the_waiting_ones():
     os.kill(dead, signal.SIGKILL)
     wait_until(lambda: ended(dead))
     trainer = trainers.take()
-    assert trainer.pid != dead
-    assert trainer.is_alive()
+    assert trainer.is_alive()  # not the killed one (whose pid the OS may already reuse)
     trainer.conn.close()  # a worker whose server closes the socket before the payload exits
     trainer.join(30)
     assert not trainer.is_alive()
