@@ -1,7 +1,7 @@
 import streamlit as st
 
 from cnnviz.lenet import page as lenet_page
-from cnnviz.lenet.model import LeNetConfig, build_lenet, layer_summary
+from cnnviz.lenet.model import LeNetConfig, build_lenet, describe_architecture, layer_summary
 from cnnviz.viz.lenet_figures import architecture_figure
 from ui import charts, config_ui
 from ui import lenet_inspect as inspect_ui
@@ -27,11 +27,12 @@ arch_tab, train_tab, inspect_tab = config_ui.tabs(page, "tab")
 
 with arch_tab:
     variant = config_ui.widget(page, "variant", "Variant", style="radio", horizontal=True,
+                               adjust=lenet_page.variant_training,
                                help="classic: sigmoid and average pooling, as in 1998. "
                                "modern: ReLU and max pooling.")
     if variant == "custom":
         c1, c2, c3, c4, c5 = st.columns(5)
-        config_ui.widget(page, "act", "Activation", where=c1)
+        config_ui.widget(page, "act", "Activation", where=c1, adjust=lenet_page.variant_training)
         config_ui.widget(page, "pool", "Pooling", where=c2)
         config_ui.widget(page, "c1", "Channels, conv 1", where=c3)
         config_ui.widget(page, "c2", "Channels, conv 2", where=c4)
@@ -39,23 +40,23 @@ with arch_tab:
     config = lenet_page.architecture(page.so_far())
     rows, diagram = architecture(config)
     charts.plotly_chart(diagram, key="lenet_diagram")
+    # Tall enough for every row (35 px each, plus the header): the whole table, no scrolling.
     st.dataframe({"layer": [r.name for r in rows], "output shape": [r.shape_text for r in rows],
-                  "parameters": [r.params for r in rows]}, hide_index=True, width="content")
-    st.caption(f"{sum(r.params for r in rows):,} parameters in total, for a 1x1x28x28 input. "
-               "The first convolution pads 2 pixels per side (for a 5x5 kernel) so 28x28 "
-               "stays 28x28; the second does not pad, so 14x14 becomes 10x10. " + page.caption())
+                  "parameters": [r.params for r in rows]}, hide_index=True, width="stretch",
+                 height=35 * (len(rows) + 1) + 3)
+    st.caption(describe_architecture(config, rows) + " " + page.caption())
 
 with train_tab:
     dataset, train_set, test_set = train_ui.dataset_choice(page)
     st.caption(f"{len(train_set):,} training and {len(test_set):,} test images "
                f"({train_set.source}).")
-    tconfig = train_ui.hyperparameters(page)
+    tconfig = train_ui.hyperparameters(page, len(train_set))
     job = st.session_state.get("lenet_job")
     busy = job is not None and job.view().active
     if st.button(f"Train the {config.label} LeNet", type="primary", disabled=busy,
                  key="lenet_train"):
         train_ui.start_training(config, tconfig, dataset, train_set, test_set)
-    train_ui.live_panel()
+    train_ui.live_panel(test_set.classes)
     st.subheader("Weights")
     train_ui.weights_panel(config)
 
@@ -84,6 +85,8 @@ with inspect_tab:
                 image = inspect_ui.uploaded_input(page)
             if image is not None:
                 inspect_ui.activations(model, image, test.classes, truth)
+                st.subheader("What one pixel sees (receptive field)")
+                inspect_ui.receptive_fields(model, image)
         except ValueError as exc:
             st.warning(str(exc))
         st.subheader("Where it goes wrong")

@@ -37,7 +37,7 @@ def test_a_link_stays_with_its_page_and_comes_back_after_a_switch(page, app_url)
 
 
 def test_lenet_link_selects_its_tab(page, app_url):
-    open_app(page, f"{app_url}/lenet?tab=Training&epochs=3")
+    open_app(page, f"{app_url}/lenet?tab=Training&steps=1200")
     tab = page.get_by_role("tab", name="Training")
     tab.wait_for(timeout=30_000)
     assert tab.get_attribute("aria-selected") == "true"

@@ -26,7 +26,7 @@ CHANGED = {  # a configuration other than the default, per page
            "pct": (1.0, 99.0), "gamma": 0.5, "zoom": 2, "cy": 0.25, "cx": 0.75},
     "lenet": {"tab": "Training", "variant": "custom", "act": "tanh", "pool": "avg", "c1": 8,
               "c2": 12, "k": 3, "dataset": "shapes", "optimizer": "adam", "lr": 0.003,
-              "batch": 64, "epochs": 3, "seed": 7},
+              "batch": 64, "steps": 200, "seed": 7},
 }
 EDIT = {  # a widget to change, its new value, and what the link then says
     "why": ("number_input", "why_dx", 4, "dx", "4"),
@@ -35,11 +35,11 @@ EDIT = {  # a widget to change, its new value, and what the link then says
     "chan": ("number_input", "chan_co", 2, "co", "2"),
     "po": ("radio", "po_mode", "avg", "mode", "avg"),
     "kl": ("selectbox", "kl_mode", "reflect", "mode", "reflect"),
-    "lenet": ("slider", "lenet_epochs", 3, "epochs", "3"),
+    "lenet": ("select_slider", "lenet_steps", 1200, "steps", "1200"),
 }
 BAD_LINK = {"why": {"dy": "abc"}, "xc": {"X": "1,2;3"}, "ps": {"stride": "0"},
             "chan": {"co": "9"}, "po": {"window": "x"}, "kl": {"zoom": "3"},
-            "lenet": {"epochs": "99"}}
+            "lenet": {"steps": "99"}}
 
 
 @pytest.fixture(autouse=True)

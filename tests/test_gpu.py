@@ -34,7 +34,7 @@ def test_lenet_trains_on_gpu_like_on_cpu(tmp_path):
     train, test = data.load_split(spec, root, True), data.load_split(spec, root, False)
     runs = {}
     for device in ("cpu", GPU):
-        config = TrainConfig(optimizer="adam", lr=0.003, batch_size=16, epochs=2, device=device,
+        config = TrainConfig(optimizer="adam", lr=0.003, batch_size=16, steps=16, device=device,
                              seed=0)
         runs[device] = list(train_lenet(build_lenet(VARIANTS["modern"], seed=0), train, test,
                                         config))[-1]
@@ -51,15 +51,15 @@ def test_training_job_worker_process_trains_on_gpu(tmp_path, start_method):
     spec = data.DATASETS["fashion"]
     root = write_tiny_datasets(tmp_path)
     train, test = data.load_split(spec, root, True), data.load_split(spec, root, False)
-    config = TrainConfig(optimizer="adam", lr=0.003, batch_size=16, epochs=2, device=GPU,
-                         seed=0, report_every=1)
+    config = TrainConfig(optimizer="adam", lr=0.003, batch_size=16, steps=16, device=GPU,
+                         seed=0, report_every_s=0)
     job = jobs.TrainingJob(build_lenet(seed=0), train, test, config, "gpu",
                            gate=jobs.TrainingGate(1)).start()
     job.join(120)
     view = job.view()
     assert view.state == "done", view.error
     cpu = list(train_lenet(build_lenet(seed=0), train, test,
-                           TrainConfig(optimizer="adam", lr=0.003, batch_size=16, epochs=2,
+                           TrainConfig(optimizer="adam", lr=0.003, batch_size=16, steps=16,
                                        device="cpu", seed=0)))[-1]
     assert view.last.train_loss == pytest.approx(cpu.train_loss, rel=0.05, abs=0.02)
     assert next(job.model.parameters()).device.type == "cpu"  # the weights came back here
@@ -78,7 +78,7 @@ def test_lenet_page_trains_on_gpu_and_shows_the_network(tmp_path, monkeypatch, s
     page = str(Path(__file__).resolve().parents[1] / "pages" / "7_lenet.py")
     at = AppTest.from_file(page, default_timeout=60).run()
     at.selectbox(key="lenet_device").set_value(GPU).run()
-    at.slider(key="lenet_epochs").set_value(2).run()
+    at.select_slider(key="lenet_steps").set_value(100).run()
     at.button(key="lenet_train").click().run()
     assert not at.exception
     job = at.session_state["lenet_job"]

@@ -194,10 +194,11 @@ def test_kernel_and_curve_figures_hold_the_data(model):
     assert spec["layout"]["height"] > 0
     assert len(spec["data"]) == 1
     history = list(train_lenet(build_lenet(), shapes_split(True, n=64), shapes_split(False, n=20),
-                               TrainConfig(batch_size=16, epochs=2, device="cpu",
-                                           report_every=1)))
+                               TrainConfig(batch_size=16, steps=8, device="cpu",
+                                           report_every_s=0, test_every=4)))
     fig = curves_figure([("a", history), ("b", history[:3])])
     names = [t.name for t in fig.data]
     assert names[:3] == ["train loss (a)", "train acc (a)", "test acc (a)"]
-    assert len(fig.data[2].x) == 2  # one test point per epoch
+    assert len(fig.data[2].x) == 2  # a test point every 4 steps
+    assert fig.data[1].yaxis == fig.data[2].yaxis == "y2"  # accuracies on their own axis
     assert fig.data[3].line.dash == "dash"  # the older run is dashed

@@ -31,8 +31,8 @@ def wait_until(condition, timeout=30.0):
         time.sleep(0.01)
 
 
-def make_job(gate, epochs=2, label="run"):
-    config = TrainConfig(batch_size=8, epochs=epochs, device="cpu", report_every=1)
+def make_job(gate, steps=64, label="run"):
+    config = TrainConfig(batch_size=8, steps=steps, device="cpu", report_every_s=0)
     return jobs.TrainingJob(build_lenet(), TRAIN, TEST, config, label, gate=gate)
 
 
@@ -48,7 +48,8 @@ def test_worker_process_trains_like_an_in_process_run(tiny_idx_data, start_metho
     spec = data.DATASETS["fashion"]
     train = data.load_split(spec, tiny_idx_data, True)
     test = data.load_split(spec, tiny_idx_data, False)
-    config = TrainConfig(batch_size=16, epochs=2, seed=3, device="cpu", report_every=2)
+    config = TrainConfig(batch_size=16, steps=16, seed=3, device="cpu", report_every_s=0,
+                         test_every=8)
     job = jobs.TrainingJob(build_lenet(seed=3), train, test, config, "tiny",
                            gate=jobs.TrainingGate(1)).start()
     configure_threads()  # one thread here too, like the worker, for the same sums
@@ -59,9 +60,12 @@ def test_worker_process_trains_like_an_in_process_run(tiny_idx_data, start_metho
     assert view.state == "done"
     assert not view.active
     assert view.error is None
-    assert view.last.epoch_end
+    assert view.last.step == 16
     assert view.last.test_acc is not None
-    assert [(m.step, m.epoch) for m in view.history] == [(m.step, m.epoch) for m in expected]
+    assert [m.step for m in view.history] == [m.step for m in expected]
+    assert [m.test_acc for m in view.history] == [m.test_acc for m in expected]
+    assert all(m.snapshot is None for m in view.history)  # only the newest is kept, apart
+    torch.testing.assert_close(view.snapshot.kernels, expected[-1].snapshot.kernels)
     assert view.last.train_loss == pytest.approx(expected[-1].train_loss, rel=1e-5)
     assert not job.model.training
     assert next(job.model.parameters()).device.type == "cpu"
@@ -76,7 +80,7 @@ def test_worker_process_trains_like_an_in_process_run(tiny_idx_data, start_metho
 
 def test_stop_mid_epoch_keeps_the_weights_so_far(start_method):
     job = jobs.TrainingJob(build_lenet(), BIG, TEST,
-                           TrainConfig(batch_size=8, epochs=3, device="cpu", report_every=1),
+                           TrainConfig(batch_size=8, steps=1500, device="cpu", report_every_s=0),
                            "big", gate=jobs.TrainingGate(1))
     before = job.model.net[0].weight.detach().clone()
     job.start()
@@ -85,8 +89,7 @@ def test_stop_mid_epoch_keeps_the_weights_so_far(start_method):
     job.join(30)
     view = job.view()
     assert view.state == "stopped"
-    assert view.last.step < view.last.steps_per_epoch  # it stopped inside the first epoch
-    assert not any(m.epoch_end for m in view.history)
+    assert view.last.step < view.last.steps_total  # it stopped before the end
     assert not job.model.net[0].weight.equal(before)  # the worker's weights came back
     wait_until(lambda: process_gone(job.worker_pid))  # the zygote reaps its children
 
@@ -94,7 +97,7 @@ def test_stop_mid_epoch_keeps_the_weights_so_far(start_method):
 def test_killed_worker_is_an_error_message_and_frees_the_slot(start_method):
     gate = jobs.TrainingGate(1)
     job = jobs.TrainingJob(build_lenet(), BIG, TEST,
-                           TrainConfig(batch_size=8, epochs=3, device="cpu", report_every=1),
+                           TrainConfig(batch_size=8, steps=1500, device="cpu", report_every_s=0),
                            "doomed", gate=gate).start()
     wait_until(lambda: len(job.view().history) >= 1)
     assert gate.running() == 1
@@ -118,11 +121,11 @@ def test_queue_then_pause_frees_the_slot_and_resume_finishes(start_method):
     gate = jobs.TrainingGate(1)
     blocker = object()
     gate.acquire(blocker, threading.Event())
-    first = make_job(gate, epochs=2, label="first")
+    first = make_job(gate, steps=64, label="first")
     first.pause()  # takes effect after its first point, once it runs
     first.start()
     wait_until(lambda: first.view().queue_position == 1)
-    second = make_job(gate, epochs=1, label="second").start()
+    second = make_job(gate, steps=32, label="second").start()
     wait_until(lambda: second.view().queue_position == 2)
     assert first.view().state == second.view().state == "queued"
     gate.release(blocker)
@@ -184,7 +187,7 @@ def test_stop_while_queued_leaves_the_queue(start_method):
 def test_failure_is_reported_not_raised(start_method):
     gate = jobs.TrainingGate(1)
     job = jobs.TrainingJob(build_lenet(), TRAIN, TEST,
-                           TrainConfig(device="cpu", epochs=1), "bad", gate=gate)
+                           TrainConfig(device="cpu", steps=10), "bad", gate=gate)
     job.train_set = None  # breaks inside the worker
     job.start().join(60)
     view = job.view()
@@ -207,18 +210,19 @@ def test_a_bad_gate_size_is_an_error_not_one_slot(monkeypatch):
         jobs.training_gate()
 
 
-def test_progress_text_while_running_and_after_the_last_epoch():
+def test_progress_text_while_running_and_after_the_last_step():
     def metrics(**kw):
-        base = {"step": 10, "steps_total": 40, "steps_per_epoch": 20, "epoch": 1,
-                "images_per_second": 4100.0, "eta_seconds": 12.0, "test_acc": None,
-                "seconds": 3.0}
+        base = {"step": 10, "steps_total": 40, "images_per_second": 4100.0,
+                "eta_seconds": 11.2, "test_acc": None, "test_images": 0, "seconds": 3.0,
+                "epochs": 0.5}
         return type("M", (), {**base, **kw})()
 
     running = type("V", (), {"last": metrics(), "active": True, "history": []})()
-    assert jobs.progress_text(running) == "epoch 1/2 · 4,100 images/s · about 12 s left"
-    done = metrics(epoch=2, test_acc=0.8125, step=40)
+    assert jobs.progress_text(running) == "step 10/40 · 4,100 images/s · about 12 s left"
+    done = metrics(test_acc=0.8125, test_images=1770, step=40, epochs=2.0)
     ended = type("V", (), {"last": done, "active": False, "history": [done]})()
-    assert jobs.progress_text(ended).startswith("test accuracy 81.2% after epoch 2/2")
+    assert jobs.progress_text(ended).startswith(
+        "test accuracy 81.2% on 1,770 images after step 40 of 40 (2.0 epochs)")
 
 
 @pytest.mark.slow  # starts worker processes itself
@@ -226,7 +230,7 @@ def test_a_job_whose_browser_left_is_stopped_and_frees_the_slot():
     gate = jobs.TrainingGate(1)
     present = threading.Event()
     present.set()
-    config = TrainConfig(batch_size=8, epochs=3, device="cpu", report_every=1)
+    config = TrainConfig(batch_size=8, steps=1500, device="cpu", report_every_s=0)
     job = jobs.TrainingJob(build_lenet(), BIG, TEST, config, "left", gate=gate,
                            owner_alive=present.is_set, abandon_after_s=1.0).start()
     wait_until(lambda: len(job.view().history) >= 1)
@@ -234,7 +238,7 @@ def test_a_job_whose_browser_left_is_stopped_and_frees_the_slot():
     job.join(30)
     view = job.view()
     assert view.state == "stopped"  # the weights so far came back
-    assert len(view.history) < 3 * len(BIG) // 8
+    assert len(view.history) < 1500
     assert gate.running() == 0
     wait_until(lambda: process_gone(job.worker_pid))  # the zygote reaps its children
 
@@ -245,7 +249,7 @@ def test_a_short_absence_does_not_stop_the_job_and_a_queued_job_can_be_abandoned
     blocker = object()
     gate.acquire(blocker, threading.Event())
     flaky = iter([False, False, True] + [True] * 1000)  # away for two checks, then back
-    config = TrainConfig(batch_size=8, epochs=1, device="cpu", report_every=1)
+    config = TrainConfig(batch_size=8, steps=32, device="cpu", report_every_s=0)
     stays = jobs.TrainingJob(build_lenet(), TRAIN, TEST, config, "stays", gate=gate,
                              owner_alive=lambda: next(flaky), abandon_after_s=5.0).start()
     leaves = jobs.TrainingJob(build_lenet(), TRAIN, TEST, config, "leaves", gate=gate,

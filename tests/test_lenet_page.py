@@ -30,6 +30,14 @@ def tiny_env(monkeypatch, tiny_idx_data):
     return tiny_idx_data
 
 
+def wait_for(condition, timeout):
+    """Poll ``condition`` until true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
 def charts(at):
     """Every plotly chart's spec as a dict."""
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -66,11 +74,45 @@ def test_custom_architecture_changes_the_shapes(tiny_env):
     assert shapes[0] == "1x8x28x28"
     assert shapes[3] == "1x16x12x12"
     assert shapes[6] == "1x576"
+    caption = next(c.value for c in at.caption if "parameters in total" in c.value)
+    assert "pads 1 pixel per side (for a 3x3 kernel" in caption
+    assert "14x14 becomes 12x12" in caption
+    assert "16x6x6 = 576 values" in caption
+
+
+def test_each_variant_starts_from_the_defaults_that_learn_and_says_what_it_trains_on(tiny_env):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert at.select_slider(key="lenet_steps").value == 800
+    assert at.select_slider(key="lenet_lr").value == 0.005
+    assert any("Trains on 120 images: 800 steps of 64 images = 51,200 images, 426.7 epochs"
+               in c.value for c in at.caption)
+    at.radio(key="lenet_variant").set_value("modern").run()
+    assert at.select_slider(key="lenet_steps").value == 600
+    assert at.select_slider(key="lenet_lr").value == 0.002
+    assert at.select_slider(key="lenet_batch").value == 64
+
+
+def test_the_page_shows_what_is_learned_while_it_trains(tiny_env):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.select_slider(key="lenet_steps").set_value(9600).run()
+    at.button(key="lenet_train").click().run()
+    job = at.session_state["lenet_job"]
+    wait_for(lambda: job.view().snapshot is not None, 60)
+    at.run()
+    assert not at.exception
+    assert any("What it is learning now" in m.value for m in at.markdown)
+    heatmaps = [s for s in charts(at) if s["data"] and s["data"][0]["type"] == "heatmap"]
+    assert len(heatmaps) == 3  # first-layer kernels, conv 1 and conv 2 maps of one image
+    assert all(s["layout"]["yaxis"]["scaleanchor"] == "x" for s in heatmaps)  # square pixels
+    assert any("about" in p.proto.text and "s left" in p.proto.text for p in at.get("progress"))
+    at.button(key="lenet_stop").click().run()
+    job.join(30)
+    assert job.view().state == "stopped"
 
 
 def test_training_from_the_page_keeps_model_and_curve(tiny_env):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    at.slider(key="lenet_epochs").set_value(2).run()
+    at.select_slider(key="lenet_steps").set_value(100).run()
     at.button(key="lenet_train").click().run()
     assert not at.exception
     job = at.session_state["lenet_job"]
@@ -93,7 +135,7 @@ def trained_model(tiny_idx_data):
     train = data.load_split(spec, tiny_idx_data, True)
     test = data.load_split(spec, tiny_idx_data, False)
     model = build_lenet(VARIANTS["modern"], seed=0)
-    for _ in train_lenet(model, train, test, TrainConfig("adam", 0.003, 16, 3, device="cpu")):
+    for _ in train_lenet(model, train, test, TrainConfig("adam", 0.003, 16, 24, device="cpu")):
         pass
     return model.eval()
 
@@ -217,13 +259,13 @@ def test_choices_survive_a_visit_to_another_page(tiny_env):
     at = AppTest.from_file(app, default_timeout=60).run()
     at.switch_page("pages/7_lenet.py").run()
     at.radio(key="lenet_variant").set_value("modern").run()
-    at.slider(key="lenet_epochs").set_value(3).run()
+    at.select_slider(key="lenet_steps").set_value(1200).run()
     at.switch_page("pages/home.py").run()
     assert not at.exception
     at.switch_page("pages/7_lenet.py").run()
     assert not at.exception
     assert at.radio(key="lenet_variant").value == "modern"
-    assert at.slider(key="lenet_epochs").value == 3
+    assert at.select_slider(key="lenet_steps").value == 1200
 
 
 def test_waiting_user_sees_queue_position_and_can_stop(tiny_env, monkeypatch):
@@ -234,9 +276,7 @@ def test_waiting_user_sees_queue_position_and_can_stop(tiny_env, monkeypatch):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     at.button(key="lenet_train").click().run()
     job = at.session_state["lenet_job"]
-    deadline = time.monotonic() + 10
-    while job.view().queue_position is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: job.view().queue_position is not None, 10)
     at.run()
     assert not at.exception
     assert any("number 1 in the queue" in i.value for i in at.info)
@@ -252,17 +292,15 @@ def test_waiting_user_sees_queue_position_and_can_stop(tiny_env, monkeypatch):
 
 def test_a_crashed_training_worker_is_a_message_and_keeps_no_model(tiny_env):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    at.slider(key="lenet_epochs").set_value(30).run()
+    at.select_slider(key="lenet_steps").set_value(9600).run()
     at.button(key="lenet_train").click().run()
     job = at.session_state["lenet_job"]
-    deadline = time.monotonic() + 60
-    while job.worker_pid is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: job.worker_pid is not None, 60)
     os.kill(job.worker_pid, signal.SIGKILL)
     job.join(30)
     at.run()
     assert not at.exception
-    assert any("stopped unexpectedly" in e.value for e in at.error)
+    assert any("stopped unexpectedly" in e.value for e in at.error), job.view()
     assert "lenet_model" not in at.session_state
     assert not at.button(key="lenet_train").disabled
     assert jobs.training_gate().running() == 0
@@ -283,3 +321,24 @@ def test_without_data_the_page_trains_on_shapes_and_explains_a_failed_download(
     assert not at.exception
     assert any("Could not download Fashion-MNIST" in e.value for e in at.error)
     assert any("generated offline" in c.value for c in at.caption)  # still usable
+
+
+def test_a_clicked_feature_map_pixel_outlines_the_input_region_it_sees(tiny_env, trained_model):
+    at = prefilled(trained_model)
+    assert not at.exception
+    at.selectbox(key="lenet_rf_layer").set_value(3).run()  # the second convolution, 10x10
+    assert not at.exception
+    caption = next(c.value for c in at.caption if "depends on rows" in c.value)
+    assert "Pixel (row 5, column 5) of layer 3" in caption  # the centre before any click
+    assert "14x14 of its 28x28 pixels" in caption
+    region = next(s for s in charts(at) if "pixels seen" in str(s["layout"].get("title")))
+    assert region["layout"]["shapes"][0]["x0"] == 7.5  # columns 8..21
+
+
+def test_picked_pixel_reads_a_click_and_stays_inside_the_map():
+    from ui.lenet_inspect import picked_pixel
+
+    assert picked_pixel(None, (10, 10)) == (5, 5)
+    assert picked_pixel({"selection": {"points": []}}, (14, 14)) == (7, 7)
+    assert picked_pixel({"selection": {"points": [{"x": 3, "y": 8}]}}, (10, 10)) == (8, 3)
+    assert picked_pixel({"selection": {"points": [{"x": 27, "y": 27}]}}, (10, 10)) == (9, 9)

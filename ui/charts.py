@@ -37,7 +37,7 @@ def plotly_chart(fig: go.Figure | dict, projector: bool | None = None, where=Non
         # content there, not in .data.
         spec = fig.to_dict() if isinstance(fig, go.Figure) else fig
         fig = apply_projector(go.Figure(spec), True)
-    (where or st).plotly_chart(fig, **kwargs)
+    return (where or st).plotly_chart(fig, **kwargs)
 
 
 # Each entry holds one serialized figure; 256 of them bound the memory.

@@ -9,12 +9,15 @@ import torch
 from cnnviz.lenet import inspection
 from cnnviz.lenet.data import ImageSet
 from cnnviz.lenet.model import LeNet
+from cnnviz.lenet.receptive import receptive_field
 from cnnviz.viz import colors
 from cnnviz.viz.lenet_figures import (
     confusion_figure,
     feature_maps_figure,
     kernels_figure,
+    pickable_map_figure,
     probabilities_figure,
+    region_figure,
 )
 from ui import charts, config_ui
 from ui.uploads import UPLOAD_KINDS, uploaded_image
@@ -92,15 +95,50 @@ def activations(model: LeNet, image: torch.Tensor, classes, truth: str | None) -
     st.markdown("**Output of every layer**, with its range under each title. Grey layers have "
                 "no negative values: dark is the layer's smallest value, bright its largest. "
                 "Coloured layers have some: blue is negative, white zero, red positive.")
-    charts.plotly_chart(feature_maps_figure(inspection.feature_maps(model, image)),
-                    key="lenet_feature_maps",
-                    theme=None)
+    charts.plotly_chart(feature_maps_figure(inspection.feature_maps(model, image), classes),
+                        key="lenet_feature_maps", theme=None)
     st.markdown("**Learned first-layer kernels**, one per output channel "
                 "(red positive, blue negative)")
     charts.plotly_chart(kernels_figure(model.net[0].weight), key="lenet_kernels1", theme=None)
     st.markdown("**Learned second-layer kernels**: one column per output channel, one row "
                 "per input channel (at most six shown)")
     charts.plotly_chart(kernels_figure(model.net[3].weight), key="lenet_kernels2", theme=None)
+
+
+def picked_pixel(selection: dict | None, shape: tuple[int, int]) -> tuple[int, int]:
+    """The pixel last clicked on the receptive-field map (its centre before any click)."""
+    points = ((selection or {}).get("selection") or {}).get("points") or []
+    h, w = shape
+    if not points:
+        return h // 2, w // 2
+    row, col = round(points[0].get("y", 0)), round(points[0].get("x", 0))
+    return min(max(row, 0), h - 1), min(max(col, 0), w - 1)
+
+
+def receptive_fields(model: LeNet, image: torch.Tensor) -> None:
+    """Click a feature-map pixel: the input pixels it sees are outlined (deeper sees more)."""
+    maps = {o.index: o for o in inspection.feature_maps(model, image) if o.values.ndim == 3}
+    c1, c2 = st.columns(2)
+    index = c1.selectbox("Layer", list(maps), key="lenet_rf_layer",
+                         format_func=lambda i: f"{i} {maps[i].name} "
+                                               f"{'x'.join(map(str, maps[i].values.shape))}")
+    channel = int(c2.number_input("Channel", 0, maps[index].values.shape[0] - 1, 0,
+                                  key="lenet_rf_channel"))
+    values = maps[index].values[channel].numpy()
+    row, col = picked_pixel(st.session_state.get("lenet_rf_map"), values.shape)
+    region = receptive_field(model.net, index, row, col)
+    left, right = st.columns(2)
+    title = f"layer {index}, channel {channel}: click a pixel"
+    charts.plotly_chart(pickable_map_figure(values, title, (row, col)), where=left,
+                        key="lenet_rf_map", on_select="rerun", selection_mode="points",
+                        theme=None)
+    charts.plotly_chart(region_figure(image.numpy(), region), where=right, key="lenet_rf_input",
+                        theme=None)
+    height, width = region.size
+    st.caption(f"Pixel (row {row}, column {col}) of layer {index} depends on rows "
+               f"{region.top}-{region.bottom} and columns {region.left}-{region.right} of the "
+               f"input: {height}x{width} of its 28x28 pixels. Each convolution and pooling "
+               "widens the region, so deeper layers see larger parts of the image.")
 
 
 def mistakes(test_set: ImageSet, probs: torch.Tensor) -> None:

@@ -9,6 +9,7 @@ from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnviz.device import available_devices
+from cnnviz.jobs import pool
 from cnnviz.jobs.training import TrainingJob, progress_text
 from cnnviz.lenet import data, shapes
 from cnnviz.lenet import page as lenet_page
@@ -20,12 +21,18 @@ from cnnviz.lenet.model import (
     load_weights,
     weights_to_bytes,
 )
-from cnnviz.lenet.train import TrainConfig
-from cnnviz.viz.lenet_figures import curves_figure
+from cnnviz.lenet.train import Snapshot, TrainConfig, default_training
+from cnnviz.viz.lenet_figures import (
+    curves_figure,
+    kernels_figure,
+    layer_figure,
+    probabilities_figure,
+)
 from ui import charts, config_ui
 
 DATASET_TITLES = {"fashion": "Fashion-MNIST", "mnist": "MNIST digits",
                   "shapes": "Shapes (generated here, no internet needed)"}
+LIVE_EVERY_S = 0.25  # the worker sends a point about this often
 
 
 @st.cache_resource(show_spinner="Loading the data set into memory (once for everyone)...")
@@ -74,18 +81,30 @@ def dataset_choice(page: config_ui.Page) -> tuple[str, data.ImageSet, data.Image
         return "shapes", *splits("shapes")
 
 
-def hyperparameters(page: config_ui.Page) -> TrainConfig:
-    """Read optimizer, learning rate, batch size, epochs, seed and device into a TrainConfig."""
+def hyperparameters(page: config_ui.Page, train_images: int) -> TrainConfig:
+    """Read optimizer, learning rate, batch size, steps, seed and device into a TrainConfig.
+
+    Choosing a variant sets the defaults that learn for it (lenet_page.variant_training).
+    """
     c1, c2, c3 = st.columns(3)
     config_ui.widget(page, "optimizer", "Optimizer", where=c1, style="radio",
                      format_func=str.upper, horizontal=True, adjust=lenet_page.first_rate)
     config_ui.widget(page, "lr", "Learning rate", where=c1, style="select_slider")
     config_ui.widget(page, "batch", "Batch size", where=c2, style="select_slider")
-    config_ui.widget(page, "epochs", "Epochs", where=c2, style="slider")
+    config_ui.widget(page, "steps", "Training steps", where=c2, style="select_slider",
+                     help="Optimizer steps, one batch each: the same time whatever the size "
+                          "of the data set.")
     config_ui.widget(page, "seed", "Seed", where=c3)
     devices = ["auto", *available_devices()]
     device = config_ui.widget(page, "device", "Device", where=c3, choices=devices)
-    return lenet_page.training(page.so_far(), device if device in devices else "auto")
+    config = lenet_page.training(page.so_far(), device if device in devices else "auto")
+    defaults = default_training(lenet_page.architecture(page.so_far()))
+    st.caption(f"Trains on {train_images:,} images: {config.steps:,} steps of "
+               f"{config.batch_size} images = {config.steps * config.batch_size:,} images, "
+               f"{config.epochs(train_images):.1f} epochs (passes over the training images). "
+               f"This architecture's defaults: {defaults.optimizer.upper()}, learning rate "
+               f"{defaults.lr:g}, batch {defaults.batch_size}, {defaults.steps:,} steps.")
+    return config
 
 
 def session_alive_check() -> Callable[[], bool] | None:
@@ -122,12 +141,13 @@ def harvest(job: TrainingJob) -> None:
             "label": job.label, "dataset": st.session_state.get("lenet_job_dataset", "shapes")}
 
 
-def live_panel() -> None:
-    """Progress, buttons and curves; refreshes itself every second while a job is active."""
+def live_panel(classes: tuple[str, ...]) -> None:
+    """Progress, buttons, curves and what is being learned; redrawn 4 times a second in a run."""
+    pool.prepare()  # the next run's process imports torch while the student chooses
     job = st.session_state.get("lenet_job")
     active = job is not None and job.view().active
 
-    @st.fragment(run_every=1.0 if active else None)
+    @st.fragment(run_every=LIVE_EVERY_S if active else None)
     def panel():
         job = st.session_state.get("lenet_job")
         view = job.view() if job else None
@@ -153,12 +173,33 @@ def live_panel() -> None:
         if view is not None and view.active:
             runs = [(job.label + " (running)", view.history), *runs[-1:]]
         if runs:
+            tested = job.config if job is not None else TrainConfig()
             charts.plotly_chart(curves_figure(runs), key="lenet_curves")
             st.caption("Solid: the newest run; dashed: the one before, to compare e.g. the "
-                       "classic and the modern variant. Training values are running means "
-                       "over the current epoch; test accuracy is measured after each epoch.")
+                       "classic and the modern variant. Training values are means over the "
+                       "batches since the previous point; test accuracy (right axis, with "
+                       f"training accuracy) is measured every {tested.test_every} steps on "
+                       f"up to {tested.test_sample:,} test images, and on all of them at "
+                       "the end.")
+        if view is not None and view.active and view.snapshot is not None:
+            learning_now(view.snapshot, classes)
 
     panel()
+
+
+def learning_now(snapshot: Snapshot, classes: tuple[str, ...]) -> None:
+    """The first-layer kernels and one test image's feature maps as they are right now."""
+    st.markdown(f"**What it is learning now**: first-layer kernels (red positive, blue "
+                f"negative) and test image #{snapshot.image_index} on its way through.")
+    c1, c2, c3, c4 = st.columns(4)
+    charts.plotly_chart(kernels_figure(snapshot.kernels), where=c1, key="lenet_live_kernels",
+                        theme=None)
+    maps = {out.index: out for out in snapshot.maps}
+    for where, index, key in ((c2, 1, "lenet_live_maps1"), (c3, 4, "lenet_live_maps2")):
+        if index in maps:
+            charts.plotly_chart(layer_figure(maps[index]), where=where, key=key, theme=None)
+    charts.plotly_chart(probabilities_figure(snapshot.probabilities, classes), where=c4,
+                        key="lenet_live_probs")
 
 
 def weights_panel(config: LeNetConfig) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 # Suite modules inside this package, in report order.
-SUITES = ["ops", "animation", "kernels", "training"]
+SUITES = ["ops", "animation", "kernels", "training", "classroom"]
 
 
 @dataclass

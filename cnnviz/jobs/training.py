@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import pickle
 import socket
 import subprocess
@@ -10,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 
 import torch
@@ -19,7 +20,7 @@ from torch import nn
 from cnnviz import config
 from cnnviz.jobs.training_queue import TrainingGate, training_gate
 from cnnviz.lenet.data import ImageSet
-from cnnviz.lenet.train import Metrics, TrainConfig
+from cnnviz.lenet.train import Metrics, Snapshot, TrainConfig
 
 # Seconds a job's browser may stay disconnected (a reload, a flaky network) before it is stopped.
 ABANDON_AFTER_S = 60.0
@@ -30,9 +31,10 @@ class JobView:
     """What the page shows about a job at one moment (a copy, safe to read without locks)."""
 
     state: str  # queued | running | paused | done | stopped | failed
-    history: tuple[Metrics, ...]
+    history: tuple[Metrics, ...]  # without their snapshots (only the newest is kept)
     queue_position: int | None
     error: str | None
+    snapshot: Snapshot | None = None  # the newest kernels and feature maps
 
     @property
     def last(self) -> Metrics | None:
@@ -46,18 +48,18 @@ class JobView:
 
 
 def progress_text(view: JobView) -> str:
-    """'epoch 2/10, 4,100 images/s, about 12 s left' for the progress bar."""
+    """'step 240/600 · 4,100 images/s · about 2 s left' for the progress bar."""
     m = view.last
     if m is None:
         return "Starting..." if view.active else "ended before its first batch"
-    epochs = m.steps_total // m.steps_per_epoch
     if view.active:
-        return (f"epoch {m.epoch}/{epochs} · {m.images_per_second:,.0f} images/s · "
-                f"about {m.eta_seconds:,.0f} s left")
+        return (f"step {m.step:,}/{m.steps_total:,} · {m.images_per_second:,.0f} images/s · "
+                f"about {math.ceil(m.eta_seconds):,} s left")
     tested = [h for h in view.history if h.test_acc is not None]
-    result = f"test accuracy {tested[-1].test_acc:.1%} after epoch " \
-        f"{tested[-1].epoch}/{epochs}" if tested else f"stopped in epoch {m.epoch}/{epochs}"
-    return f"{result} · {m.images_per_second:,.0f} images/s · {m.seconds:,.0f} s"
+    result = (f"test accuracy {tested[-1].test_acc:.1%} on {tested[-1].test_images:,} images "
+              f"after step {tested[-1].step:,}" if tested else f"stopped at step {m.step:,}")
+    return (f"{result} of {m.steps_total:,} ({m.epochs:.1f} epochs) · "
+            f"{m.images_per_second:,.0f} images/s · {m.seconds:,.1f} s")
 
 
 class WorkerDied(RuntimeError):
@@ -101,13 +103,13 @@ class SocketTrainer:
         return cls(Connection(sock.detach()))
 
     @classmethod
-    def fresh(cls) -> SocketTrainer:
+    def fresh(cls, *options: str) -> SocketTrainer:
         """Start ``python -m cnnviz.jobs.worker`` with one end of a socket pair."""
         here, there = socket.socketpair()
         try:
             popen = subprocess.Popen([sys.executable, "-m", "cnnviz.jobs.worker", "--fd",
-                                      str(there.fileno())], pass_fds=(there.fileno(),),
-                                     cwd=config.ROOT)
+                                      str(there.fileno()), *options],
+                                     pass_fds=(there.fileno(),), cwd=config.ROOT)
         finally:
             there.close()
         return cls(Connection(here.detach()), popen)
@@ -196,6 +198,7 @@ class TrainingJob:
         self._lock = threading.Lock()  # state, error and history
         self._control = threading.Lock()  # pause against the relay's decision to go on
         self._history: list[Metrics] = []
+        self._snapshot: Snapshot | None = None
         self._state, self._error = "queued", None
         self._resume = threading.Event()  # what the user wants: run (set) or pause
         self._resume.set()
@@ -254,7 +257,7 @@ class TrainingJob:
         """A consistent copy of state, history and queue place."""
         with self._lock:
             return JobView(self._state, tuple(self._history), self.gate.position(self),
-                           self._error)
+                           self._error, self._snapshot)
 
     def _switch(self, event, name: str, on: bool) -> None:
         """Set or clear ``stop`` or ``go``, here and, for a forked worker, over its socket."""
@@ -298,11 +301,17 @@ class TrainingJob:
                 trainer = SocketTrainer.from_zygote(zygote)
             except (OSError, EOFError):
                 trainer = None  # the zygote is gone: a fresh interpreter still trains
-        if trainer is None:
-            trainer = SocketTrainer.fresh()
+        if trainer is None:  # a process started ahead, torch already imported
+            from cnnviz.jobs.pool import warm_trainer  # noqa: PLC0415 - the pool imports this
+
+            trainer = warm_trainer()
         self._process = trainer
         # Sent after the assignment, so a switch flipped meanwhile reaches the worker too.
-        trainer.start(payload, self._stop, self._go)
+        try:
+            trainer.start(payload, self._stop, self._go)
+        except OSError:  # it died before it had the payload (a broken pipe)
+            trainer.join(5)
+            raise WorkerDied(trainer.exitcode) from None
         return trainer.conn
 
     def _relay(self, conn: Connection) -> None:
@@ -312,12 +321,14 @@ class TrainingJob:
                 continue
             try:
                 kind, value = conn.recv()
-            except EOFError:
+            except (EOFError, OSError):  # a killed worker may also reset the connection
                 self._process.join(5)
                 raise WorkerDied(self._process.exitcode) from None
             if kind == "metrics":
+                value = pickle.loads(value)
                 with self._lock:
-                    self._history.append(value)
+                    self._snapshot = value.snapshot or self._snapshot
+                    self._history.append(replace(value, snapshot=None))
             elif kind == "paused":
                 self._pause_here()
             elif kind == "failed":

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 
-# torch and cnnviz.lenet.train are imported inside train_worker, after the priority is lowered, so
-# that even the worker's start-up (importing torch, about 2 s of CPU) yields to page reruns.
+# torch and cnnviz.lenet.train are imported after the priority is lowered, so that even the
+# worker's start-up (importing torch, about 2 s of CPU) yields to page reruns. A worker started
+# ahead (cnnviz.jobs.pool) imports them while it waits for its payload.
 
-# Messages on the socket, worker to server: ("pid", int) first, then ("metrics", Metrics),
+# Messages on the socket, worker to server: ("pid", int) first, then ("metrics", pickled Metrics),
 # ("paused", None), ("done" | "stopped", state_dict saved with torch.save, as bytes),
 # ("failed", text). Server to worker: the payload (bytes), then ("stop" | "go", bool).
 NICENESS = 10  # how much lower the worker's priority is than the server's
@@ -41,9 +42,9 @@ def train_worker(payload: bytes, conn, stop, go, server_alive) -> None:
 
     ``stop`` and ``go`` are Events: ``stop`` ends the run after the current point, a cleared
     ``go`` makes the worker say "paused" and wait until the server sets it. ``server_alive()``
-    tells a paused worker whether anyone is left to resume it.
+    tells a paused worker whether anyone is left to resume it. The caller has lowered this
+    process's priority.
     """
-    lower_priority()
     try:
         _train(payload, conn, stop, go, server_alive)
     except (BrokenPipeError, ConnectionError, EOFError):
@@ -57,7 +58,7 @@ def train_worker(payload: bytes, conn, stop, go, server_alive) -> None:
         conn.close()
 
 
-def train_over_socket(sock) -> None:
+def train_over_socket(sock, announce_ready: bool = False) -> None:
     """A worker (forked by the zygote, or started with --fd): ``sock`` carries everything.
 
     It first sends ("pid", its pid), then receives the payload as bytes; after that the server
@@ -71,7 +72,16 @@ def train_over_socket(sock) -> None:
 
     conn = Connection(sock.detach())
     conn.send(("pid", os.getpid()))
-    payload = conn.recv_bytes()
+    lower_priority()
+    import cnnviz.jobs.pacing  # noqa: F401 - imported while waiting, so a payload trains at once
+    import cnnviz.lenet.train  # noqa: F401
+    try:
+        if announce_ready:  # a pool (cnnviz.jobs.pool) waits for this before offering it
+            conn.send(("ready", None))
+        payload = conn.recv_bytes()
+    except (EOFError, OSError):
+        return  # a worker started ahead that nobody needed: the server has gone
+
     stop, go, gone = threading.Event(), threading.Event(), threading.Event()
     go.set()
     events = {"stop": stop, "go": go}
@@ -109,10 +119,14 @@ def _train(payload: bytes, conn, stop, go, server_alive) -> None:
     ending = "done"
     pace = Pacer(pressure=pressure_reader())  # a busy server slows the training, not pages
     run = train_lenet(model, train_set, test_set, config)
+    interval = None  # seconds of training per point; shorter while paced, to stay live
     try:
-        for metrics in run:
-            conn.send(("metrics", metrics))
-            pace()
+        while (metrics := next_point(run, interval)) is not None:
+            # Plain pickle: a snapshot's tensors travel by value, not as shared-memory handles.
+            conn.send(("metrics", pickle.dumps(metrics, protocol=pickle.HIGHEST_PROTOCOL)))
+            # Paced, a point costs its training time / duty of wall time: train for duty x the
+            # interval, so the page still gets a point every report_every_s.
+            interval = config.report_every_s * (pace.duty if pace() else 1.0)
             if not go.is_set() and not stop.is_set():
                 conn.send(("paused", None))
                 while not go.wait(0.5):
@@ -128,6 +142,14 @@ def _train(payload: bytes, conn, stop, go, server_alive) -> None:
     conn.send((ending, buffer.getvalue()))
 
 
+def next_point(run, interval: float | None):
+    """The next Metrics (``interval``: seconds of training until the one after); None at the end."""
+    try:
+        return next(run) if interval is None else run.send(interval)
+    except StopIteration:
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m cnnviz.jobs.worker --fd N``: train over the inherited socket N."""
     import argparse
@@ -135,8 +157,10 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="LeNet training worker (started by the app)")
     parser.add_argument("--fd", type=int, required=True, help="connected socket to the server")
+    parser.add_argument("--ready", action="store_true",
+                        help='send ("ready", None) once torch is imported (a warm pool)')
     args = parser.parse_args(argv)
-    train_over_socket(socket.socket(fileno=args.fd))
+    train_over_socket(socket.socket(fileno=args.fd), announce_ready=args.ready)
     return 0
 
 

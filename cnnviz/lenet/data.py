@@ -60,7 +60,12 @@ class ImageSet:
 
     def float_images(self) -> torch.Tensor:
         """A new (N, 1, 28, 28) float tensor in [0, 1], like torchvision's ToTensor."""
-        return self.images.unsqueeze(1).float().div_(255)
+        return as_batch(self.images)
+
+
+def as_batch(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, 28, 28) to float (N, 1, 28, 28) in [0, 1], like ToTensor."""
+    return images.unsqueeze(1).float().div_(255)
 
 
 class DataUnavailable(RuntimeError):

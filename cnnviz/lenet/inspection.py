@@ -10,9 +10,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 from cnnviz.formats.values import LUMA_BT601
-from cnnviz.lenet.data import ImageSet
+from cnnviz.lenet.data import ImageSet, as_batch
 from cnnviz.lenet.model import ACTIVATIONS, LeNet
-from cnnviz.lenet.train import as_batch
 
 SIZE = 28
 # How large the object is inside the 28x28 frame: MNIST digits fit a 20x20 box centred by their

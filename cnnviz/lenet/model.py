@@ -133,6 +133,21 @@ def layer_summary(model: LeNet, X_shape: tuple[int, ...] = (1, 1, IMAGE_SIZE, IM
     return rows
 
 
+def describe_architecture(config: LeNetConfig, rows: list[LayerRow]) -> str:
+    """The sizes through the network in words, computed from ``config`` (for the page caption)."""
+    k, pad = config.kernel_size, config.kernel_size // 2
+    pooled = IMAGE_SIZE // 2
+    second = pooled - k + 1
+    last = second // 2
+    return (f"{sum(r.params for r in rows):,} parameters in total, for a 1x1x28x28 input. The "
+            f"first convolution pads {pad} pixel{'s' if pad != 1 else ''} per side (for a "
+            f"{k}x{k} kernel, (k - 1) / 2) so 28x28 stays 28x28, and pooling halves it to "
+            f"{pooled}x{pooled}. The second convolution does not pad, so {pooled}x{pooled} "
+            f"becomes {second}x{second} ({pooled} - {k} + 1), and the second pooling leaves "
+            f"{last}x{last}: {config.channels2}x{last}x{last} = {flat_features(config)} values "
+            "for the dense layers.")
+
+
 class WeightsError(ValueError):
     """An uploaded weights file that cannot be loaded into the current network."""
 

@@ -12,67 +12,64 @@ from plotly.subplots import make_subplots
 
 from cnnviz.lenet.inspection import LayerOutput
 from cnnviz.lenet.model import LayerRow
+from cnnviz.lenet.receptive import Region
 from cnnviz.lenet.train import Metrics
 from cnnviz.viz import colors
 
 GAP = 255  # the white separator between tiles; data uses levels 0..254
+LABEL_PX = 16  # architecture labels: readable on a laptop; projector mode enlarges tick labels
+ROW_PX = 34  # one architecture row; room for projector mode's 22 px labels
 BLOCK_COLOURS = {"Conv2d": "#0B5CAD", "AvgPool2d": "#2E8B57", "MaxPool2d": "#2E8B57",
                  "Flatten": "#888888", "Linear": "#B8560B"}
 
 
 def architecture_figure(rows: Sequence[LayerRow]) -> go.Figure:
-    """Data flow left to right: one box per layer, height growing with the values it holds."""
-    # Shapes and annotations go in as one layout (validated once): fig.add_shape and
-    # fig.add_annotation re-validate the whole list on every call, ~90 ms for LeNet's layers.
+    """Data flow top to bottom: one bar per layer, its length growing with the values it holds."""
     biggest = max(math.prod(r.shape[1:]) for r in rows)
-    shapes, annotations = [], []
-    x = 0.0
-    for row in rows:
-        size = math.prod(row.shape[1:])
-        height = 0.25 + 0.75 * math.log1p(size) / math.log1p(biggest)
-        colour = BLOCK_COLOURS.get(row.name, "#7A7A7A")  # activations in gray
-        width = 0.8 if row.name in BLOCK_COLOURS else 0.45
-        shapes.append(dict(type="rect", x0=x, x1=x + width, y0=-height, y1=height,
-                           fillcolor=colour, opacity=0.85, line_width=0))
-        annotations.append(dict(x=x + width / 2, y=height + 0.08, text=row.name,
-                                showarrow=False, textangle=-60, yanchor="bottom",
-                                font_size=13))
-        annotations.append(dict(x=x + width / 2, y=-height - 0.08,
-                                text=row.shape_text.split("x", 1)[1], showarrow=False,
-                                textangle=-60, yanchor="top", font_size=12))
-        x += width + 0.25
-    annotations.append(dict(x=-0.3, y=0, text="input<br>1x28x28", showarrow=False,
-                            xanchor="right"))
-    return go.Figure(layout=dict(
-        shapes=shapes, annotations=annotations, height=330,
-        margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white",
-        xaxis=dict(visible=False, range=[-1.6, x + 0.2]),
-        yaxis=dict(visible=False, range=[-2.1, 2.1])))
+    labels = ["input  1x28x28", *(f"{r.index} {r.name}  {r.shape_text.split('x', 1)[1]}"
+                                  for r in rows)]
+    sizes = [28 * 28, *(math.prod(r.shape[1:]) for r in rows)]
+    colours = ["#444444", *(BLOCK_COLOURS.get(r.name, "#9A9A9A") for r in rows)]  # activations gray
+    fig = go.Figure(go.Bar(
+        x=[0.1 + math.log1p(size) / math.log1p(biggest) for size in sizes], y=labels,
+        orientation="h", marker_color=colours,
+        hovertemplate=[f"{size:,} values<extra></extra>" for size in sizes]))
+    fig.update_xaxes(visible=False, range=[0, 1.15])
+    fig.update_yaxes(autorange="reversed", tickfont=dict(size=LABEL_PX, color="#111111"),
+                     automargin=True, ticksuffix="  ")
+    fig.update_layout(height=ROW_PX * len(labels) + 30, margin=dict(l=10, r=10, t=10, b=10),
+                      plot_bgcolor="white", bargap=0.25)
+    return fig
 
 
 def curves_figure(runs: Sequence[tuple[str, Sequence[Metrics]]]) -> go.Figure:
-    """Training loss, training accuracy and test accuracy against epochs, one dash per run."""
+    """Training loss (left axis) and accuracies (right axis) against epochs, one dash per run."""
     fig = go.Figure()
     colours = {"train loss": "#0B5CAD", "train acc": "#B8560B", "test acc": "#2E8B57"}
     for n, (label, history) in enumerate(runs):
         if not history:
             continue
-        per_epoch = history[0].steps_per_epoch
-        x = [h.step / per_epoch for h in history]
         dash = "solid" if n == 0 else "dash"
-        for name, values in (("train loss", [h.train_loss for h in history]),
-                             ("train acc", [h.train_acc for h in history])):
-            fig.add_scatter(x=x, y=values, mode="lines", name=f"{name} ({label})",
-                            line=dict(color=colours[name], dash=dash, width=2.5))
-        ends = [h for h in history if h.test_acc is not None]
-        fig.add_scatter(x=[h.step / per_epoch for h in ends], y=[h.test_acc for h in ends],
-                        mode="lines+markers", name=f"test acc ({label})",
+        x = [h.epochs for h in history]
+        fig.add_scatter(x=x, y=[h.train_loss for h in history], mode="lines",
+                        name=f"train loss ({label})",
+                        line=dict(color=colours["train loss"], dash=dash, width=2.5))
+        fig.add_scatter(x=x, y=[h.train_acc for h in history], mode="lines", yaxis="y2",
+                        name=f"train acc ({label})",
+                        line=dict(color=colours["train acc"], dash=dash, width=2.5))
+        tested = [h for h in history if h.test_acc is not None]
+        fig.add_scatter(x=[h.epochs for h in tested], y=[h.test_acc for h in tested],
+                        mode="lines+markers", name=f"test acc ({label})", yaxis="y2",
                         line=dict(color=colours["test acc"], dash=dash, width=2.5))
-    fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="epoch",
-                      yaxis_title="loss / accuracy", legend=dict(orientation="h", y=-0.25),
-                      plot_bgcolor="white")
-    fig.update_xaxes(gridcolor="#dddddd", rangemode="tozero")
-    fig.update_yaxes(gridcolor="#dddddd", rangemode="tozero")
+    fig.update_layout(
+        height=400, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white",
+        legend=dict(orientation="h", y=-0.3),
+        xaxis=dict(title="epochs (passes over the training images)", gridcolor="#dddddd",
+                   rangemode="tozero"),
+        yaxis=dict(title=dict(text="loss", font_color=colours["train loss"]),
+                   gridcolor="#dddddd", rangemode="tozero"),
+        yaxis2=dict(title=dict(text="accuracy", font_color=colours["test acc"]), overlaying="y",
+                    side="right", range=[0, 1.02], tickformat=".0%", showgrid=False))
     return fig
 
 
@@ -111,35 +108,66 @@ def layer_image(output: LayerOutput) -> np.ndarray:
     return padded.reshape(-1, width)
 
 
-def feature_maps_figure(outputs: Sequence[LayerOutput], columns: int = 3) -> go.Figure:
-    """Every layer's output as a small uint8 heatmap (compact: ~30 KB of JSON for LeNet).
+def feature_maps_figure(outputs: Sequence[LayerOutput], classes: Sequence[str] = (),
+                        columns: int = 3) -> go.Figure:
+    """Every layer's output as a small uint8 heatmap with square pixels (~30 KB of JSON).
 
     Layers without negative values use the grey ramp over their range, layers with some the
-    diverging map over +-max|value|; a line under the plot then names the sign colours.
+    diverging map over +-max|value|; a line under the plot then names the sign colours. The
+    last layer's scores are labeled with ``classes`` when their counts match.
     """
     rows = -(-len(outputs) // columns)
-    titles, images, scales = [], [], []
-    for out in outputs:
-        image = layer_image(out)
-        scales.append(colors.value_range(image))
-        images.append(quantize(image, scales[-1]))
-        shape = "x".join(str(s) for s in out.values.shape)
-        lo, hi = float(np.nanmin(image)), float(np.nanmax(image))
-        titles.append(f"{out.index} {out.name} {shape}<br>[{lo:.2g}, {hi:.2g}]")
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles,
-                        vertical_spacing=0.3 / rows, horizontal_spacing=0.04)
-    for i, (levels, scale) in enumerate(zip(images, scales, strict=True)):
-        fig.add_trace(go.Heatmap(z=levels, colorscale=tile_scale(scale["signed"]), zmin=0,
-                                 zmax=255, showscale=False, hoverinfo="skip"),
+    fig = make_subplots(rows=rows, cols=columns, vertical_spacing=0.3 / rows,
+                        horizontal_spacing=0.04,
+                        subplot_titles=[_map_title(out) for out in outputs])
+    signed = False
+    for i, out in enumerate(outputs):
+        labeled = out.values.ndim == 1 and len(classes) == out.values.numel() > 0
+        image = out.values.float().numpy()[None] if labeled else layer_image(out)
+        scale = colors.value_range(image)
+        signed = signed or scale["signed"]
+        fig.add_trace(_levels_heatmap(image, scale, list(classes) if labeled else None),
                       row=i // columns + 1, col=i % columns + 1)
-    signed = any(scale["signed"] for scale in scales)
+        suffix = str(i + 1) if i else ""
+        fig.layout[f"xaxis{suffix}"].update(visible=labeled, constrain="domain", tickangle=-50,
+                                            tickfont_size=LABEL_PX - 2)
+        fig.layout[f"yaxis{suffix}"].update(visible=False, autorange="reversed",
+                                            scaleanchor=f"x{suffix}", constrain="domain")
+    fig.update_annotations(font_size=LABEL_PX - 2)
     if signed:
         fig.add_annotation(**colors.sign_annotation())
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=None)
-    fig.update_annotations(font_size=12)
-    fig.update_layout(height=230 * rows + (28 if signed else 0),
+    fig.update_layout(height=240 * rows + (28 if signed else 0),
                       margin=dict(l=5, r=5, t=50, b=33 if signed else 5))
+    return fig
+
+
+def _levels_heatmap(values: np.ndarray, scale: dict, x: list[str] | None = None
+                    ) -> go.Heatmap:
+    """Values as levels 0..254 over ``scale`` (colors.value_range), NaN as white gaps."""
+    return go.Heatmap(z=quantize(values, scale), x=x, colorscale=tile_scale(scale["signed"]),
+                      zmin=0, zmax=255, showscale=False, hoverinfo="skip")
+
+
+def _square_pixels(fig: go.Figure) -> go.Figure:
+    """Hide the axes of a one-image figure and make every pixel square; returns ``fig``."""
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
+    return fig
+
+
+def _map_title(output: LayerOutput) -> str:
+    """'3 Conv2d 16x10x10' and the value range shown from black to white."""
+    values = output.values.float()
+    shape = "x".join(str(s) for s in output.values.shape)
+    return f"{output.index} {output.name} {shape}<br>[{values.min():.2g}, {values.max():.2g}]"
+
+
+def layer_figure(output: LayerOutput, height: int = 260) -> go.Figure:
+    """One layer's channels tiled in a single heatmap with square pixels (cheap to redraw live)."""
+    image = layer_image(output)
+    fig = _square_pixels(go.Figure(_levels_heatmap(image, colors.value_range(image))))
+    fig.update_layout(height=height, margin=dict(l=5, r=5, t=40, b=5),
+                      title=dict(text=_map_title(output), font_size=LABEL_PX - 2))
     return fig
 
 
@@ -155,23 +183,25 @@ def kernels_figure(weight: torch.Tensor, max_inputs: int = 6) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=grid.round(3), **shading, hovertemplate="%{z}<extra></extra>",
                                colorbar=colors.sign_colorbar(shading["zmax"], thickness=12,
                                                              len=0.9)))
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    _square_pixels(fig)
     fig.update_layout(height=max(140, 9 * grid.shape[0]), margin=dict(l=5, r=5, t=5, b=5),
                       plot_bgcolor="white")  # the gaps between kernels (NaN) stay white
     return fig
 
 
 def probabilities_figure(probs: torch.Tensor, classes: Sequence[str]) -> go.Figure:
-    """Horizontal bars: the network's probability for every class."""
+    """Horizontal bars: the network's probability for every class, axis fitted to the largest."""
     p = probs.tolist()
     best = int(np.argmax(p))
     colours = ["#0B5CAD" if i == best else "#9DB8D6" for i in range(len(p))]
     fig = go.Figure(go.Bar(x=p, y=list(classes), orientation="h", marker_color=colours,
-                           text=[f"{v:.0%}" for v in p], textposition="outside"))
-    fig.update_xaxes(range=[0, 1.15], tickformat=".0%")
-    fig.update_yaxes(autorange="reversed")
-    fig.update_layout(height=340, margin=dict(l=5, r=5, t=5, b=5), plot_bgcolor="white")
+                           text=[f"{v:.0%}" for v in p], textposition="outside",
+                           textfont_size=LABEL_PX, cliponaxis=False))
+    # Room for the label right of the longest bar; never past 100 %.
+    fig.update_xaxes(range=[0, min(1.0, max(p) * 1.25) or 1.0], tickformat=".0%",
+                     title="probability")
+    fig.update_yaxes(autorange="reversed", tickfont_size=LABEL_PX, automargin=True)
+    fig.update_layout(height=340, margin=dict(l=5, r=40, t=5, b=5), plot_bgcolor="white")
     return fig
 
 
@@ -184,4 +214,38 @@ def confusion_figure(counts: torch.Tensor, classes: Sequence[str]) -> go.Figure:
     fig.update_xaxes(title="predicted", side="top")
     fig.update_yaxes(title="true", autorange="reversed", automargin=True)
     fig.update_layout(height=480, margin=dict(l=110, r=5, t=70, b=5))
+    return fig
+
+
+def pickable_map_figure(values: np.ndarray, title: str, picked: tuple[int, int] | None
+                        ) -> go.Figure:
+    """One feature map (H, W) whose pixels can be clicked; the picked one is outlined.
+
+    Streamlit reports clicks on scatter points, so an invisible marker sits on every pixel.
+    """
+    h, w = values.shape
+    rows, cols = np.mgrid[0:h, 0:w]
+    fig = _square_pixels(go.Figure(_levels_heatmap(values, colors.value_range(values))))
+    fig.add_scatter(x=cols.ravel(), y=rows.ravel(), mode="markers", opacity=0,
+                    marker=dict(size=max(4, 220 // max(h, w)), symbol="square"),
+                    hovertemplate="row %{y}, column %{x}<extra></extra>", showlegend=False)
+    if picked is not None:
+        fig.add_shape(type="rect", x0=picked[1] - 0.5, x1=picked[1] + 0.5, y0=picked[0] - 0.5,
+                      y1=picked[0] + 0.5, line=dict(color=colors.POSITIVE, width=3))
+    fig.update_layout(height=300, margin=dict(l=5, r=5, t=40, b=5), clickmode="event+select",
+                      title=dict(text=title, font_size=LABEL_PX - 2), dragmode=False)
+    return fig
+
+
+def region_figure(image: np.ndarray, region: Region) -> go.Figure:
+    """The 28x28 input with the rectangle of input pixels one feature-map pixel sees."""
+    fig = _square_pixels(go.Figure(_levels_heatmap(image.astype(np.float32),
+                                                   colors.value_range(image))))
+    fig.add_shape(type="rect", x0=region.left - 0.5, x1=region.right + 0.5,
+                  y0=region.top - 0.5, y1=region.bottom + 0.5,
+                  line=dict(color=colors.POSITIVE, width=3))
+    height, width = region.size
+    fig.update_layout(height=300, margin=dict(l=5, r=5, t=40, b=5),
+                      title=dict(text=f"the input: {height}x{width} pixels seen",
+                                 font_size=LABEL_PX - 2))
     return fig

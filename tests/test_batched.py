@@ -1,0 +1,70 @@
+"""Training LeNets together in batched steps equals training each alone (against torch)."""
+
+import pytest
+import torch
+from torch.testing import assert_close
+
+from cnnviz.lenet.batched import TrainTogether
+from cnnviz.lenet.model import VARIANTS, build_lenet
+from cnnviz.lenet.shapes import shapes_split
+from cnnviz.lenet.train import TrainConfig, train_lenet
+
+TRAIN, TEST = shapes_split(True, n=100), shapes_split(False, n=30)
+
+
+def request(optimizer, lr, seed, steps=8):
+    return TrainConfig(optimizer=optimizer, lr=lr, batch_size=16, steps=steps, seed=seed,
+                       device="cpu", report_every_s=1e9, test_every=4)
+
+
+@pytest.mark.parametrize(("variant", "optimizer", "lrs"), [
+    ("modern", "adam", (1e-3, 1e-2)), ("classic", "sgd", (0.1, 0.9)),
+    ("classic", "adam", (5e-3, 1e-3))])
+def test_each_model_ends_as_if_trained_alone(variant, optimizer, lrs):
+    requests = [request(optimizer, lr, seed) for seed, lr in enumerate(lrs)]
+    together = TrainTogether(VARIANTS[variant], TRAIN, TEST, requests)
+    points = list(together.run())
+    assert [len(p) for p in points] == [len(requests)] * len(points)
+    for i, (config, model) in enumerate(zip(requests, together.models(), strict=True)):
+        alone = build_lenet(VARIANTS[variant], seed=config.seed)
+        history = list(train_lenet(alone, TRAIN, TEST, config))
+        # Batched and plain convolutions add in different orders; Adam divides by the root
+        # of the squared gradients, so a weight whose gradient is almost zero can move by a
+        # visible part of lr on such a last-bit difference (seen: 1 weight in 10,080).
+        atol = 1e-5 if optimizer == "sgd" else 0.05 * config.lr
+        for name, value in alone.state_dict().items():
+            assert_close(model.state_dict()[name], value, rtol=1e-4, atol=atol)
+        mine = [p[i] for p in points]
+        assert [m.step for m in mine] == [m.step for m in history] == [4, 8]
+        assert [m.images for m in mine] == [m.images for m in history]
+        assert [m.train_loss for m in mine] == pytest.approx([m.train_loss for m in history],
+                                                             rel=1e-4)
+        assert [m.test_acc for m in mine] == pytest.approx([m.test_acc for m in history],
+                                                           abs=1.5 / len(TEST))
+        assert mine[-1].test_images == len(TEST)
+
+
+def test_identical_requests_share_one_computation_but_get_their_own_models():
+    a, b = request("adam", 2e-3, seed=0), request("adam", 2e-3, seed=1)
+    together = TrainTogether(VARIANTS["modern"], TRAIN, TEST, [a, b, a])
+    assert len(together.unique) == 2  # the third request rides on the first
+    last = list(together.run())[-1]
+    assert last[0] is last[2]
+    models = together.models()
+    assert models[0] is not models[2]
+    assert all(torch.equal(p, q) for p, q in zip(models[0].parameters(),
+                                                 models[2].parameters(), strict=True))
+    assert not torch.equal(models[0].net[0].weight, models[1].net[0].weight)
+    models[0].net[0].weight.data.zero_()  # a student changing their copy changes no one else's
+    assert not torch.equal(models[0].net[0].weight, models[2].net[0].weight)
+
+
+def test_requests_that_cannot_share_steps_are_refused():
+    with pytest.raises(ValueError, match="same optimizer"):
+        TrainTogether(VARIANTS["modern"], TRAIN, TEST,
+                      [request("adam", 1e-3, 0), request("sgd", 0.1, 0)])
+    with pytest.raises(ValueError, match="same optimizer"):
+        TrainTogether(VARIANTS["modern"], TRAIN, TEST,
+                      [request("adam", 1e-3, 0), request("adam", 1e-3, 0, steps=20)])
+    with pytest.raises(ValueError, match="Nothing"):
+        TrainTogether(VARIANTS["modern"], TRAIN, TEST, [])
