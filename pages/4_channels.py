@@ -55,9 +55,11 @@ with right:
     charts.cached_chart(settings, lambda: static_figures.outputs_figure(
         channels.multi_in_out(config["x"], kernels)), key="chan_outputs_chart")
     d = config["show"]
-    st.caption(f"Y{d} is output channel {d}. Each step adds one bracket per input channel: that "
-               "channel's window times its kernel slice (the chapter's figure writes channel 2's "
-               f"bracket first; the sum is the same). {shown.caption()}")
+    st.caption(f"Y{d} is output channel {d}. " + (
+        "With one input channel each step is the window times the kernel." if c_i == 1 else
+        f"Each step adds {c_i} brackets, one per input channel: that channel's window times "
+        "its kernel slice." + (" The chapter's figure writes channel 2's bracket first; the "
+                               "sum is the same." if c_i == 2 else "")) + f" {shown.caption()}")
     charts.cached_chart(f"{settings} {d}", lambda: animation_of(config["x"], kernels[d - 1], d),
                     key="chan_window_chart", config={"displayModeBar": False})
     st.caption(charts.PLAY_HELP)

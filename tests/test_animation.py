@@ -131,3 +131,13 @@ def test_animation_bench_suite_is_registered_and_reports_sizes():
     sizes = [r for r in results if r.unit in ("B", "kB") and r.ok is not None]
     assert len(sizes) == 7
     assert all(r.ok for r in sizes)  # bytes do not depend on the machine; times are not asserted
+
+
+def test_a_single_step_has_no_play_controls():
+    X = [[float(4 * r + c) for c in range(4)] for r in range(4)]
+    single = animation.window_figure(frames.pooling_steps([X], (3, 3), "max", 0, (3, 3)))
+    assert len(single["frames"]) == 1
+    assert "updatemenus" not in single["layout"]
+    assert "sliders" not in single["layout"]
+    several = animation.window_figure(frames.pooling_steps([X], (3, 3), "max", 0, (1, 1)))
+    assert len(several["layout"]["sliders"][0]["steps"]) == len(several["frames"]) == 4

@@ -90,7 +90,8 @@ def show_result(prefix: str, compute, shown: config_ui.Shown) -> bool:
     def draw() -> None:  # recorded once per settings; a rerun replays it without serializing
         charts.plotly_chart(animation.PrebuiltFigure(view.figure), key=chart_key,
                         config={"displayModeBar": False})
-        st.caption(charts.PLAY_HELP)
+        if len(view.figure["frames"]) > 1:
+            st.caption(charts.PLAY_HELP)
         with st.expander("PyTorch code for these settings", expanded=False):
             st.code(code, language="python")
 

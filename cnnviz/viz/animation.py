@@ -261,8 +261,9 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
                        "traces": traces})
     for trace, update in zip(traces, frames[0]["data"], strict=True):
         data[trace].update(update)
-    layout["updatemenus"] = [_buttons()]
-    layout["sliders"] = [_slider(len(frames))]
+    if len(frames) > 1:  # one step has nothing to play (e.g. nn.MaxPool2d(3) on a 3x3 input)
+        layout["updatemenus"] = [_buttons()]
+        layout["sliders"] = [_slider(len(frames))]
     return {"data": data, "layout": layout, "frames": frames}
 
 
