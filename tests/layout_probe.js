@@ -78,7 +78,8 @@
         if (!shown(inner)) continue;
         const style = getComputedStyle(inner);
         if (style.overflowX === "visible" && style.textOverflow !== "ellipsis") continue;
-        if (inner.scrollWidth > inner.clientWidth + 1 && inner.clientWidth > 0
+        // (a 1 px box is text for screen readers only, hidden on purpose)
+        if (inner.scrollWidth > inner.clientWidth + 1 && inner.clientWidth > 2
             && (inner.innerText || "").trim()) {
           problems.push({what: "truncated", el: name(el)});
           break;
@@ -88,7 +89,7 @@
       let broken = null;
       while (!broken && walker.nextNode()) {
         const node = walker.currentNode;
-        const re = /\S{2,}/g;
+        const re = /[^\s\-–—/]{2,}/g;  // a line may end after a hyphen or a slash
         let m;
         while ((m = re.exec(node.data))) {
           const range = document.createRange();

@@ -10,6 +10,7 @@ layout-results/layout/<viewport>.json and screenshots to layout-results/screens/
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,8 @@ def visit(page, app_url: str, info, projector: bool) -> None:
     else:
         old_title = page.locator("h1").first.text_content()
         page.locator("[data-testid='stSidebarNav'] a", has_text=info.title).first.click()
-        page.wait_for_url(f"{app_url}/{info.url_path}", timeout=30_000)
+        page.wait_for_url(re.compile(rf"{re.escape(app_url)}/{info.url_path}(\?.*)?$"),
+                          timeout=30_000)
         page.wait_for_function("old => document.querySelector('h1')?.textContent !== old",
                                arg=old_title, timeout=60_000)
     settle(page)
