@@ -227,7 +227,7 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y",
     layout = {"annotations": [], "images": [], "showlegend": False, "template": {},
               "margin": margin, "height": plot_px + margin["t"] + margin["b"],
               "plot_bgcolor": "white", "paper_bgcolor": "white",
-              "font": {"color": playback.INK}}  # titles as dark as the numbers
+              "font": {"size": text.slider, "color": playback.INK}}  # dark as the numbers
     data, dynamic_windows, axis = [], [], 0
     kept: list[int] = []  # the static text traces, listed (unchanged) in every frame
     for ch in range(c_in):

@@ -165,7 +165,7 @@ SCREEN_TEXT = AnimationText(cell_max=16, cell_min=8, title=16, arithmetic=16, bu
 # Projector mode: at least 20 px everywhere and not below 0.9 x the 24 px body text of
 # assets/projector.css; the column is the chart column at 1280 x 720 (the smallest projector).
 PROJECTOR_TEXT = AnimationText(cell_max=32, cell_min=22, title=24, arithmetic=24, buttons=24,
-                               slider=22, window_line=7, border=3, column_px=680,
+                               slider=PROJECTOR.font_size, window_line=7, border=3, column_px=680,
                                narrow_px=640)
 
 
