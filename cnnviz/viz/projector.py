@@ -35,7 +35,8 @@ def layout_overrides(enabled: bool, style: ProjectorStyle = PROJECTOR) -> dict:
     return {
         "font": {"size": style.font_size, "color": style.text_color},
         "title": {"font": {"size": style.title_size, "color": style.text_color}},
-        "legend": {"font": {"size": style.font_size}},
+        "legend": {"font": {"size": style.font_size},
+                   "title": {"font": {"size": style.font_size}}},
         "hoverlabel": {"font": {"size": style.font_size}},
     }
 
@@ -117,6 +118,8 @@ def apply_projector(fig: go.Figure, enabled: bool, style: ProjectorStyle = PROJE
     fig.update_layout(**layout_overrides(True, style))
     fig.for_each_xaxis(lambda axis: _enlarge_axis(axis, style))
     fig.for_each_yaxis(lambda axis: _enlarge_axis(axis, style))
+    for note in fig.layout.annotations or ():  # subplot titles, legends written as notes
+        note.font.size = max(note.font.size or 0, style.font_size)
     for trace in fig.data:
         _enlarge(trace, style, partial=False)
     for frame in fig.frames or ():
