@@ -1,7 +1,8 @@
 // Keyboard stepping of plotly animations: arrow keys and PageUp/PageDown (what presentation
 // clickers send) move the animation on the page one frame back or forth. Works for any plotly
 // figure with frames and a slider whose steps animate to a frame; the slider follows the frame.
-// The figure's own "◀ Step" / "Step ▶" buttons (method "skip" in cnnviz/animation.py) step it too.
+// The figure's own "◀ Step" / "Step ▶" buttons (method "skip" in cnnviz/viz/playback.py) step it
+// too, and so does pointing at an output cell; the step on screen goes into the address (?step=).
 (function () {
   if (window.__cnnvizKeyboardStepping) return;  // install once per browser tab
   window.__cnnvizKeyboardStepping = true;
@@ -43,9 +44,14 @@
     const from = gd.__cnnvizPending !== undefined ? gd.__cnnvizPending : slider.active || 0;
     const current = Math.max(0, steps.indexOf(slider.steps[from]));
     const next = Math.min(steps.length - 1, Math.max(0, current + delta));
-    if (next === current) return;
-    const target = steps[next];
-    const index = slider.steps.indexOf(target);
+    if (next !== current) show(gd, slider.steps.indexOf(steps[next]));
+  }
+
+  // Show frame ``index`` (a slider step), as the slider itself would.
+  function show(gd, index) {
+    const slider = gd._fullLayout.sliders[0];
+    const target = slider.steps[index];
+    if (!target) return;
     const request = (gd.__cnnvizRequest || 0) + 1;
     gd.__cnnvizRequest = request;
     gd.__cnnvizPending = index;
@@ -60,9 +66,44 @@
       if (gd._fullLayout.sliders[0].active !== index && window.Plotly) {
         window.Plotly.relayout(gd, {"sliders[0].active": index});
       }
+      remember(index);
     }
     Promise.resolve(done).then(settle, settle);
   }
+
+  // The step on screen is part of the page's address (?step=k, from 1), so a copied link
+  // reopens it; the app's own query parameters stay as they are.
+  function remember(index) {
+    const url = new URL(window.location.href);
+    url.searchParams.set("step", String(index + 1));
+    window.history.replaceState(window.history.state, "", url);
+  }
+
+  // Pointing at an output cell (click; hover where there is a mouse) shows the step that
+  // writes it: the figure's invisible cell squares carry that frame's index as customdata.
+  const HOVER = window.matchMedia && window.matchMedia("(hover: hover)").matches;
+  function pointAt(gd, event) {
+    const point = event && event.points && event.points[0];
+    if (!point || typeof point.customdata !== "number" || !isAnimated(gd)) return;
+    if (gd._fullLayout.sliders[0].active !== point.customdata) show(gd, point.customdata);
+  }
+  function connect(gd) {
+    // Plotly drops its listeners with the event hub when it redraws from scratch: mark the hub.
+    if (!gd._ev || gd._ev.__cnnvizPointing || typeof gd.on !== "function" || !isAnimated(gd)) {
+      return;
+    }
+    gd._ev.__cnnvizPointing = true;
+    gd.on("plotly_click", (event) => pointAt(gd, event));
+    if (HOVER) gd.on("plotly_hover", (event) => pointAt(gd, event));
+    gd.on("plotly_sliderchange", (event) => remember(event.slider.active));
+    // A link with ?step=k opens the figure at that step (once per figure).
+    const k = parseInt(new URL(window.location.href).searchParams.get("step"), 10);
+    const steps = gd._fullLayout.sliders[0].steps.length;
+    if (k > 1 && k <= steps) show(gd, k - 1);
+  }
+  new MutationObserver(() => {
+    document.querySelectorAll(".js-plotly-plot").forEach(connect);
+  }).observe(document.body, {childList: true, subtree: true});
 
   // Inputs that use these keys themselves; a focused toggle, checkbox or button does not.
   const KEYLESS_INPUTS = new Set(["checkbox", "button", "submit", "reset", "image", "file",

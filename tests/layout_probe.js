@@ -63,6 +63,7 @@
   const problems = [];
   const scopes = [main, ...(sidebarOpen() ? [sidebar] : [])];
   const selector = "button, label, [data-baseweb='select'] > div, [data-testid='stPageLink'] a,"
+    + " [data-testid='stSidebarNav'] a,"
     + " [role='tab'], [data-testid='stWidgetLabel'] p";
   const seen = new Set();
   for (const scope of scopes) {

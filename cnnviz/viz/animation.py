@@ -168,6 +168,15 @@ def _outline_trace(axis: int, fill: str | None, width: float) -> dict:
     return trace
 
 
+def _cell_targets(axis: int, plan: Plan, channel: int, cell_px: float) -> dict:
+    """Invisible squares over one output channel's cells; customdata: the frame writing each."""
+    steps = [s for s in plan.steps if s.channel == channel]
+    return {"type": "scatter", "mode": "markers", "x": [s.out[1] for s in steps],
+            "y": [s.out[0] for s in steps], "customdata": [s.index for s in steps],
+            "xaxis": _ref("x", axis), "yaxis": _ref("y", axis), "hoverinfo": "none",
+            "marker": {"symbol": "square", "size": max(8, int(cell_px * 0.9)), "opacity": 0}}
+
+
 def _titles(plan: Plan, input_name: str, output_name: str) -> tuple[list, list, list]:
     """Panel titles: per input channel, per kernel slice (none for pooling), per output."""
     c_in, c_out = len(plan.padded), plan.out_shape[0]
@@ -255,6 +264,10 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y",
                      **gridimage.HATCH_FILL, "line": {"width": 0}})
         currents.append(len(data))
         data.append(_outline_trace(axis, None, text.window_line))
+        if animated:  # pointing at an output cell shows its step (assets/keyboard_stepping.js)
+            kept.append(len(data))
+            data.append(_cell_targets(axis, plan, ch,
+                                      text.column_px * (cols[-1][1] - cols[-1][0]) / ow))
     if legend:
         layout["annotations"].append(colors.sign_annotation(
             text=legend, x=0, xanchor="left", y=1, yanchor="bottom", yshift=playback.GAP_PX,
