@@ -48,7 +48,7 @@
   }
 
   // Show frame ``index`` (a slider step), as the slider itself would.
-  function show(gd, index) {
+  function show(gd, index, retried) {
     const slider = gd._fullLayout.sliders[0];
     const target = slider.steps[index];
     if (!target) return;
@@ -68,7 +68,12 @@
       }
       remember(index);
     }
-    Promise.resolve(done).then(settle, settle);
+    // An animation cut short (the chart was redrawn meanwhile) is asked for once more.
+    function failed() {
+      if (gd.__cnnvizRequest === request && !retried) show(gd, index, true);
+      else settle();
+    }
+    Promise.resolve(done).then(settle, failed);
   }
 
   // The step on screen is part of the page's address (?step=k, from 1), so a copied link
@@ -96,10 +101,17 @@
     gd.on("plotly_click", (event) => pointAt(gd, event));
     if (HOVER) gd.on("plotly_hover", (event) => pointAt(gd, event));
     gd.on("plotly_sliderchange", (event) => remember(event.slider.active));
-    // A link with ?step=k opens the figure at that step (once per figure).
+    // A link with ?step=k opens the figure at that step. A redraw puts the first frame's data
+    // back (the slider may keep its place), so each redraw shows the step again; a few times
+    // at most, in case a redraw ever followed from showing it.
+    gd.on("plotly_afterplot", () => linkedStep(gd));
+    linkedStep(gd);
+  }
+  function linkedStep(gd) {
     const k = parseInt(new URL(window.location.href).searchParams.get("step"), 10);
-    const steps = gd._fullLayout.sliders[0].steps.length;
-    if (k > 1 && k <= steps) show(gd, k - 1);
+    gd.__cnnvizLinked = (gd.__cnnvizLinked || 0) + 1;
+    if (!isAnimated(gd) || gd.__cnnvizLinked > 5) return;
+    if (k > 1 && k <= gd._fullLayout.sliders[0].steps.length) show(gd, k - 1);
   }
   new MutationObserver(() => {
     document.querySelectorAll(".js-plotly-plot").forEach(connect);

@@ -30,6 +30,12 @@ def wait_counter(page, text: str) -> None:
     page.wait_for_function(f"() => ({COUNTER})() === {text!r}", timeout=10_000)
 
 
+def wait_text(page, text: str) -> None:
+    page.wait_for_function(
+        "t => Array.from(document.querySelectorAll('.js-plotly-plot g.textpoint text'))"
+        ".some(e => e.textContent === t)", arg=text, timeout=10_000)
+
+
 def test_click_and_hover_on_an_output_cell_show_its_step_and_the_link_keeps_it(page, app_url):
     page.goto(app_url)
     page.wait_for_selector("h1", timeout=30_000)
@@ -38,8 +44,7 @@ def test_click_and_hover_on_an_output_cell_show_its_step_and_the_link_keeps_it(p
     x, y = page.evaluate(CELL, [1, 1])
     page.mouse.click(x, y)
     wait_counter(page, "Step 4 / 4")
-    texts = page.locator(".js-plotly-plot g.textpoint text").all_text_contents()
-    assert "Y[1, 1] = 4×0 + 5×1 + 7×2 + 8×3 = 43" in texts  # its window's arithmetic
+    wait_text(page, "Y[1, 1] = 4×0 + 5×1 + 7×2 + 8×3 = 43")  # its window's arithmetic
     page.wait_for_function("() => location.search.includes('step=4')", timeout=10_000)
     x, y = page.evaluate(CELL, [0, 1])
     page.mouse.move(x, y)
@@ -49,5 +54,4 @@ def test_click_and_hover_on_an_output_cell_show_its_step_and_the_link_keeps_it(p
     assert re.search(r"[?&]preset=", link)  # the page's configuration stays in the link
     open_page(page, link)
     wait_counter(page, "Step 2 / 4")
-    assert "Y[0, 1] = 1×0 + 2×1 + 4×2 + 5×3 = 25" in page.locator(
-        ".js-plotly-plot g.textpoint text").all_text_contents()
+    wait_text(page, "Y[0, 1] = 1×0 + 2×1 + 4×2 + 5×3 = 25")  # the step's window and arithmetic
