@@ -1,7 +1,8 @@
 // Keyboard stepping of plotly animations: arrow keys and PageUp/PageDown (what presentation
 // clickers send) move the animation on the page one frame back or forth. Works for any plotly
 // figure with frames and a slider whose steps animate to a frame; the slider follows the frame.
-// The figure's own "◀ Step" / "Step ▶" buttons (method "skip" in cnnviz/animation.py) step it too.
+// The figure's own "◀ Step" / "Step ▶" buttons (method "skip" in cnnviz/viz/playback.py) step it
+// too, and so does pointing at an output cell; the step on screen goes into the address (?step=).
 // In class mode the lecturer's keys press the class panel's step buttons instead, and
 // window.cnnvizShowStep(k) shows step k (the lecturer's) on every follower's page.
 (function () {
@@ -37,7 +38,9 @@
     return best;
   }
 
-  // Current visible step of a figure (counting from where a running step is going).
+  // The visible steps of a figure and the one on screen. While an animation is still running,
+  // count from where it is going, so that fast repeated presses add up instead of restarting
+  // from the frame on screen.
   function currentStep(gd) {
     const slider = gd._fullLayout.sliders[0];
     const steps = slider.steps.filter((s) => s.visible !== false);
@@ -45,20 +48,22 @@
     return {steps: steps, current: Math.max(0, steps.indexOf(slider.steps[from]))};
   }
 
-  function step(gd, delta) {
-    // While an animation is still running, count from where it is going, so that fast
-    // repeated presses add up instead of restarting from the frame on screen.
-    const at = currentStep(gd);
-    goTo(gd, at.current + delta);
-  }
-
+  // Show visible step ``wanted`` (0-based, clamped to the figure's steps).
   function goTo(gd, wanted) {
     const at = currentStep(gd);
     const next = Math.min(at.steps.length - 1, Math.max(0, wanted));
-    if (next === at.current) return;
-    const target = at.steps[next];
+    if (next !== at.current) show(gd, gd._fullLayout.sliders[0].steps.indexOf(at.steps[next]));
+  }
+
+  function step(gd, delta) {
+    goTo(gd, currentStep(gd).current + delta);
+  }
+
+  // Show frame ``index`` (a slider step), as the slider itself would.
+  function show(gd, index, retried) {
     const slider = gd._fullLayout.sliders[0];
-    const index = slider.steps.indexOf(target);
+    const target = slider.steps[index];
+    if (!target) return;
     const request = (gd.__cnnvizRequest || 0) + 1;
     gd.__cnnvizRequest = request;
     gd.__cnnvizPending = index;
@@ -73,8 +78,14 @@
       if (gd._fullLayout.sliders[0].active !== index && window.Plotly) {
         window.Plotly.relayout(gd, {"sliders[0].active": index});
       }
+      remember(index);
     }
-    Promise.resolve(done).then(settle, settle);
+    // An animation cut short (the chart was redrawn meanwhile) is asked for once more.
+    function failed() {
+      if (gd.__cnnvizRequest === request && !retried) show(gd, index, true);
+      else settle();
+    }
+    Promise.resolve(done).then(settle, failed);
   }
 
   // Class mode (ui/classroom.py): show step ``index`` (0-based) on the page's animation. The
@@ -91,6 +102,47 @@
       if (Date.now() < holdUntil) setTimeout(hold, 150);
     })();
   };
+
+  // The step on screen is part of the page's address (?step=k, from 1), so a copied link
+  // reopens it; the app's own query parameters stay as they are.
+  function remember(index) {
+    const url = new URL(window.location.href);
+    url.searchParams.set("step", String(index + 1));
+    window.history.replaceState(window.history.state, "", url);
+  }
+
+  // Pointing at an output cell (click; hover where there is a mouse) shows the step that
+  // writes it: the figure's invisible cell squares carry that frame's index as customdata.
+  const HOVER = window.matchMedia && window.matchMedia("(hover: hover)").matches;
+  function pointAt(gd, event) {
+    const point = event && event.points && event.points[0];
+    if (!point || typeof point.customdata !== "number" || !isAnimated(gd)) return;
+    if (gd._fullLayout.sliders[0].active !== point.customdata) show(gd, point.customdata);
+  }
+  function connect(gd) {
+    // Plotly drops its listeners with the event hub when it redraws from scratch: mark the hub.
+    if (!gd._ev || gd._ev.__cnnvizPointing || typeof gd.on !== "function" || !isAnimated(gd)) {
+      return;
+    }
+    gd._ev.__cnnvizPointing = true;
+    gd.on("plotly_click", (event) => pointAt(gd, event));
+    if (HOVER) gd.on("plotly_hover", (event) => pointAt(gd, event));
+    gd.on("plotly_sliderchange", (event) => remember(event.slider.active));
+    // A link with ?step=k opens the figure at that step. A redraw puts the first frame's data
+    // back (the slider may keep its place), so each redraw shows the step again; a few times
+    // at most, in case a redraw ever followed from showing it.
+    gd.on("plotly_afterplot", () => linkedStep(gd));
+    linkedStep(gd);
+  }
+  function linkedStep(gd) {
+    const k = parseInt(new URL(window.location.href).searchParams.get("step"), 10);
+    gd.__cnnvizLinked = (gd.__cnnvizLinked || 0) + 1;
+    if (!isAnimated(gd) || gd.__cnnvizLinked > 5) return;
+    if (k > 1 && k <= gd._fullLayout.sliders[0].steps.length) show(gd, k - 1);
+  }
+  new MutationObserver(() => {
+    document.querySelectorAll(".js-plotly-plot").forEach(connect);
+  }).observe(document.body, {childList: true, subtree: true});
 
   // Inputs that use these keys themselves; a focused toggle, checkbox or button does not.
   const KEYLESS_INPUTS = new Set(["checkbox", "button", "submit", "reset", "image", "file",
@@ -117,21 +169,9 @@
     const delta = NEXT.has(event.key) ? 1 : PREV.has(event.key) ? -1 : 0;
     if (!delta || event.altKey || event.ctrlKey || event.metaKey) return;
     if (isTyping(document.activeElement)) return;  // the key belongs to a widget
-    // A lecturer leading a class steps through the class panel's buttons, so students follow.
-    const lead = classButton(delta > 0 ? "Step ▶ for all" : "◀ Step for all");
-    if (lead) {
-      event.preventDefault();
-      lead.click();
-      return;
-    }
     const gd = targetFigure();
     if (!gd) return;
     event.preventDefault();
     step(gd, delta);
   }, true);
-
-  function classButton(label) {
-    return Array.from(document.querySelectorAll("button")).find(
-      (b) => (b.textContent || "").trim() === label && !b.disabled) || null;
-  }
 })();

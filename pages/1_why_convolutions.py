@@ -18,10 +18,10 @@ def shift_demo(settings: str):
     return translation.demo_for(ast.literal_eval(settings))
 
 
-def animation_of(shifted: list, kernel: list, padding: tuple, mode: str) -> dict:
+def animation_of(shifted: list, kernel: list, padding: tuple, mode: str, big: bool) -> dict:
     plan = frames.correlation_steps(shifted, kernel, padding=padding, padding_mode=mode)
     return animation.PrebuiltFigure(
-        animation.window_figure(plan, input_name="shifted X", output_name="Y"))
+        animation.window_figure(plan, input_name="shifted X", output_name="Y", projector=big))
 
 
 st.title("Why convolutions")
@@ -33,11 +33,12 @@ st.markdown(
 
 page = config_ui.start(translation.PAGE)
 st.header("Counting weights")
-c1, c2, c3 = st.columns(3)
-config_ui.widget(page, "h", "Image height h", where=c1)
-config_ui.widget(page, "w", "Image width w", where=c2)
-config_ui.widget(page, "delta", "Window half-width Δ", where=c3)
+inputs, chart = st.columns([1, 2], gap="medium")  # the chart beside the inputs: first screen
+config_ui.widget(page, "h", "Image height h", where=inputs)
+config_ui.widget(page, "w", "Image width w", where=inputs)
+config_ui.widget(page, "delta", "Window half-width Δ", where=inputs)
 counts_place = st.container()
+big = charts.projector_on()  # figures sized for a lecture hall
 
 st.header("Shift the input, the output shifts too")
 left, right = st.columns([2, 5], gap="medium")
@@ -65,8 +66,8 @@ with counts_place:
         "The chapter rounds the offsets a in (−h, h) to 2h values and |a| ≤ Δ to 2Δ; counting "
         "both ends gives the exact numbers. Every step is a constraint: fewer weights, and a "
         f"built-in assumption about images. {shown.caption()}")
-    charts.cached_chart(repr(rows), lambda: static_figures.parameter_figure(rows),
-                        key="why_counts_chart")
+charts.cached_chart(repr(rows), lambda: static_figures.parameter_figure(rows, big),
+                    key="why_counts_chart", where=chart)
 with right:
     settings = repr(config)
     demo = shift_demo(settings)
@@ -80,14 +81,14 @@ with right:
                    f"pixels.", icon=":material/warning:")
     if not shown.ok:
         st.caption(shown.caption())
-    charts.cached_chart(settings, lambda: static_figures.shift_figure(config["x"][0], demo),
+    charts.cached_chart(settings, lambda: static_figures.shift_figure(config["x"][0], demo, big),
                     key="why_shift_chart")
 
 st.header("The sliding window on the shifted input")
 st.caption(f"'Same' padding of {demo.padding[0]} row(s) and {demo.padding[1]} column(s) per "
            f"side, {config['mode']} mode, keeps the output as large as the input.")
 charts.cached_chart(settings, lambda: animation_of(demo.shifted_input, config["k"][0],
-                                              demo.padding, config["mode"]),
+                                              demo.padding, config["mode"], big),
                 key="why_window_chart", config={"displayModeBar": False})
 st.caption(charts.PLAY_HELP)
 with st.expander("PyTorch code for these settings"):

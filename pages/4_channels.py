@@ -9,9 +9,10 @@ from ui import charts, config_ui, spectral_mixing
 
 # Figures are built by charts.cached_chart (once per settings text); only the 1x1 product, whose
 # numbers the page writes out, is cached as an object.
-def animation_of(x: list, kernel: list, d: int):
+def animation_of(x: list, kernel: list, d: int, big: bool):
     plan = frames.correlation_steps(x, kernel)
-    return animation.PrebuiltFigure(animation.window_figure(plan, output_name=f"Y{d}"))
+    return animation.PrebuiltFigure(animation.window_figure(plan, output_name=f"Y{d}",
+                                                            projector=big))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -29,6 +30,7 @@ st.markdown(
     "so the whole kernel has shape c_o x c_i x k_h x k_w.")
 
 page = config_ui.start(channels.PAGE)
+big = charts.projector_on()  # figures sized for a lecture hall
 left, right = st.columns([1, 2], gap="large")
 summary, show_place = right.container(), right.container()
 with left:
@@ -53,12 +55,15 @@ with right:
                 f"{c_o} x {c_i} x {kh} x {kw}, that is {c_o * c_i * kh * kw} weights.")
     settings = repr((config["x"], kernels))
     charts.cached_chart(settings, lambda: static_figures.outputs_figure(
-        channels.multi_in_out(config["x"], kernels)), key="chan_outputs_chart")
+        channels.multi_in_out(config["x"], kernels), big), key="chan_outputs_chart")
     d = config["show"]
-    st.caption(f"Y{d} is output channel {d}. Each step adds one bracket per input channel: that "
-               "channel's window times its kernel slice (the chapter's figure writes channel 2's "
-               f"bracket first; the sum is the same). {shown.caption()}")
-    charts.cached_chart(f"{settings} {d}", lambda: animation_of(config["x"], kernels[d - 1], d),
+    st.caption(f"Y{d} is output channel {d}. " + (
+        "With one input channel each step is the window times the kernel." if c_i == 1 else
+        f"Each step adds {c_i} brackets, one per input channel: that channel's window times "
+        "its kernel slice." + (" The chapter's figure writes channel 2's bracket first; the "
+                               "sum is the same." if c_i == 2 else "")) + f" {shown.caption()}")
+    charts.cached_chart(f"{settings} {d}", lambda: animation_of(config["x"], kernels[d - 1], d,
+                                                                big),
                     key="chan_window_chart", config={"displayModeBar": False})
     st.caption(charts.PLAY_HELP)
 
@@ -76,7 +81,7 @@ else:
     st.markdown(f"The {c_o} x {c_i} weight matrix times the input flattened to {c_i} x {h * w} "
                 f"(one column per pixel) gives the output, {c_o} x {h * w}. Pixel {p} is "
                 f"row {mp.pixel(p)[0]}, column {mp.pixel(p)[1]} of the image.")
-    charts.cached_chart(f"{settings} {p}", lambda: static_figures.matrix_product_figure(mp, p),
+    charts.cached_chart(f"{settings} {p}", lambda: static_figures.matrix_product_figure(mp, p, big),
                     key="chan_matmul_chart")
     st.code("\n".join(mp.arithmetic(p)), language=None)
     if mp.max_difference == 0:

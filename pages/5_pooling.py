@@ -19,11 +19,17 @@ with controls:
                      format_func={"max": "maximum", "avg": "average"}.get)
     for name in ("window", "stride", "padding", "dilation"):
         config_ui.widget(page, name, name.capitalize())
-    st.caption("PyTorch pads max pooling with −∞ (padding never wins) and average pooling with "
-               "zeros that count in the mean. nn.MaxPool2d's stride defaults to the window size.")
 shown = config_ui.finish(page)
 X, window, mode, padding, stride, dilation = (
     shown.config[n] for n in ("X", "window", "mode", "padding", "stride", "dilation"))
+notes = []  # about the settings shown, not about one example
+if padding != (0, 0):
+    notes.append("PyTorch pads max pooling with −∞: padding never wins." if mode == "max"
+                 else "PyTorch pads average pooling with zeros that count in the mean.")
+if stride == window:
+    notes.append("The stride equals the window, as nn.MaxPool2d and nn.AvgPool2d default to.")
+if notes:
+    controls.caption(" ".join(notes))
 
 
 def compute():

@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from cnnviz.teach import frames
-from cnnviz.viz import animation, colors, gridimage
+from cnnviz.viz import animation, colors, gridimage, projector
 
 X3 = [[0.0, 1, 2], [3, 4, 5], [6, 7, 8]]
 K2 = [[0.0, 1], [2, 3]]
@@ -25,10 +25,28 @@ def test_one_frame_per_output_cell_and_step_counter():
     assert slider["currentvalue"]["prefix"] == "Step "
     assert slider["currentvalue"]["suffix"] == " / 16"
     assert slider["steps"][2]["label"] == "3"  # reads "Step 3 / 16"
-    labels = [b["label"] for b in fig["layout"]["updatemenus"][0]["buttons"]]
-    assert labels == ["▶ Slow", "▶ Play", "▶▶ Fast", "■ Pause", "◀ Step", "Step ▶"]
-    methods = [b["method"] for b in fig["layout"]["updatemenus"][0]["buttons"]]
-    assert methods[-2:] == ["skip", "skip"]  # stepping is done by assets/keyboard_stepping.js
+    play, step = ([b["label"] for b in menu["buttons"]] for menu in fig["layout"]["updatemenus"])
+    assert play == ["▶ Slow", "▶ Play", "▶▶ Fast", "■ Pause"]
+    assert step == ["◀ Step", "Step ▶"]  # a row of their own: they fit a phone's width
+    methods = [b["method"] for b in fig["layout"]["updatemenus"][1]["buttons"]]
+    assert methods == ["skip", "skip"]  # stepping is done by assets/keyboard_stepping.js
+
+
+def test_projector_text_is_large_and_wrapped_to_fit():
+    plan = frames.correlation_steps([[float(v) for v in range(6)]] * 5, [[1.25, -2.5, 3.75]] * 2,
+                                    padding=1)
+    fig = animation.window_figure(plan, projector=True)
+    text = projector.PROJECTOR_TEXT
+    sizes = [d["textfont"]["size"] for d in fig["data"] if d.get("textfont")]
+    sizes += [a["font"]["size"] for a in fig["layout"]["annotations"]]
+    sizes += [m["font"]["size"] for m in fig["layout"]["updatemenus"]]
+    assert min(sizes) >= 20
+    assert fig["layout"]["sliders"][0]["currentvalue"]["font"]["size"] >= 20
+    lines = [d["text"][0] for f in fig["frames"] for d in f["data"] if "text" in d]
+    widest = max(len(part) for line in lines for part in line.split("<br>"))
+    assert widest * 0.55 * text.arithmetic <= text.narrow_px  # wrapped to the chart's width
+    plain = animation.window_figure(plan)
+    assert fig["layout"]["height"] > plain["layout"]["height"]
 
 
 def test_first_frame_shows_the_chapter_arithmetic_and_is_valid_plotly():
@@ -83,7 +101,7 @@ def test_colors_sequential_input_diverging_signed_output():
     cell = gridimage.cell_pixels(6, 8)
     assert tuple(source[cell // 2, cell // 2]) == (255, 255, 255)  # 1, the largest: white
     assert tuple(source[cell // 2, 2 * cell + cell // 2]) == (0, 0, 0)  # 0, the smallest
-    legends = [a["text"] for a in fig["layout"]["annotations"]]
+    legends = [a["text"].replace("<br>", " ") for a in fig["layout"]["annotations"]]  # wrapped
     assert colors.SIGN_LEGEND in legends  # the output is signed: the figure says how to read it
 
 
@@ -131,3 +149,13 @@ def test_animation_bench_suite_is_registered_and_reports_sizes():
     sizes = [r for r in results if r.unit in ("B", "kB") and r.ok is not None]
     assert len(sizes) == 7
     assert all(r.ok for r in sizes)  # bytes do not depend on the machine; times are not asserted
+
+
+def test_a_single_step_has_no_play_controls():
+    X = [[float(4 * r + c) for c in range(4)] for r in range(4)]
+    single = animation.window_figure(frames.pooling_steps([X], (3, 3), "max", 0, (3, 3)))
+    assert len(single["frames"]) == 1
+    assert "updatemenus" not in single["layout"]
+    assert "sliders" not in single["layout"]
+    several = animation.window_figure(frames.pooling_steps([X], (3, 3), "max", 0, (1, 1)))
+    assert len(several["layout"]["sliders"][0]["steps"]) == len(several["frames"]) == 4

@@ -59,7 +59,8 @@ def window_kernel_and_output():
     fig = animation.window_figure(frames.correlation_steps(torch.tensor([[1.0, 0.0, 1.0]]),
                                                            [[-1.0, 1.0]]))
     kernel, output = (png_pixels(i["source"]) for i in fig["layout"]["images"][1:])
-    assert colors.SIGN_LEGEND in [a["text"] for a in fig["layout"]["annotations"]]
+    assert colors.SIGN_LEGEND in [a["text"].replace("<br>", " ")  # wrapped to the chart
+                                  for a in fig["layout"]["annotations"]]
     # output [-1, 1]; kernel [-1, 1]
     return {"animation kernel": (cell_centre(kernel, 1, 2, 0, 0), cell_centre(kernel, 1, 2, 0, 1)),
             "animation output": (cell_centre(output, 1, 2, 0, 0),

@@ -9,7 +9,7 @@ TEST_PAGE = ROOT / "tests" / "apps" / "animated_figure.py"
 
 
 def projector_css(at) -> bool:
-    return any("font-size: 26px" in h.proto.body for h in at.get("html"))
+    return any("font-size: 24px" in h.proto.body for h in at.get("html"))
 
 
 def test_projector_mode_survives_reruns_and_enlarges_figures():

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz import pageconfig as urlstate
 from cnnviz.teach import presets
+from ui.charts import PLAY_HELP
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {
@@ -156,3 +157,15 @@ def test_editing_marks_the_settings_as_your_own_in_the_link():
     assert at.selectbox(key="ps_preset").value == "custom"
     assert at.query_params["preset"] in ("custom", ["custom"])
     assert at.query_params["stride"] in ("1,2", ["1,2"])
+
+
+def test_single_step_example_shows_no_play_controls():
+    at = open_page("po", {"preset": "maxpool3"})
+    figure = chart(at)
+    assert len(figure["frames"]) == 1
+    assert "updatemenus" not in figure["layout"]
+    assert "sliders" not in figure["layout"]
+    assert PLAY_HELP not in [c.value for c in at.caption]
+    at.selectbox(key="po_preset").set_value("pad_stride").run()
+    assert sum(len(menu["buttons"]) for menu in chart(at)["layout"]["updatemenus"]) == 6
+    assert PLAY_HELP in [c.value for c in at.caption]

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 
 TOGGLE = "[data-testid='stSidebar'] [data-testid='stCheckbox'] input"
 BIG_TYPE = ("() => Array.from(document.querySelectorAll('style'))"
-            ".some(s => s.textContent.includes('font-size: 26px'))")
+            ".some(s => s.textContent.includes('font-size: 24px'))")
 
 
 @pytest.mark.skipif(not PAGES, reason="needs a lesson page to switch to")

@@ -36,7 +36,10 @@ def test_projector_mode_replays_its_own_enlarged_chart():
     at.session_state["ui_projector"] = True
     at.run()
     big = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert big["layout"]["font"]["size"] > plain["layout"].get("font", {}).get("size", 12)
+    def largest_text(figure):
+        return max(d["textfont"]["size"] for d in figure["data"] if d.get("textfont"))
+
+    assert largest_text(big) > largest_text(plain)
     at.session_state["ui_projector"] = False
     at.run()
     assert json.loads(at.get("plotly_chart")[0].proto.spec) == plain

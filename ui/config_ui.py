@@ -397,6 +397,9 @@ def finish(page: Page) -> Shown:
     return Shown(config, list(page.errors.values()), error)
 
 
+STEP_PARAM = "step"  # the animation's step on screen, kept in the address by the browser
+
+
 def _write_link(p: str, spec: PageSpec, config: dict) -> None:
     """Put the configuration shown into the address bar (encoded once per configuration)."""
     state, memo_key = st.session_state, key(p, "_link")
@@ -404,7 +407,10 @@ def _write_link(p: str, spec: PageSpec, config: dict) -> None:
     if memo is None or memo[0] != config:
         memo = (config, pageconfig.encode(config, spec.fields))
         state[memo_key] = memo
-    if st.query_params.to_dict() != memo[1]:
+    # The browser adds the animation's step on screen (assets/keyboard_stepping.js): it stays
+    # while the configuration does; a new configuration starts at step 1.
+    in_link = {k: v for k, v in st.query_params.to_dict().items() if k != STEP_PARAM}
+    if in_link != memo[1]:
         st.query_params.from_dict(memo[1])
 
 

@@ -63,12 +63,12 @@ def _remember_projector() -> None:
 
 
 def projector_toggle() -> None:
-    """The projector-mode toggle and, when on, its style sheet."""
+    """The projector-mode toggle and the style sheets: the layout's, and projector mode's."""
     st.toggle("Projector mode", value=projector_on(), key="_ui_projector_toggle",
               on_change=_remember_projector,
               help="Large type, thick lines and high contrast for a lecture-hall projector.")
-    if projector_on():
-        st.html(f"<style>{_asset('projector.css')}</style>")
+    sheets = ("layout.css", "projector.css") if projector_on() else ("layout.css",)
+    st.html("".join(f"<style>{_asset(name)}</style>" for name in sheets))
 
 
 def keyboard_stepping() -> None:

@@ -43,27 +43,29 @@ class View(NamedTuple):
 # cache_data: a cache_data hit unpickles the whole figure dict (6% of the server's CPU with 100
 # sessions); the shared View is only read (plotly_chart serializes the dict, never changes it).
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _correlation_view(settings: str) -> View:
+def _correlation_view(settings: str, projector: bool) -> View:
     """Animation of a cross-correlation for ``repr((X, K, padding, ...))`` (cached)."""
     plan = frames.correlation_steps(*ast.literal_eval(settings))
-    return View(settings, animation.window_figure(plan), plan.output)
+    return View(settings, animation.window_figure(plan, projector=projector), plan.output)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _pooling_view(settings: str) -> View:
+def _pooling_view(settings: str, projector: bool) -> View:
     """Animation of a pooling layer for ``repr((X, window, mode, ...))`` (cached)."""
     plan = frames.pooling_steps(*ast.literal_eval(settings))
-    return View(settings, animation.window_figure(plan), plan.output)
+    return View(settings, animation.window_figure(plan, projector=projector), plan.output)
 
 
 def correlation_view(X, K, padding, stride, dilation, mode, flip) -> View:
     """Animation figure and output of a cross-correlation (cached per settings)."""
-    return _correlation_view(repr((X, K, padding, stride, dilation, mode, flip)))
+    return _correlation_view(repr((X, K, padding, stride, dilation, mode, flip)),
+                             charts.projector_on())
 
 
 def pooling_view(X, window, mode, padding, stride, dilation) -> View:
     """Animation figure and output of a pooling layer (cached per settings)."""
-    return _pooling_view(repr((X, window, mode, padding, stride, dilation)))
+    return _pooling_view(repr((X, window, mode, padding, stride, dilation)),
+                         charts.projector_on())
 
 
 def show_result(prefix: str, compute, shown: config_ui.Shown) -> bool:
@@ -88,9 +90,11 @@ def show_result(prefix: str, compute, shown: config_ui.Shown) -> bool:
     chart_key = config_ui.key(prefix, "chart")
 
     def draw() -> None:  # recorded once per settings; a rerun replays it without serializing
-        charts.plotly_chart(animation.PrebuiltFigure(view.figure), key=chart_key,
-                        config={"displayModeBar": False})
-        st.caption(charts.PLAY_HELP)
+        # Built for this mode already (projector or not): no second pass of apply_projector.
+        charts.plotly_chart(animation.PrebuiltFigure(view.figure), projector=False,
+                            key=chart_key, config={"displayModeBar": False})
+        if len(view.figure["frames"]) > 1:
+            st.caption(charts.PLAY_HELP)
         with st.expander("PyTorch code for these settings", expanded=False):
             st.code(code, language="python")
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from cnnviz.teach.frames import format_number
+
+def _number(v: float) -> str:
+    """A float literal that reads back as exactly ``v``: 3. for whole numbers, else repr."""
+    v = float(v)
+    return f"{int(v)}." if v.is_integer() and abs(v) < 1e15 else repr(v)
 
 
 def _arg(value: tuple[int, int] | int) -> str:
@@ -15,9 +19,7 @@ def _arg(value: tuple[int, int] | int) -> str:
 def _tensor(channels: list[list[list[float]]]) -> str:
     """A torch.tensor literal of shape (1, C, H, W)."""
     def rows(m):
-        return "[" + ", ".join("[" + ", ".join(format_number(v) + "." if float(v).is_integer()
-                                               else format_number(v) for v in r) + "]"
-                               for r in m) + "]"
+        return "[" + ", ".join("[" + ", ".join(_number(v) for v in r) + "]" for r in m) + "]"
     return "torch.tensor([[" + ", ".join(rows(m) for m in channels) + "]])"
 
 
@@ -69,8 +71,7 @@ def _literal(nested) -> str:
     """Nested lists of numbers as a Python literal with float entries (1. not 1)."""
     if isinstance(nested, (list, tuple)):
         return "[" + ", ".join(_literal(v) for v in nested) + "]"
-    text = format_number(nested)
-    return text + "." if float(nested).is_integer() else text
+    return _number(nested)
 
 
 def multi_channel_snippet(X, kernels) -> str:

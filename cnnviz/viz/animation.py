@@ -12,16 +12,11 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from cnnviz.teach.frames import Plan, Step, format_number, step_arithmetic
-from cnnviz.viz import colors, gridimage
+from cnnviz.viz import colors, gridimage, playback
+from cnnviz.viz.projector import AnimationText, animation_text
 
 WINDOW_COLOR = "#D81B60"  # magenta: stands out on the grey ramp and on white, blue and red
-MARGIN_PX = 130  # top and bottom margins of the figure
-TEXT_SIZE, TEXT_LINE_PX = 18, 24  # the arithmetic line under the grids
-SPEEDS = (("▶ Slow", 1200), ("▶ Play", 500), ("▶▶ Fast", 120))
-# One frame back or forth. Plotly has no relative step, so these buttons do nothing by
-# themselves ("skip"); assets/keyboard_stepping.js, loaded on every page, acts on their clicks.
-STEP_BACK, STEP_NEXT = "◀ Step", "Step ▶"
-ASSUMED_WIDTH = 760  # px of the chart column on a laptop; used to size the numbers in the cells
+STEP_BACK, STEP_NEXT = playback.STEP_BACK, playback.STEP_NEXT
 
 
 def _ref(kind: str, n: int) -> str:
@@ -57,25 +52,29 @@ def _cover(i: int, j: int, h: int, w: int) -> dict:
     return {"x": x, "y": y}
 
 
-def _wrap(text: str, width: int = 64) -> str:
-    """Break a long arithmetic line at ' + ' so it fits under the grids."""
+def _chars(px: float, font: int) -> int:
+    """How many characters of a ``font`` px sans-serif line fit in ``px`` (0.55 em a glyph)."""
+    return max(8, int(px / (0.55 * font)))
+
+
+def _wrap(text: str, width: int, sep: str = " + ") -> str:
+    """Break a long line at ``sep`` (the arithmetic at ' + ', titles at spaces) to fit."""
     lines, line = [], ""
-    for part in text.split(" + "):
-        candidate = f"{line} + {part}" if line else part
-        if len(candidate) > width and line:
-            lines.append(line + " +")
+    for part in text.split(sep):
+        candidate = f"{line}{sep}{part}" if line else part
+        if len(candidate) + len(sep.strip()) > width and line:  # room for the trailing "+"
+            lines.append(line + sep.rstrip())
             line = part
         else:
             line = candidate
     return "<br>".join([*lines, line])
 
 
-def _font_size(h: int, w: int, x_dom, y_dom, height: int) -> int:
+def _font_size(h: int, w: int, x_dom, y_dom, plot_px: int, text: AnimationText) -> int:
     """Font size that fits a number in a cell of an h x w grid; 0 when cells are too small."""
-    cell = min((height - MARGIN_PX) * (y_dom[1] - y_dom[0]) / h,
-               ASSUMED_WIDTH * (x_dom[1] - x_dom[0]) / w)
-    size = int(min(16, cell * 0.5))
-    return size if size >= 8 else 0
+    cell = min(plot_px * (y_dom[1] - y_dom[0]) / h, text.column_px * (x_dom[1] - x_dom[0]) / w)
+    size = int(min(text.cell_max, cell * 0.45))
+    return size if size >= text.cell_min else 0
 
 
 def _grid(layout: dict, data: list, kept: list, axis: int, grid, scale: dict, font: int,
@@ -110,7 +109,8 @@ def _grid(layout: dict, data: list, kept: list, axis: int, grid, scale: dict, fo
                  "textfont": {"size": font, "color": fonts}})
 
 
-def _axes(layout: dict, n: int, x_dom, y_dom, h: int, w: int, title: str) -> None:
+def _axes(layout: dict, n: int, x_dom, y_dom, h: int, w: int, title: str,
+          text: AnimationText) -> None:
     """Axis pair n for an h x w grid: square cells, row 0 on top, no ticks."""
     common = {"showgrid": False, "zeroline": False, "showticklabels": False, "ticks": ""}
     layout[_ref("xaxis", n)] = {**common, "domain": x_dom, "range": [-0.5, w - 0.5],
@@ -123,7 +123,7 @@ def _axes(layout: dict, n: int, x_dom, y_dom, h: int, w: int, title: str) -> Non
     layout["annotations"].append({"text": f"<b>{title}</b>", "showarrow": False,
                                   "xref": _ref("x", n) + " domain",
                                   "yref": _ref("y", n) + " domain", "x": 0.5, "y": 1.0,
-                                  "yanchor": "bottom", "font": {"size": 16}})
+                                  "yanchor": "bottom", "font": {"size": text.title}})
 
 
 def _columns(widths: list[int], gap: float = 0.05) -> list[list[float]]:
@@ -138,16 +138,18 @@ def _columns(widths: list[int], gap: float = 0.05) -> list[list[float]]:
     return doms
 
 
-def _vertical_layout(panels, text_lines: int) -> tuple[int, float, float]:
-    """Figure height (px) and the plot fractions (text strip top, grid top) around the grids.
+def _vertical_layout(panels, text_lines: int, title_lines: int,
+                     text: AnimationText) -> tuple[int, float, float]:
+    """Plot height (px) and the plot fractions (text strip top, grid top) around the grids.
 
     ``panels`` holds (h, w, x_domain, n_stacked) per column; the grids get the height at which
     their square cells fill the column width, the arithmetic strip one line per text line.
     """
-    needed = max(h * n * (ASSUMED_WIDTH * (x[1] - x[0]) / w) for h, w, x, n in panels)
-    text_px, title_px = TEXT_LINE_PX * text_lines + 16, 36
+    needed = max(h * n * (text.column_px * (x[1] - x[0]) / w) for h, w, x, n in panels)
+    text_px = int(text.arithmetic * 1.35 * text_lines + 16)
+    title_px = int(text.title * 1.35 * title_lines + 12)
     plot_px = min(900, max(300, needed * 1.15)) + text_px + title_px
-    return int(plot_px + MARGIN_PX), text_px / plot_px, 1 - title_px / plot_px
+    return int(plot_px), text_px / plot_px, 1 - title_px / plot_px
 
 
 def _rows(n: int, bottom: float, top: float, gap: float = 0.06) -> list[list[float]]:
@@ -156,78 +158,120 @@ def _rows(n: int, bottom: float, top: float, gap: float = 0.06) -> list[list[flo
     return [[top - (k + 1) * height - k * gap, top - k * height - k * gap] for k in range(n)]
 
 
-def _outline_trace(axis: int, fill: str | None) -> dict:
+def _outline_trace(axis: int, fill: str | None, width: float) -> dict:
     """An (initially empty) scatter outline the frames move around."""
     trace = {"type": "scatter", "mode": "lines", "xaxis": _ref("x", axis),
              "yaxis": _ref("y", axis), "hoverinfo": "skip",
-             "line": {"color": WINDOW_COLOR, "width": 4}}
+             "line": {"color": WINDOW_COLOR, "width": width}}
     if fill:
         trace.update(fill="toself", fillcolor=fill)
     return trace
 
 
-def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> dict:
-    """A plotly figure (as a dict) animating ``plan``: one frame per step, played in the browser."""
+def _cell_targets(axis: int, plan: Plan, channel: int, cell_px: float) -> dict:
+    """Invisible squares over one output channel's cells; customdata: the frame writing each."""
+    steps = [s for s in plan.steps if s.channel == channel]
+    return {"type": "scatter", "mode": "markers", "x": [s.out[1] for s in steps],
+            "y": [s.out[0] for s in steps], "customdata": [s.index for s in steps],
+            "xaxis": _ref("x", axis), "yaxis": _ref("y", axis), "hoverinfo": "none",
+            "marker": {"symbol": "square", "size": max(8, int(cell_px * 0.9)), "opacity": 0}}
+
+
+def _titles(plan: Plan, input_name: str, output_name: str) -> tuple[list, list, list]:
+    """Panel titles: per input channel, per kernel slice (none for pooling), per output."""
+    c_in, c_out = len(plan.padded), plan.out_shape[0]
+    has_pad = any(any(row) for row in plan.is_padding)
+    inputs = [f"{input_name}, channel {ch + 1}" if c_in > 1 else input_name
+              for ch in range(c_in)]
+    inputs = [f"{name} (padded; hatched = padding)" if has_pad else name for name in inputs]
+    title = "kernel (flipped)" if plan.flipped else "kernel"
+    kernels = [] if plan.kernel is None else [
+        f"{title}, channel {ch + 1}" if c_in > 1 else title for ch in range(c_in)]
+    outputs = [f"{output_name}, channel {ch + 1}" if c_out > 1 else output_name
+               for ch in range(c_out)]
+    return inputs, kernels, outputs
+
+
+def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y",
+                  projector: bool = False) -> dict:
+    """A plotly figure (as a dict) animating ``plan``: one frame per step, played in the browser.
+
+    ``projector``: type sized for a lecture hall (cnnviz.viz.projector.PROJECTOR_TEXT).
+    """
+    text = animation_text(projector)
     c_in, (hp, wp) = len(plan.padded), (len(plan.padded[0]), len(plan.padded[0][0]))
     c_out, oh, ow = plan.out_shape
     pooling = plan.kernel is None
     kh, kw = plan.window
     cols = _columns([wp, ow] if pooling else [wp, kw, ow])
+    titles = _titles(plan, input_name, output_name)
+    titles = [[_wrap(t, _chars(text.narrow_px * (dom[1] - dom[0]), text.title), " ") for t in ts]
+              for ts, dom in zip(titles, [cols[0], cols[1], cols[-1]], strict=True)]
     where = (lambda step: f"channel {step.channel + 1}, ") if c_out > 1 else (lambda step: "")
     lines = [_wrap(f"{where(s)}{output_name}[{s.out[0]}, {s.out[1]}] = "
-                   f"{step_arithmetic(s, plan.op, plan.kernel)}") for s in plan.steps]
-    height, text_top, grid_top = _vertical_layout(
-        [(hp, wp, cols[0], c_in), (oh, ow, cols[-1], c_out)],
-        max(line.count("<br>") + 1 for line in lines))
-    rows_in, rows_out = _rows(c_in, text_top + 0.03, grid_top), _rows(c_out, text_top + 0.03,
-                                                                     grid_top)
-    layout = {"annotations": [], "images": [], "showlegend": False, "template": {},
-              "margin": {"l": 10, "r": 10, "t": 60, "b": 70}, "height": height,
-              "plot_bgcolor": "white", "paper_bgcolor": "white"}
+                   f"{step_arithmetic(s, plan.op, plan.kernel)}",
+                   _chars(text.narrow_px, text.arithmetic)) for s in plan.steps]
+    animated = len(plan.steps) > 1  # one step has nothing to play (e.g. nn.MaxPool2d(3), 3x3)
     real = [[[None if plan.is_padding[r][c] else v for c, v in enumerate(row)]
              for r, row in enumerate(ch)] for ch in plan.padded]
     # One rule for every grid: the diverging map as soon as it holds a negative value.
     in_scale = colors.value_range(v for ch in real for row in ch for v in row)
-    has_pad = any(any(row) for row in plan.is_padding)
+    k_scale = {"signed": False}  # pooling has no kernel
+    if not pooling:
+        k_scale = colors.value_range(v for ch in plan.kernel for row in ch for v in row)
+    out_scale = colors.value_range(v for ch in plan.output for row in ch for v in row)
+    legend = ""  # the sign legend: a line of its own between the buttons and the grid titles
+    if any(scale["signed"] for scale in (in_scale, out_scale, k_scale)):
+        legend = _wrap(colors.SIGN_LEGEND, _chars(text.narrow_px, text.slider), " ")
+    legend_px = int((legend.count("<br>") + 1) * text.slider * 1.35 + playback.GAP_PX
+                    ) if legend else 0
+    margin = {"l": 10, "r": 10, "b": playback.bottom_margin(text) if animated else 12,
+              "t": (playback.top_margin(text) if animated else 12) + legend_px}
+    plot_px, text_top, grid_top = _vertical_layout(
+        [(hp, wp, cols[0], c_in), (oh, ow, cols[-1], c_out)],
+        max(line.count("<br>") + 1 for line in lines),
+        max(t.count("<br>") + 1 for ts in titles for t in ts), text)
+    rows_in, rows_out = _rows(c_in, text_top + 0.03, grid_top), _rows(c_out, text_top + 0.03,
+                                                                     grid_top)
+    layout = {"annotations": [], "images": [], "showlegend": False, "template": {},
+              "margin": margin, "height": plot_px + margin["t"] + margin["b"],
+              "plot_bgcolor": "white", "paper_bgcolor": "white",
+              "font": {"size": text.slider, "color": playback.INK}}  # dark as the numbers
     data, dynamic_windows, axis = [], [], 0
     kept: list[int] = []  # the static text traces, listed (unchanged) in every frame
     for ch in range(c_in):
         axis += 1
-        name = f"{input_name}, channel {ch + 1}" if c_in > 1 else input_name
-        _axes(layout, axis, cols[0], rows_in[ch], hp, wp,
-              f"{name} (padded; hatched = padding)" if has_pad else name)
+        _axes(layout, axis, cols[0], rows_in[ch], hp, wp, titles[0][ch], text)
         _grid(layout, data, kept, axis, real[ch], in_scale,
-              _font_size(hp, wp, cols[0], rows_in[ch], height), padding=plan.padded[ch])
+              _font_size(hp, wp, cols[0], rows_in[ch], plot_px, text), padding=plan.padded[ch])
         dynamic_windows.append(len(data))
-        data.append(_outline_trace(axis, "rgba(216, 27, 96, 0.18)"))
-    k_scale = {"signed": False}  # pooling has no kernel
+        data.append(_outline_trace(axis, "rgba(216, 27, 96, 0.18)", text.window_line))
     if not pooling:
-        k_scale = colors.value_range(v for ch in plan.kernel for row in ch for v in row)
-        title = "kernel (flipped)" if plan.flipped else "kernel"
         for ch in range(c_in):
             axis += 1
-            _axes(layout, axis, cols[1], rows_in[ch], kh, kw,
-                  f"{title}, channel {ch + 1}" if c_in > 1 else title)
+            _axes(layout, axis, cols[1], rows_in[ch], kh, kw, titles[1][ch], text)
             _grid(layout, data, kept, axis, plan.kernel[ch], k_scale,
-                  _font_size(kh, kw, cols[1], rows_in[ch], height))
-    out_scale = colors.value_range(v for ch in plan.output for row in ch for v in row)
+                  _font_size(kh, kw, cols[1], rows_in[ch], plot_px, text))
     covers, currents = [], []
     for ch in range(c_out):
         axis += 1
-        name = f"{output_name}, channel {ch + 1}" if c_out > 1 else output_name
-        _axes(layout, axis, cols[-1], rows_out[ch], oh, ow, name)
+        _axes(layout, axis, cols[-1], rows_out[ch], oh, ow, titles[2][ch], text)
         _grid(layout, data, kept, axis, plan.output[ch], out_scale,
-              _font_size(oh, ow, cols[-1], rows_out[ch], height))
+              _font_size(oh, ow, cols[-1], rows_out[ch], plot_px, text))
         covers.append(len(data))
         # hatched like padding (no value yet), never white like a zero
-        data.append({**_outline_trace(axis, gridimage.HATCH_FILL["fillcolor"]),
+        data.append({**_outline_trace(axis, gridimage.HATCH_FILL["fillcolor"], 0),
                      **gridimage.HATCH_FILL, "line": {"width": 0}})
         currents.append(len(data))
-        data.append(_outline_trace(axis, None))
-    if any(scale["signed"] for scale in (in_scale, out_scale, k_scale)):
-        # under the play buttons, in the gap above the grid titles
-        layout["annotations"].append(colors.sign_annotation(x=1, xanchor="right", y=1,
-                                                            yanchor="bottom", yshift=2))
+        data.append(_outline_trace(axis, None, text.window_line))
+        if animated:  # pointing at an output cell shows its step (assets/keyboard_stepping.js)
+            kept.append(len(data))
+            data.append(_cell_targets(axis, plan, ch,
+                                      text.column_px * (cols[-1][1] - cols[-1][0]) / ow))
+    if legend:
+        layout["annotations"].append(colors.sign_annotation(
+            text=legend, x=0, xanchor="left", y=1, yanchor="bottom", yshift=playback.GAP_PX,
+            align="left", font={"size": text.slider, "color": playback.INK}))
     axis += 1  # a strip under the grids for the arithmetic line
     layout[_ref("xaxis", axis)] = {"domain": [0, 1], "range": [0, 1], "visible": False,
                                    "anchor": _ref("y", axis), "fixedrange": True}
@@ -236,7 +280,7 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
     text_trace = len(data)
     data.append({"type": "scatter", "mode": "text", "x": [0.5], "y": [0.5],
                  "xaxis": _ref("x", axis), "yaxis": _ref("y", axis), "hoverinfo": "skip",
-                 "textfont": {"size": TEXT_SIZE, "color": "#111111"}})
+                 "textfont": {"size": text.arithmetic, "color": "#111111"}})
     dilated = plan.dilation != (1, 1)
     traces = [*dynamic_windows, *covers, *currents, text_trace, *kept]
     empty = {"x": [None], "y": [None]}  # [] would leave the old outline in place
@@ -261,39 +305,10 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y") -> 
                        "traces": traces})
     for trace, update in zip(traces, frames[0]["data"], strict=True):
         data[trace].update(update)
-    layout["updatemenus"] = [_buttons()]
-    layout["sliders"] = [_slider(len(frames))]
+    if animated:
+        layout["updatemenus"] = playback.buttons(text, legend_px)
+        layout["sliders"] = [playback.slider(len(frames), text)]
     return {"data": data, "layout": layout, "frames": frames}
-
-
-def _animate_args(duration: int, names) -> list:
-    """Arguments of Plotly.animate: scatter-only updates need no full redraw."""
-    return [names, {"frame": {"duration": duration, "redraw": False}, "mode": "immediate",
-                    "fromcurrent": True, "transition": {"duration": 0}}]
-
-
-def _buttons() -> dict:
-    """Play at three speeds, pause, step back and forth (all in the browser, no server)."""
-    buttons = [{"label": label, "method": "animate", "args": _animate_args(ms, None)}
-               for label, ms in SPEEDS]
-    buttons.append({"label": "■ Pause", "method": "animate", "args": _animate_args(0, [None])})
-    buttons += [{"label": label, "method": "skip", "args": []} for label in (STEP_BACK, STEP_NEXT)]
-    return {"type": "buttons", "direction": "left", "showactive": False, "x": 0, "y": 1.0,
-            "xanchor": "left", "yanchor": "bottom", "pad": {"t": 0, "b": 30},
-            "font": {"size": 15}, "buttons": buttons}
-
-
-def _slider(n: int) -> dict:
-    """One slider step per frame; its label reads 'Step k / n'."""
-    steps = [{"label": str(k + 1), "method": "animate",
-              "args": [[str(k)], {"frame": {"duration": 0, "redraw": False},
-                                  "mode": "immediate", "transition": {"duration": 0}}]}
-             for k in range(n)]
-    return {"active": 0, "steps": steps, "x": 0, "len": 1.0, "y": 0, "yanchor": "top",
-            "pad": {"t": 10}, "currentvalue": {"prefix": "Step ", "suffix": f" / {n}",
-                                               "font": {"size": 16, "color": "#111111"}},
-            "ticklen": 0 if n > 40 else 4,  # many steps: hide the crowded tick labels
-            "font": {"size": 11, "color": "#333333" if n <= 40 else "rgba(0, 0, 0, 0)"}}
 
 
 class PrebuiltFigure(go.Figure):

@@ -35,7 +35,8 @@ def layout_overrides(enabled: bool, style: ProjectorStyle = PROJECTOR) -> dict:
     return {
         "font": {"size": style.font_size, "color": style.text_color},
         "title": {"font": {"size": style.title_size, "color": style.text_color}},
-        "legend": {"font": {"size": style.font_size}},
+        "legend": {"font": {"size": style.font_size},
+                   "title": {"font": {"size": style.font_size}}},
         "hoverlabel": {"font": {"size": style.font_size}},
     }
 
@@ -117,17 +118,60 @@ def apply_projector(fig: go.Figure, enabled: bool, style: ProjectorStyle = PROJE
     fig.update_layout(**layout_overrides(True, style))
     fig.for_each_xaxis(lambda axis: _enlarge_axis(axis, style))
     fig.for_each_yaxis(lambda axis: _enlarge_axis(axis, style))
+    for note in fig.layout.annotations or ():  # subplot titles, legends written as notes
+        note.font.size = max(note.font.size or 0, style.font_size)
     for trace in fig.data:
         _enlarge(trace, style, partial=False)
     for frame in fig.frames or ():
         for trace in frame.data or ():
             _enlarge(trace, style, partial=True)
     for slider in fig.layout.sliders or ():
-        slider.update(font={"size": style.font_size, "color": style.text_color},
-                      currentvalue={"font": {"size": style.font_size}},
+        hidden = slider.font.color == "rgba(0, 0, 0, 0)"  # tick labels too crowded to show
+        slider.update(font={"size": max(slider.font.size or 0, style.font_size),
+                            "color": slider.font.color if hidden else style.text_color},
+                      currentvalue={"font": {"size": max(slider.currentvalue.font.size or 0,
+                                                         style.font_size)}},
                       bordercolor=style.text_color, borderwidth=2, bgcolor="#FFFFFF",
-                      tickcolor=style.text_color, tickwidth=2, ticklen=10)
+                      tickcolor=style.text_color, tickwidth=2, ticklen=0 if hidden else 10)
     for menu in fig.layout.updatemenus or ():  # play / pause buttons
-        menu.update(font={"size": style.font_size, "color": style.text_color},
+        menu.update(font={"size": max(menu.font.size or 0, style.font_size),
+                          "color": style.text_color},
                     bordercolor=style.text_color, borderwidth=2)
     return fig
+
+
+@dataclass(frozen=True)
+class AnimationText:
+    """Type sizes (px) of a sliding-window animation; the figure is laid out around them.
+
+    Plotly draws text at a fixed pixel size whatever the chart's width, so the figure is sized
+    for a chart column of ``column_px``, and lines and titles are wrapped to fit ``narrow_px``
+    (the narrowest column that shows it).
+    """
+
+    cell_max: int  # numbers in the cells: as large as the cell allows, up to this
+    cell_min: int  # a number that would be smaller is not drawn (the colours still show it)
+    title: int  # panel titles ("X", "kernel", "Y")
+    arithmetic: int  # the line that writes out the current step
+    buttons: int  # play and step buttons
+    slider: int  # the slider's labels and its "Step k / n"
+    window_line: float  # outline of the window and the current output cell
+    border: float  # border of the play and step buttons
+    column_px: int  # px of the chart column the cells are sized for
+    narrow_px: int  # px of the narrowest chart column: text is wrapped to fit it
+
+
+# On a laptop: the chart column is ~760 px; on a 390 px phone it is ~360 px.
+SCREEN_TEXT = AnimationText(cell_max=16, cell_min=8, title=16, arithmetic=16, buttons=15,
+                            slider=12, window_line=4, border=1, column_px=760,
+                            narrow_px=360)
+# Projector mode: at least 20 px everywhere and not below 0.9 x the 24 px body text of
+# assets/projector.css; the column is the chart column at 1280 x 720 (the smallest projector).
+PROJECTOR_TEXT = AnimationText(cell_max=32, cell_min=22, title=24, arithmetic=24, buttons=24,
+                               slider=PROJECTOR.font_size, window_line=7, border=3, column_px=680,
+                               narrow_px=640)
+
+
+def animation_text(enabled: bool) -> AnimationText:
+    """The animation's type sizes with projector mode on or off."""
+    return PROJECTOR_TEXT if enabled else SCREEN_TEXT

@@ -1,0 +1,138 @@
+// Layout measurements of the page on screen (read by tests/test_layout_browser.py).
+// Returns plain numbers and lists, so a failing test can say exactly what is wrong where.
+() => {
+  const main = document.querySelector("[data-testid='stMain']") || document.body;
+  const sidebar = document.querySelector("[data-testid='stSidebar']");
+  const vw = window.innerWidth;
+  const vh = window.innerHeight;
+
+  function shown(el) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return false;
+    const style = getComputedStyle(el);
+    return style.visibility !== "hidden" && style.display !== "none";
+  }
+  function sidebarOpen() {
+    return Boolean(sidebar) && sidebar.getBoundingClientRect().right > 0
+      && sidebar.getAttribute("aria-expanded") !== "false";
+  }
+  function name(el) {
+    return (el.innerText || el.textContent || el.getAttribute("aria-label") || el.tagName)
+      .trim().replace(/\s+/g, " ").slice(0, 40);
+  }
+
+  // Body text: the paragraph size of the page's first markdown block.
+  const para = main.querySelector("[data-testid='stMarkdownContainer'] p");
+  const bodyPx = para ? parseFloat(getComputedStyle(para).fontSize) : null;
+
+  // Text drawn in a plotly figure, in CSS pixels on screen (font size times the SVG's scale).
+  function figureTexts(gd) {
+    const out = [];
+    for (const t of gd.querySelectorAll("svg text")) {
+      const text = (t.textContent || "").trim();
+      if (!text || !shown(t)) continue;
+      const style = getComputedStyle(t);
+      if (style.fill === "rgba(0, 0, 0, 0)" || style.opacity === "0") continue;
+      const ctm = t.getScreenCTM();
+      const scale = ctm ? Math.hypot(ctm.a, ctm.b) : 1;
+      out.push({px: parseFloat(style.fontSize) * scale, text: text.slice(0, 30)});
+    }
+    return out;
+  }
+  function smallest(texts) {
+    return texts.reduce((m, t) => (m === null || t.px < m.px ? t : m), null);
+  }
+
+  const figures = Array.from(main.querySelectorAll(".js-plotly-plot")).filter(shown);
+  const images = Array.from(main.querySelectorAll("[data-testid='stImage'] img, canvas"))
+    .filter(shown);
+  // The main figure: the first figure of the page (a plotly chart or an image).
+  const candidates = [...figures, ...images].sort((a, b) =>
+    a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1);
+  const mainFigure = candidates[0] || null;
+  const scrollTop = (document.scrollingElement || document.documentElement).scrollTop;
+  const mainBox = mainFigure ? mainFigure.getBoundingClientRect() : null;
+  const plotlyMain = mainFigure && mainFigure.classList.contains("js-plotly-plot")
+    ? mainFigure : figures[0] || null;
+  const mainSmallest = plotlyMain ? smallest(figureTexts(plotlyMain)) : null;
+  const allSmallest = smallest(figures.flatMap(figureTexts));
+  const animation = figures.find((gd) => gd.querySelector(".slider-container")) || null;
+
+  // Controls cut off: text wider than its box, a word broken over two lines, a box that leaves
+  // the viewport sideways.
+  const problems = [];
+  const scopes = [main, ...(sidebarOpen() ? [sidebar] : [])];
+  const selector = "button, label, [data-baseweb='select'] > div, [data-testid='stPageLink'] a,"
+    + " [data-testid='stSidebarNav'] a,"
+    + " [role='tab'], [data-testid='stWidgetLabel'] p";
+  const seen = new Set();
+  for (const scope of scopes) {
+    for (const el of scope.querySelectorAll(selector)) {
+      if (seen.has(el) || !shown(el) || el.closest(".js-plotly-plot")) continue;
+      seen.add(el);
+      const outer = el.parentElement && el.parentElement.closest(selector);
+      if (outer && seen.has(outer)) continue;  // measured with the control around it
+      const r = el.getBoundingClientRect();
+      if (r.left < -1 || r.right > vw + 1) problems.push({what: "outside viewport", el: name(el)});
+      // Ellipsis or hidden overflow anywhere inside (e.g. the value shown in a select box).
+      for (const inner of [el, ...el.querySelectorAll("*")]) {
+        if (!shown(inner)) continue;
+        const style = getComputedStyle(inner);
+        if (style.overflowX === "visible" && style.textOverflow !== "ellipsis") continue;
+        // (a 1 px box is text for screen readers only, hidden on purpose)
+        if (inner.scrollWidth > inner.clientWidth + 1 && inner.clientWidth > 2
+            && (inner.innerText || "").trim()) {
+          problems.push({what: "truncated", el: name(el)});
+          break;
+        }
+      }
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      let broken = null;
+      while (!broken && walker.nextNode()) {
+        const node = walker.currentNode;
+        const re = /[^\s\-–—/]{2,}/g;  // a line may end after a hyphen or a slash
+        let m;
+        while ((m = re.exec(node.data))) {
+          const range = document.createRange();
+          range.setStart(node, m.index);
+          range.setEnd(node, m.index + m[0].length);
+          const lines = new Set(Array.from(range.getClientRects())
+            .filter((x) => x.width > 0).map((x) => Math.round(x.top)));
+          if (lines.size > 1) { broken = m[0]; break; }
+        }
+      }
+      if (broken) problems.push({what: "word broken", el: name(el), word: broken});
+    }
+  }
+  // Animation controls (plotly buttons and slider) inside their figure and the viewport.
+  for (const gd of figures) {
+    const svg = gd.querySelector(".main-svg").getBoundingClientRect();
+    for (const c of gd.querySelectorAll(".updatemenu-button, .slider-container")) {
+      const r = c.getBoundingClientRect();
+      if (r.width === 0) continue;
+      if (r.left < svg.left - 1 || r.right > svg.right + 1 || r.top < svg.top - 1
+          || r.bottom > svg.bottom + 1) {
+        problems.push({what: "outside figure", el: name(c)});
+      } else if (r.left < -1 || r.right > vw + 1) {
+        problems.push({what: "outside viewport", el: name(c)});
+      }
+    }
+  }
+  const pageWidth = document.documentElement.scrollWidth;
+  if (pageWidth > vw + 1) problems.push({what: "page scrolls sideways", el: `${pageWidth}px`});
+
+  return {
+    body_px: bodyPx,
+    main_kind: mainFigure ? (mainFigure.classList.contains("js-plotly-plot") ? "plotly"
+      : mainFigure.tagName.toLowerCase()) : null,
+    main_top: mainBox ? Math.round(mainBox.top + scrollTop) : null,
+    main_width: mainBox ? Math.round(mainBox.width) : null,
+    main_min_text: mainSmallest,
+    page_min_text: allSmallest,
+    animation_width: animation ? Math.round(animation.getBoundingClientRect().width) : null,
+    animation_top: animation
+      ? Math.round(animation.getBoundingClientRect().top + scrollTop) : null,
+    viewport: [vw, vh],
+    problems,
+  };
+}
