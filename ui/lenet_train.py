@@ -121,7 +121,8 @@ def start_training(config: LeNetConfig, tconfig: TrainConfig, key: str, train_se
     model = build_lenet(config, seed=tconfig.seed)
     label = f"{config.label}, {tconfig.optimizer} {tconfig.lr:g}"
     st.session_state["lenet_job"] = TrainingJob(model, train_set, test_set, tconfig, label,
-                                                owner_alive=session_alive_check()).start()
+                                                owner_alive=session_alive_check(),
+                                                architecture=config).start()
     st.session_state["lenet_job_dataset"] = key
 
 

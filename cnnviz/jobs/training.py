@@ -20,6 +20,7 @@ from torch import nn
 from cnnviz import config
 from cnnviz.jobs.training_queue import TrainingGate, training_gate
 from cnnviz.lenet.data import ImageSet
+from cnnviz.lenet.model import LeNetConfig
 from cnnviz.lenet.train import Metrics, Snapshot, TrainConfig
 
 # Seconds a job's browser may stay disconnected (a reload, a flaky network) before it is stopped.
@@ -193,6 +194,9 @@ class TrainingJob:
     # does not hold a training slot (and keep others queued) until its last epoch.
     owner_alive: Callable[[], bool] | None = None
     abandon_after_s: float = ABANDON_AFTER_S
+    # Set when ``model`` is fresh, build_lenet(architecture, seed=config.seed): then the run
+    # may be shared with other sessions' (cnnviz.jobs.grouped); None trains alone.
+    architecture: LeNetConfig | None = None
 
     def __post_init__(self):
         self._lock = threading.Lock()  # state, error and history
@@ -269,15 +273,32 @@ class TrainingJob:
         with self._lock:
             self._state, self._error = state, error
 
+    def _add_point(self, metrics: Metrics) -> None:
+        with self._lock:
+            self._snapshot = metrics.snapshot or self._snapshot
+            self._history.append(replace(metrics, snapshot=None))
+
     def _run(self) -> None:
+        from cnnviz.jobs import grouped  # noqa: PLC0415 - it imports this module
+
         conn = None
         try:
-            if not self.gate.acquire(self, self._stop):
+            request = grouped.request_for(self) if self.architecture is not None else None
+            if not self.gate.acquire(self, self._stop, request):
                 self._set("stopped")
                 return
             self._set("running")
-            conn = self._spawn()
-            self._relay(conn)
+            leader, stream = self.gate.role(self)
+            members = self.gate.members(self) if leader is None and stream else []
+            if leader is not None:
+                grouped.follow(self, leader, stream)
+            elif len(members) > 1:
+                grouped.lead(self, members)
+            else:
+                conn = self._spawn(pickle.dumps(
+                    (self.model, self.train_set, self.test_set, self.config),
+                    protocol=pickle.HIGHEST_PROTOCOL))
+                self._relay(conn, stream)
         except Exception as exc:  # shown to the user; the server keeps running
             self._set("failed", f"Training failed: {exc}" if isinstance(exc, WorkerDied)
                       else f"Training failed: {type(exc).__name__}: {exc}")
@@ -288,12 +309,10 @@ class TrainingJob:
                 conn.close()
             self.model.cpu().eval()
 
-    def _spawn(self) -> Connection:
-        """Start the worker and send it a pickled copy of model, data and config."""
+    def _spawn(self, payload: bytes) -> Connection:
+        """Start the worker and send it ``payload``: pickled model, data and config."""
         # Plain pickle copies the tensors into the socket; torch's default would put them in
         # shared memory, which is small (64 MB) in a default docker container.
-        payload = pickle.dumps((self.model, self.train_set, self.test_set, self.config),
-                               protocol=pickle.HIGHEST_PROTOCOL)
         zygote = config.settings().zygote_socket
         trainer = None
         if zygote:  # cnnviz.serving.launcher's zygote forks a worker that shares its copy of torch
@@ -314,8 +333,12 @@ class TrainingJob:
             raise WorkerDied(trainer.exitcode) from None
         return trainer.conn
 
-    def _relay(self, conn: Connection) -> None:
-        """Copy the worker's messages into this job until it ends."""
+    def _relay(self, conn: Connection, stream: int | None = None) -> None:
+        """Copy the worker's messages into this job until it ends.
+
+        With ``stream`` set they go there too, for the identical requests that join this run
+        (cnnviz.jobs.grouped).
+        """
         while True:
             if not conn.poll(0.2):
                 continue
@@ -324,11 +347,10 @@ class TrainingJob:
             except (EOFError, OSError):  # a killed worker may also reset the connection
                 self._process.join(5)
                 raise WorkerDied(self._process.exitcode) from None
+            if stream is not None and kind != "paused":
+                self.gate.publish(stream, kind, value.encode() if kind == "failed" else value)
             if kind == "metrics":
-                value = pickle.loads(value)
-                with self._lock:
-                    self._snapshot = value.snapshot or self._snapshot
-                    self._history.append(replace(value, snapshot=None))
+                self._add_point(pickle.loads(value))
             elif kind == "paused":
                 self._pause_here()
             elif kind == "failed":

@@ -16,6 +16,13 @@ The API, for the page and for schedulers::
     gate.release(owner)               # leave the line or give the slot back
     gate.running(), gate.waiting()    # server-wide counts
 
+Grouping (cnnviz.jobs.grouped): a ticket may carry a :class:`Request` (keys and a pickled
+request). The ticket that gets a slot leads: it claims the waiting tickets whose ``group`` key
+matches (trained together in batched steps by one process; they take no slot of their own),
+and a ticket whose ``exact`` key matches one that runs joins it at once (one computation).
+Every distinct request of a group has a stream of messages in the database (``publish`` /
+``read``), so a session on any worker watches its own model being trained.
+
 ``owner`` is any object; one object holds at most one ticket at a time.
 """
 
@@ -26,20 +33,37 @@ import sqlite3
 import threading
 import time
 import uuid
+from typing import NamedTuple
 
 from cnnviz import config
 
 # A process whose heartbeat is older than this is gone; a waiting worker polls every POLL_S.
 STALE_AFTER_S = 10.0
 POLL_S = 0.2
+MAX_GROUP = 32  # distinct requests one process trains together
+
+
+class Request(NamedTuple):
+    """What may be shared: ``group`` (trainable together), ``exact`` (identical), the request."""
+
+    group: str
+    exact: str
+    blob: bytes
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tickets (
     ticket INTEGER PRIMARY KEY AUTOINCREMENT,  -- the place in line: older runs first
     process TEXT NOT NULL,                     -- which process holds it (see beats)
-    running INTEGER NOT NULL DEFAULT 0
+    running INTEGER NOT NULL DEFAULT 0,
+    grp TEXT, exact TEXT, request BLOB,        -- a groupable request (NULL: trains alone)
+    leader INTEGER,                            -- the ticket whose process trains this one
+    stream INTEGER                             -- whose messages it reads (identical: shared)
 );
 CREATE TABLE IF NOT EXISTS beats (process TEXT PRIMARY KEY, seen REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS points (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, stream INTEGER NOT NULL, kind TEXT NOT NULL,
+    value BLOB
+);
 """
 
 
@@ -74,6 +98,12 @@ class TrainingGate:
         self._db.execute("DELETE FROM tickets WHERE process NOT IN "
                          "(SELECT process FROM beats WHERE seen >= ?)", (stale,))
         self._db.execute("DELETE FROM beats WHERE seen < ?", (stale,))
+        self._drop_unread()
+
+    def _drop_unread(self) -> None:
+        """Remove the messages of streams that no ticket reads any more."""
+        self._db.execute("DELETE FROM points WHERE stream NOT IN "
+                         "(SELECT stream FROM tickets WHERE stream IS NOT NULL)")
 
     def _keep_beating(self) -> None:
         """Heartbeat while this process holds tickets (a daemon thread)."""
@@ -85,12 +115,18 @@ class TrainingGate:
                     return
                 self._beat()
 
-    def acquire(self, owner: object, cancelled: threading.Event) -> bool:
-        """Block until ``owner`` may run; False when ``cancelled`` is set while waiting."""
+    def acquire(self, owner: object, cancelled: threading.Event,
+                request: Request | None = None) -> bool:
+        """Block until ``owner`` may run; False when ``cancelled`` is set while waiting.
+
+        Running may mean being trained by another ticket's process: see :meth:`role`.
+        """
         with self._lock:
             self._beat()  # a fresh heartbeat first, so that no one takes the ticket as stale
-            ticket = self._db.execute("INSERT INTO tickets (process) VALUES (?)",
-                                      (self.process,)).lastrowid
+            group, exact, blob = request if request is not None else (None, None, None)
+            ticket = self._db.execute(
+                "INSERT INTO tickets (process, grp, exact, request) VALUES (?, ?, ?, ?)",
+                (self.process, group, exact, blob)).lastrowid
             self._tickets[id(owner)] = ticket
             if self._beating is None:
                 self._beating = threading.Thread(target=self._keep_beating, daemon=True,
@@ -116,21 +152,85 @@ class TrainingGate:
             try:
                 self._beat()
                 running, ahead = self._db.execute(
-                    "SELECT COALESCE(SUM(running), 0), COALESCE(SUM(running = 0 AND ticket < ?), 0)"
-                    " FROM tickets", (ticket,)).fetchone()
-                mine = self._db.execute("SELECT 1 FROM tickets WHERE ticket = ?",
-                                        (ticket,)).fetchone()
+                    "SELECT COALESCE(SUM(running = 1 AND leader IS NULL), 0), "
+                    "COALESCE(SUM(running = 0 AND ticket < ?), 0) FROM tickets",
+                    (ticket,)).fetchone()
+                mine = self._db.execute("SELECT running, grp, exact FROM tickets "
+                                        "WHERE ticket = ?", (ticket,)).fetchone()
                 if mine is None:  # removed as stale (this process stalled): queue again
                     raise RuntimeError("this server process lost its place in the training "
                                        "queue; press Train again")
-                go = ahead < self.slots - running
-                if go:
-                    self._db.execute("UPDATE tickets SET running = 1 WHERE ticket = ?", (ticket,))
+                go = bool(mine[0]) or self._join(ticket, mine[2])  # claimed, or identical runs
+                if not go and ahead < self.slots - running:
+                    self._lead(ticket, mine[1], mine[2])
+                    go = True
                 self._db.execute("COMMIT")
                 return go
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+
+    def _join(self, ticket: int, exact: str | None) -> bool:
+        """Follow a running computation of the identical request, if there is one."""
+        if exact is None:
+            return False
+        row = self._db.execute("SELECT COALESCE(leader, ticket), stream FROM tickets WHERE "
+                               "exact = ? AND running = 1 AND ticket != ? ORDER BY ticket",
+                               (exact, ticket)).fetchone()
+        if row is not None:
+            self._db.execute("UPDATE tickets SET running = 1, leader = ?, stream = ? "
+                             "WHERE ticket = ?", (*row, ticket))
+        return row is not None
+
+    def _lead(self, ticket: int, group: str | None, exact: str | None) -> None:
+        """Run ``ticket``, training the waiting tickets of its group with it."""
+        self._db.execute("UPDATE tickets SET running = 1, stream = ? WHERE ticket = ?",
+                         (ticket if group is not None else None, ticket))
+        if group is None:
+            return
+        streams = {exact: ticket}
+        for other, other_exact in self._db.execute(
+                "SELECT ticket, exact FROM tickets WHERE running = 0 AND grp = ? "
+                "ORDER BY ticket", (group,)).fetchall():
+            if other_exact not in streams and len(streams) >= MAX_GROUP:
+                continue
+            stream = streams.setdefault(other_exact, other)
+            self._db.execute("UPDATE tickets SET running = 1, leader = ?, stream = ? "
+                             "WHERE ticket = ?", (ticket, stream, other))
+
+    def role(self, owner: object) -> tuple[int | None, int | None]:
+        """(leader, stream) of a running ``owner``: leader None when it trains itself."""
+        with self._lock:
+            row = self._db.execute("SELECT leader, stream FROM tickets WHERE ticket = ?",
+                                   (self._tickets.get(id(owner)),)).fetchone()
+        return (None, None) if row is None else row
+
+    def members(self, owner: object) -> list[tuple[int, bytes]]:
+        """(stream, request) of each distinct request a leader trains, its own first."""
+        with self._lock:
+            ticket = self._tickets.get(id(owner))
+            rows = self._db.execute(
+                "SELECT stream, request FROM tickets WHERE ticket = ? OR (leader = ? AND "
+                "stream = ticket) ORDER BY ticket != ?, ticket", (ticket, ticket, ticket))
+            return rows.fetchall()
+
+    def publish(self, stream: int, kind: str, value: bytes | None) -> None:
+        """Append one message (a point, the weights, an error) to ``stream``."""
+        with self._lock:
+            self._db.execute("INSERT INTO points (stream, kind, value) VALUES (?, ?, ?)",
+                             (stream, kind, value))
+
+    def read(self, stream: int, after: int = 0) -> list[tuple[int, str, bytes | None]]:
+        """The messages of ``stream`` after message id ``after``, oldest first."""
+        with self._lock:
+            return self._db.execute("SELECT id, kind, value FROM points WHERE stream = ? AND "
+                                    "id > ? ORDER BY id", (stream, after)).fetchall()
+
+    def holds(self, ticket: int) -> bool:
+        """Whether ``ticket`` (a leader) is still in the queue (its process lives)."""
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM tickets WHERE ticket = ?",
+                                    (ticket,)).fetchone() is not None
 
     def release(self, owner: object) -> None:
         """Give the slot back or leave the line (harmless when ``owner`` holds no ticket)."""
@@ -138,6 +238,7 @@ class TrainingGate:
             ticket = self._tickets.pop(id(owner), None)
             if ticket is not None:
                 self._db.execute("DELETE FROM tickets WHERE ticket = ?", (ticket,))
+                self._drop_unread()
         with self._changed:
             self._changed.notify_all()
 
@@ -156,7 +257,8 @@ class TrainingGate:
     def running(self) -> int:
         """How many trainings run now, server-wide."""
         with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM tickets WHERE running = 1").fetchone()[0]
+            return self._db.execute("SELECT COUNT(*) FROM tickets WHERE running = 1 AND "
+                                    "leader IS NULL").fetchone()[0]
 
     def waiting(self) -> int:
         """How many trainings wait for a slot, server-wide."""

@@ -114,8 +114,11 @@ def _train(payload: bytes, conn, stop, go, server_alive) -> None:
     from cnnviz.lenet.train import train_lenet
 
     configure_threads()
-    model, train_set, test_set, config = pickle.loads(payload)
+    request = pickle.loads(payload)
     del payload
+    if request[0] == "together":
+        return _train_together(*request[1:], conn, stop)
+    model, train_set, test_set, config = request
     ending = "done"
     pace = Pacer(pressure=pressure_reader())  # a busy server slows the training, not pages
     run = train_lenet(model, train_set, test_set, config)
@@ -140,6 +143,35 @@ def _train(payload: bytes, conn, stop, go, server_alive) -> None:
     buffer = io.BytesIO()
     torch.save(model.cpu().state_dict(), buffer)
     conn.send((ending, buffer.getvalue()))
+
+
+def _train_together(architecture, train_set, test_set, configs, conn, stop) -> None:
+    """Train one model per config in batched steps (cnnviz.lenet.batched).
+
+    Messages: ("points", pickled list of Metrics), then ("done" | "stopped", pickled list of
+    state dicts), one per config, in order. Pausing is not offered for a group.
+    """
+    import pickle
+    from dataclasses import replace
+
+    from cnnviz.lenet.batched import TrainTogether
+    from cnnviz.lenet.train import take_snapshot
+
+    together = TrainTogether(architecture, train_set, test_set, configs)
+    watch = None if test_set is None or not len(test_set) else [
+        min(c.watch_index, len(test_set) - 1) for c in configs]
+    ending = "done"
+    for points in together.run():
+        if watch is not None:  # what each model has learned so far, as a single run shows it
+            points = [replace(m, snapshot=take_snapshot(together.model(i),
+                                                        test_set.images[watch[i]], watch[i]))
+                      for i, m in enumerate(points)]
+        conn.send(("points", pickle.dumps(points, protocol=pickle.HIGHEST_PROTOCOL)))
+        if stop.is_set():
+            ending = "stopped"
+            break
+    states = [together.model(i).state_dict() for i in range(len(configs))]
+    conn.send((ending, pickle.dumps(states, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
 def next_point(run, interval: float | None):

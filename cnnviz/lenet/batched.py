@@ -166,11 +166,12 @@ class TrainTogether:
             correct += (logits.argmax(2) == test_labels[start:start + chunk]).sum(1)
         return (correct / max(count, 1)).tolist()
 
+    def model(self, index: int) -> LeNet:
+        """A copy of the ``index``-th distinct request's model now (CPU, eval mode)."""
+        model = build_lenet(self.architecture, seed=None)
+        model.load_state_dict({n: p[index].detach().cpu() for n, p in self.params.items()})
+        return model.eval()
+
     def models(self) -> list[LeNet]:
         """Each request's own model (CPU, eval mode): identical requests get equal copies."""
-        out = []
-        for slot in self._slot:
-            model = build_lenet(self.architecture, seed=None)
-            model.load_state_dict({n: p[slot].detach().cpu() for n, p in self.params.items()})
-            out.append(model.eval())
-        return out
+        return [self.model(slot) for slot in self._slot]

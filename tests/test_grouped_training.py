@@ -1,0 +1,105 @@
+"""Sessions' trainings grouped on the one queue: identical once, distinct batched, own models."""
+
+import threading
+import time
+
+import pytest
+import torch
+from torch.testing import assert_close
+
+from cnnviz.jobs.training import TrainingJob
+from cnnviz.jobs.training_queue import TrainingGate
+from cnnviz.lenet.model import VARIANTS, build_lenet
+from cnnviz.lenet.shapes import shapes_split
+from cnnviz.lenet.train import TrainConfig, train_lenet
+
+TRAIN, TEST = shapes_split(True, n=128), shapes_split(False, n=30)
+ARCH = VARIANTS["modern"]
+
+
+def wait_until(condition, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def config(seed=0, steps=24):
+    return TrainConfig(optimizer="sgd", lr=0.1, batch_size=8, steps=steps, seed=seed,
+                       device="cpu", report_every_s=0, test_every=8)
+
+
+def job(gate, cfg, label):
+    return TrainingJob(build_lenet(ARCH, seed=cfg.seed), TRAIN, TEST, cfg, label, gate=gate,
+                       architecture=ARCH)
+
+
+def alone(cfg):
+    model = build_lenet(ARCH, seed=cfg.seed)
+    return model, list(train_lenet(model, TRAIN, TEST, cfg))
+
+
+def assert_same_model(a, b):
+    for name, value in b.state_dict().items():
+        assert_close(a.state_dict()[name], value, rtol=1e-4, atol=1e-5)
+
+
+def test_waiting_requests_are_trained_in_one_run_each_with_its_own_model(tmp_path):
+    gate = TrainingGate(1, str(tmp_path / "queue.sqlite"))
+    blocker = object()
+    assert gate.acquire(blocker, threading.Event())  # another training holds the only slot
+    a, b, c = job(gate, config(0), "a"), job(gate, config(0), "b"), job(gate, config(1), "c")
+    for i, j in enumerate((a, b, c), 1):
+        j.start()
+        wait_until(lambda j=j, i=i: j.view().queue_position == i)  # first come, first served
+    gate.release(blocker)
+    for j in (a, b, c):
+        j.join(120)
+        assert j.view().state == "done", j.view().error
+    assert a.worker_pid is not None  # one training process for the three
+    assert b.worker_pid is None
+    assert c.worker_pid is None
+    assert gate.running() == gate.waiting() == 0
+    for j in (a, b, c):
+        model, history = alone(j.config)
+        assert_same_model(j.model, model)  # batched, yet as if trained alone
+        mine = j.view().history
+        assert [m.step for m in mine] == [m.step for m in history]
+        assert [m.train_loss for m in mine] == pytest.approx(  # its own model's curve
+            [m.train_loss for m in history], rel=1e-4)
+        assert j.view().snapshot is not None  # live kernels and feature maps for its own model
+    assert a.model is not b.model
+    assert all(torch.equal(p, q) for p, q in zip(a.model.parameters(), b.model.parameters(),
+                                                 strict=True))
+    assert not torch.equal(a.model.net[0].weight, c.model.net[0].weight)
+    assert a.view().history[-1].train_loss != c.view().history[-1].train_loss
+
+
+def test_an_identical_request_joins_the_running_one_from_its_first_point(tmp_path):
+    gate = TrainingGate(1, str(tmp_path / "queue.sqlite"))
+    first = job(gate, config(0, steps=400), "first").start()
+    wait_until(lambda: len(first.view().history) >= 3)
+    late = job(gate, config(0, steps=400), "late").start()
+    wait_until(lambda: late.view().state == "running" and late.view().history)
+    assert late.view().queue_position is None
+    assert gate.running() == 1
+    assert late.view().history[0].step == first.view().history[0].step  # watched from the start
+    first.join(120)
+    late.join(120)
+    assert late.view().state == first.view().state == "done"
+    assert [m.step for m in late.view().history] == [m.step for m in first.view().history]
+    assert_same_model(late.model, first.model)
+    assert late.worker_pid is None  # one computation
+
+
+def test_a_different_request_still_waits_in_line(tmp_path):
+    gate = TrainingGate(1, str(tmp_path / "queue.sqlite"))
+    first = job(gate, config(0, steps=400), "first").start()
+    wait_until(lambda: first.view().state == "running")
+    other = job(gate, config(5, steps=8), "other").start()
+    wait_until(lambda: other.view().queue_position == 1)
+    first.stop()
+    other.join(120)
+    assert other.view().state == "done"
+    model, _ = alone(other.config)
+    assert_same_model(other.model, model)
