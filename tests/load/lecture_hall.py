@@ -5,6 +5,8 @@ its own server on 127.0.0.1 and a free port for each N, warms it with one sessio
 sessions connect, load the page once, and rerun it ``--reruns`` times each, all at the same time.
 Latency is from sending the rerun request to Streamlit's ``script_finished`` message.
 ``--class`` measures class mode instead (tests/load/class_mode.py): one lecturer, N followers.
+``--trainers T``: T of the N sessions press Train on the LeNet page within 10 s while the
+others rerun (tests/load/trainers.py): time to the first curve point and to the end.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tests.conftest import start_server, stop_server
 from tests.load import class_mode
 from tests.load.session import BrowserSession, RunFailed
 from tests.load.stats import HEADER, LoadSummary, summarize
+from tests.load.trainers import Trainers
 
 MAX_SESSIONS = 300  # a bound, so that a typo cannot open thousands of sockets
 # Pages by file, since URL paths may change: an animation page (the lecture's common rerun)
@@ -265,7 +268,12 @@ def measure(args: argparse.Namespace, n: int, train: bool) -> tuple[LoadSummary,
             warm = BrowserSession(url, args.page, args.run_timeout)
             warm.rerun()
             warm.close()
-        trainer = None
+        trainer = trainers = None
+        if args.trainers:
+            trainers = Trainers(url, args.train_page, args.trainers, args.train_button,
+                                args.time_limit)
+            trainers.start()
+            n -= args.trainers
         if train:
             trainer = Trainer(url, args.train_page, args.train_button, args.time_limit)
             trainer.start()
@@ -273,11 +281,19 @@ def measure(args: argparse.Namespace, n: int, train: bool) -> tuple[LoadSummary,
             n -= 1  # the trainer is one of the N sessions
         scenario = Scenario(url, n, args.page, args.reruns, args.think, args.run_timeout,
                             args.time_limit)
-        summary = dataclasses.replace(scenario.run(proc.pid), sessions=scenario.n + bool(trainer))
+        if trainers is not None:
+            trainers.press()
+        summary = dataclasses.replace(scenario.run(proc.pid),
+                                      sessions=scenario.n + bool(trainer) + args.trainers)
+        if trainers is not None:
+            trainers.join()
+            note = trainers.report() + ";"
+            if not trainers.met():
+                summary = dataclasses.replace(summary, errors=summary.errors + 1)
         if trainer is not None:
             trainer.stop.set()
             trainer.join(timeout=args.time_limit)
-            note = trainer.report() + ";"
+            note += trainer.report() + ";"
             if trainer.error:
                 summary = dataclasses.replace(summary, errors=summary.errors + 1)
         if scenario.latencies:
@@ -313,6 +329,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--train-page", default=None,
                         help=f"URL path of the training page; default: the page of {TRAINING_FILE}")
     parser.add_argument("--train-button", default="Train", help="label text of the train button")
+    parser.add_argument("--trainers", type=int, default=0,
+                        help="of the N sessions, this many press Train on the LeNet page within "
+                        "10 s while the others rerun (goal: first point <= 5 s, end <= 60 s)")
     parser.add_argument("--data-dir", default=None, help="CNNVIZ_DATA_DIR for the server")
     parser.add_argument("--workers", type=int, default=2,
                         help="Streamlit processes behind HAProxy (cnnviz.serve; 1: plain "
@@ -326,6 +345,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--sessions needs values between 1 and {MAX_SESSIONS}")
     if not 1 <= args.workers <= 8:
         parser.error("--workers needs a value between 1 and 8")
+    if args.trainers < 0 or any(args.trainers >= n for n in args.counts):
+        parser.error("--trainers needs a value from 0 to below every --sessions value")
     if args.page is None:
         args.page = default_page() if args.app == "app.py" else ""
     if args.train_page is None:

@@ -32,6 +32,7 @@ class RunResult:
     markdown: list[str] = field(default_factory=list)  # bodies of markdown elements
     charts: list[str] = field(default_factory=list)  # plotly figure specs (JSON text)
     fragments: list[str] = field(default_factory=list)  # ids of fragments that rerun by timer
+    progress: list[str] = field(default_factory=list)  # texts of progress bars
 
 
 class BrowserSession:
@@ -97,6 +98,8 @@ class BrowserSession:
                     result.html.append(element.html.body)
                 elif which == "markdown":
                     result.markdown.append(element.markdown.body)
+                elif which == "progress":
+                    result.progress.append(element.progress.text)
                 elif which == "plotly_chart":
                     result.charts.append(element.plotly_chart.spec)
             elif kind == "auto_rerun":

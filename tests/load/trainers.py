@@ -1,0 +1,124 @@
+"""``--trainers N``: N sessions press Train on the LeNet page within the same few seconds.
+
+Each trainer loads the page, waits for the others, presses Train at a random moment of the
+``spread_s`` window, then reruns the page's live fragment as the browser does (every
+LIVE_EVERY_S) until the run's end shows. Measured per trainer: seconds from the click to the
+first curve point (a progress text "step ..."), and to the end ("Last run (...), done: ...").
+The other sessions of the scenario rerun their page meanwhile (lecture_hall.Scenario).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+from tests.load.session import BrowserSession, RunFailed
+from tests.load.stats import percentile
+
+LIVE_EVERY_S = 0.25  # ui/lenet_train.py's fragment interval
+ENDED = (", done:", ", stopped:", ", failed:")
+GOALS = {"first_max_s": 5.0, "finish_max_s": 60.0}
+
+
+class Trainers:
+    """N training sessions on ``page``; start() them, then join() and report()."""
+
+    def __init__(self, url: str, page: str, n: int, button: str, timeout_s: float,
+                 spread_s: float = 10.0):
+        self.url, self.page, self.n, self.button = url, page, n, button
+        self.timeout_s, self.spread_s = timeout_s, spread_s
+        self.first: list[float] = []
+        self.finish: list[float] = []
+        self.errors: list[str] = []
+        self.lock = threading.Lock()
+        self.loaded = threading.Barrier(n + 1)
+        self.go = threading.Event()
+        self.threads = [threading.Thread(target=self._one, args=(i,), daemon=True)
+                        for i in range(n)]
+
+    def start(self) -> None:
+        """Connect every trainer and load the page (returns once all have, or failed)."""
+        for thread in self.threads:
+            thread.start()
+        try:
+            self.loaded.wait(timeout=self.timeout_s)
+        except threading.BrokenBarrierError:
+            self.errors.append("not every trainer loaded the page in time")
+
+    def press(self) -> None:
+        """Let the trainers press Train, each at a random moment of the next spread_s."""
+        self.go.set()
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join(timeout=self.spread_s + self.timeout_s + 30)
+
+    def _one(self, index: int) -> None:
+        session = None
+        try:
+            session = BrowserSession(self.url, self.page, self.timeout_s)
+            first = session.rerun()
+            button = next(first.buttons[label] for label in first.buttons
+                          if self.button in label)
+        except Exception as exc:  # noqa: BLE001 - every failure is a measured error
+            with self.lock:
+                self.errors.append(f"trainer {index} setup: {exc!r}")
+            if session is not None:
+                session.close()
+            session = None
+        try:
+            self.loaded.wait(timeout=self.timeout_s)
+        except threading.BrokenBarrierError:
+            pass
+        if session is None:
+            return
+        try:
+            self.go.wait()
+            time.sleep(random.Random(index).uniform(0, self.spread_s))
+            self._train(session, button)
+        except Exception as exc:  # noqa: BLE001
+            with self.lock:
+                self.errors.append(f"trainer {index}: {exc!r}")
+        finally:
+            session.close()
+
+    def _train(self, session: BrowserSession, button: str) -> None:
+        start = time.perf_counter()
+        result = session.rerun(clicked_button_id=button)
+        first = None
+        while True:
+            elapsed = time.perf_counter() - start
+            if first is None and any(text.startswith("step ") for text in result.progress):
+                first = elapsed
+            if any("Last run (" in text and any(e in text for e in ENDED)
+                   for text in result.markdown):
+                break
+            if elapsed > self.timeout_s:
+                raise RunFailed(f"training did not end within {self.timeout_s} s")
+            time.sleep(LIVE_EVERY_S)
+            fragment = result.fragments[0] if result.fragments else ""
+            try:
+                result = session.rerun(fragment_id=fragment)
+            except RunFailed:
+                # At the end the fragment asks for a full rerun (st.rerun), whose navigation
+                # message this client reads as another page; the next full run is the page's.
+                result = session.rerun()
+        with self.lock:
+            self.first.append(elapsed if first is None else first)
+            self.finish.append(time.perf_counter() - start)
+
+    def met(self) -> bool:
+        """Whether every trainer finished within the goals."""
+        return (not self.errors and len(self.finish) == self.n
+                and max(self.first) <= GOALS["first_max_s"]
+                and max(self.finish) <= GOALS["finish_max_s"])
+
+    def report(self) -> str:
+        """One line of the figures (goal: first point <= 5 s, finish <= 60 s for all)."""
+        if not self.finish:
+            return f"{self.n} trainers: none finished; errors: {self.errors[:3]}"
+        return (f"{self.n} trainers in {self.spread_s:g} s: first point max "
+                f"{max(self.first):.1f} s, p95 {percentile(self.first, 95):.1f} s; finished "
+                f"{len(self.finish)}/{self.n}, max {max(self.finish):.1f} s"
+                + (f"; errors: {self.errors[:3]}" if self.errors else ""))
