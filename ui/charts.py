@@ -6,6 +6,10 @@ import ast
 import contextlib
 from collections.abc import Callable
 
+# Plotly imports pandas lazily, on a figure's first to_dict, and takes it from sys.modules even
+# half imported: 30 sessions drawing their first chart at once then failed with "partially
+# initialized module 'pandas'". Imported here, under Python's import lock, it is whole.
+import pandas  # noqa: F401
 import plotly.graph_objects as go
 import streamlit as st
 
