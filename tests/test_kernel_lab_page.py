@@ -188,3 +188,25 @@ def test_filter_device_is_offered_only_with_a_gpu_and_defaults_to_the_cpu(monkey
         assert offered[0].options == devices
         assert offered[0].value == "cpu"
     assert stored_result(at)[4] == "cpu"
+
+
+def test_a_preset_shows_only_its_own_parameters_and_the_gaussian_cap():
+    at = fresh()
+    keys = {w.key for w in at.number_input}
+    assert not keys & {"kl_sigma", "kl_box", "kl_v1", "kl_v2"}  # Sobel x has no parameters
+    at.selectbox(key="kl_preset").set_value("Gaussian blur").run()
+    keys = {w.key for w in at.number_input}
+    assert "kl_sigma" in keys and not keys & {"kl_box", "kl_v1", "kl_v2"}
+    assert np.asarray(at.session_state["kl_kernel"]).shape == (7, 7)  # sigma 1: 2*ceil(3)+1
+    at.number_input(key="kl_sigma").set_value(2.0).run()
+    assert np.asarray(at.session_state["kl_kernel"]).shape == (13, 13)
+    assert not any("capped" in c.value for c in at.caption)
+    at.number_input(key="kl_sigma").set_value(3.0).run()
+    assert np.asarray(at.session_state["kl_kernel"]).shape == (15, 15)
+    assert any("would need 19 x 19" in c.value and "capped" in c.value for c in at.caption)
+    at.selectbox(key="kl_preset").set_value("directional derivative").run()
+    keys = {w.key for w in at.number_input}
+    assert {"kl_v1", "kl_v2"} <= keys and not keys & {"kl_sigma", "kl_box"}
+    at.selectbox(key="kl_preset").set_value("box blur").run()
+    assert "kl_box" in {w.key for w in at.number_input}
+    assert np.asarray(at.session_state["kl_kernel"]).shape == (3, 3)

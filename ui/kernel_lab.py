@@ -11,7 +11,7 @@ import streamlit as st
 from cnnviz import pageconfig
 from cnnviz.lab import budget, kernels, samples
 from cnnviz.lab.kernel_learning import chapter_experiment, micrograph_experiment
-from cnnviz.lab.page import PRESET_PARAMETERS, SOURCES, preset_kernel
+from cnnviz.lab.page import PRESET_PARAMETERS, PRESET_USES, SOURCES, preset_kernel, preset_note
 from cnnviz.teach.frames import correlation_steps
 from cnnviz.viz.animation import PrebuiltFigure, window_figure
 from cnnviz.viz.lab_figures import kernel_figure, loss_figure
@@ -21,11 +21,16 @@ from ui.upload_store import EVICTED, session_owner
 from ui.uploads import UPLOAD_KINDS, decode, image_uploader
 
 
-@st.cache_data(max_entries=8)
+# Shared, read-only arrays: st.cache_data would unpickle a fresh 256 KB copy on every rerun.
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _sample(name: str, size: int) -> np.ndarray:
-    return samples.sample(name, size)
+    array = samples.sample(name, size)
+    array.flags.writeable = False
+    return array
 
 
+PARAMETER_LABELS = {"sigma": "σ (Gaussian)", "box": "size (box)", "v1": "direction v1 (rows)",
+                    "v2": "direction v2 (columns)"}
 IMAGE_SLOT, RESULT_SLOT = "kernel lab image", "kernel lab result"
 
 
@@ -126,11 +131,11 @@ def kernel_editor(page: config_ui.Page) -> np.ndarray | None:
     state = st.session_state
     c1, c2, c3 = st.columns([2, 1, 1])
     apply = {"on_change": _apply_preset, "args": (page.spec,)}
-    config_ui.widget(page, "preset", "Preset", where=c1, **apply)
-    config_ui.widget(page, "sigma", "sigma (Gaussian)", where=c2, **apply)
-    config_ui.widget(page, "box", "size (box)", where=c3, **apply)
-    config_ui.widget(page, "v1", "direction v1 (rows)", where=c2, **apply)
-    config_ui.widget(page, "v2", "direction v2 (columns)", where=c3, **apply)
+    preset = config_ui.widget(page, "preset", "Preset", where=c1, **apply)
+    for name, where in zip(PRESET_USES.get(preset, ()), (c2, c3), strict=False):
+        config_ui.widget(page, name, PARAMETER_LABELS[name], where=where, **apply)
+    if (note := preset_note({**page.valid, **page.values})) is not None:
+        st.caption(note)
     current = np.asarray(config_ui.kernel(page, "kernel"), np.float64)  # the link's exact values
     b2, b3, b4 = st.columns(3)
     rows = b3.number_input("rows", 1, kernels.MAX_SIZE, current.shape[0])
@@ -229,7 +234,7 @@ def patch_section(image: np.ndarray, K: np.ndarray, flip: bool,
     top = c2.number_input("Patch top row", 0, h - size, min(h // 2, h - size), key="kl_patch_r")
     left = c3.number_input("Patch left column", 0, w - size, min(w // 2, w - size),
                            key="kl_patch_c")
-    patch = image[top: top + size, left: left + size]
+    patch = np.array(image[top: top + size, left: left + size])  # a copy: samples are read-only
     st.caption(f"Rows {top}-{top + size - 1}, columns {left}-{left + size - 1} (orange box in "
                "the original), no padding: the output is the valid part, with the raw values.")
     charts.cached_chart(f"{image_id} {top} {left} {size} {flip}",

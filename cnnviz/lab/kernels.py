@@ -58,12 +58,18 @@ def parse_kernel_text(text: str) -> np.ndarray:
     return as_kernel(values)
 
 
+def gaussian_size(sigma: float) -> tuple[int, int]:
+    """(size used, size wanted): an odd size covering +-3 sigma, 2*ceil(3 sigma)+1, capped at 15."""
+    wanted = 2 * math.ceil(3 * sigma) + 1
+    return min(MAX_SIZE, wanted), wanted
+
+
 def gaussian(sigma: float, size: int | None = None) -> np.ndarray:
-    """Sampled 2-D Gaussian summing to 1; default size covers +-3 sigma (odd, at most 15)."""
+    """Sampled 2-D Gaussian summing to 1; default size from ``gaussian_size`` (at most 15)."""
     if not sigma > 0:
         raise ValueError(f"The Gaussian's sigma must be above 0, got {sigma}.")
     if size is None:
-        size = min(MAX_SIZE, 2 * math.ceil(3 * sigma) + 1)
+        size = gaussian_size(sigma)[0]
     r = np.arange(size, dtype=np.float64) - (size - 1) / 2
     g = np.exp(-(r**2) / (2 * sigma**2))
     K = np.outer(g, g)

@@ -12,6 +12,20 @@ DEVICES = ("cpu", "cuda", "mps")  # the page offers those this machine has
 DOSES = (0, 1, 3, 10, 30, 100, 300, 1000)  # electrons per pixel; 0: no added noise
 ZOOMS = (1, 2, 4, 8, 16, 32)
 PRESET_PARAMETERS = ("preset", "sigma", "box", "v1", "v2")
+# The parameters each preset uses (the page shows only these); the others have none.
+PRESET_USES = {"Gaussian blur": ("sigma",), "box blur": ("box",),
+               "directional derivative": ("v1", "v2")}
+
+
+def preset_note(config: dict) -> str | None:
+    """What the page says about the preset's size: the Gaussian's follows sigma, maybe capped."""
+    if config["preset"] != "Gaussian blur":
+        return None
+    used, wanted = kernels.gaussian_size(config["sigma"])
+    if used == wanted:
+        return f"σ = {config['sigma']:g}: {used} x {used} kernel (covers ±3σ, 2·ceil(3σ)+1)."
+    return (f"σ = {config['sigma']:g} would need {wanted} x {wanted} to cover ±3σ; capped at the "
+            f"largest kernel, {used} x {used} (covers ±{(used - 1) / 2 / config['sigma']:.2g}σ).")
 
 
 def preset_kernel(config: dict) -> list[list[float]]:
