@@ -120,7 +120,8 @@ if K is not None:
                     where=(response := st.columns([1, 2]))[0])
     noise = (f" Shot noise at {dose} electrons/pixel: the image was scaled to 0..1 and "
              "Poisson counts / dose drawn." if dose else "")
-    response[1].caption(f"Kernel footprint: {display.nm_footprint(K.shape, image['pixel_size_nm'])}. "
+    footprint = display.nm_footprint(K.shape, image["pixel_size_nm"])
+    response[1].caption(f"Kernel footprint: {footprint}. "
                f"Result range {view['result_min']:.4g} to {view['result_max']:.4g}.{noise} "
                f"{shown.caption()}")
     with st.expander("Histogram of the original"):

@@ -196,7 +196,8 @@ def test_a_preset_shows_only_its_own_parameters_and_the_gaussian_cap():
     assert not keys & {"kl_sigma", "kl_box", "kl_v1", "kl_v2"}  # Sobel x has no parameters
     at.selectbox(key="kl_preset").set_value("Gaussian blur").run()
     keys = {w.key for w in at.number_input}
-    assert "kl_sigma" in keys and not keys & {"kl_box", "kl_v1", "kl_v2"}
+    assert "kl_sigma" in keys
+    assert not keys & {"kl_box", "kl_v1", "kl_v2"}
     assert np.asarray(at.session_state["kl_kernel"]).shape == (7, 7)  # sigma 1: 2*ceil(3)+1
     at.number_input(key="kl_sigma").set_value(2.0).run()
     assert np.asarray(at.session_state["kl_kernel"]).shape == (13, 13)
@@ -206,7 +207,23 @@ def test_a_preset_shows_only_its_own_parameters_and_the_gaussian_cap():
     assert any("would need 19 x 19" in c.value and "capped" in c.value for c in at.caption)
     at.selectbox(key="kl_preset").set_value("directional derivative").run()
     keys = {w.key for w in at.number_input}
-    assert {"kl_v1", "kl_v2"} <= keys and not keys & {"kl_sigma", "kl_box"}
+    assert {"kl_v1", "kl_v2"} <= keys
+    assert not keys & {"kl_sigma", "kl_box"}
     at.selectbox(key="kl_preset").set_value("box blur").run()
     assert "kl_box" in {w.key for w in at.number_input}
     assert np.asarray(at.session_state["kl_kernel"]).shape == (3, 3)
+
+
+def test_patch_of_a_16_bit_micrograph_states_one_scale_and_fits_its_cells():
+    arr = (30000 + np.arange(32 * 32).reshape(32, 32) * 31).astype(np.uint16)  # 30000-61713
+    at = upload(fresh(), "counts.tif", tiff_bytes(arr))
+    assert not at.exception
+    assert any("values x 10^3" in c.value for c in at.caption)
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    patch = next(f for f in figures if f["layout"].get("sliders"))  # the step-by-step animation
+    grid = next(t for t in patch["data"] if t.get("mode") == "text" and t.get("xaxis") == "x")
+    assert max(len(label) for label in grid["text"]) <= 4  # e.g. 46.4, not 46384
+    r, c = grid["y"][0], grid["x"][0]
+    raw = float(arr[16 + r, 16 + c])  # the default 8x8 patch starts at row and column 16
+    assert grid["hovertext"][0].startswith(f"raw value {raw:.6g}")
+    assert float(grid["text"][0]) == pytest.approx(raw / 1000, abs=0.06)

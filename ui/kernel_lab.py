@@ -9,12 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz import pageconfig
-from cnnviz.lab import budget, kernels, samples
+from cnnviz.lab import budget, display, kernels, samples
 from cnnviz.lab.kernel_learning import chapter_experiment, micrograph_experiment
 from cnnviz.lab.page import PRESET_PARAMETERS, PRESET_USES, SOURCES, preset_kernel, preset_note
 from cnnviz.teach.frames import correlation_steps
 from cnnviz.viz.animation import PrebuiltFigure, window_figure
-from cnnviz.viz.lab_figures import kernel_figure, loss_figure
+from cnnviz.viz.lab_figures import kernel_figure, loss_figure, with_raw_hover
 from ui import charts, config_ui
 from ui.kernel_painter import kernel_painter
 from ui.upload_store import EVICTED, session_owner
@@ -212,9 +212,12 @@ def learning_section() -> None:
         st.dataframe(pd.DataFrame(hist[step - 1]["kernel"]).style.format("{:.4f}"))
 
 
-def _patch_animation(patch: np.ndarray, K: np.ndarray, flip: bool) -> PrebuiltFigure:
-    return PrebuiltFigure(window_figure(correlation_steps(patch, K, flip=flip), "patch",
-                                        "result"))
+def _patch_animation(patch: np.ndarray, K: np.ndarray, flip: bool, scale: float,
+                     projector: bool) -> PrebuiltFigure:
+    """The patch divided by ``scale`` (so its numbers fit their cells), raw values on hover."""
+    figure = window_figure(correlation_steps(patch / scale, K, flip=flip), "patch", "result",
+                           projector=projector)
+    return PrebuiltFigure(with_raw_hover(figure, patch, scale))
 
 
 def patch_section(image: np.ndarray, K: np.ndarray, flip: bool,
@@ -235,8 +238,12 @@ def patch_section(image: np.ndarray, K: np.ndarray, flip: bool,
     left = c3.number_input("Patch left column", 0, w - size, min(w // 2, w - size),
                            key="kl_patch_c")
     patch = np.array(image[top: top + size, left: left + size])  # a copy: samples are read-only
+    exponent = display.patch_exponent(patch)
+    values = (f"values x 10^{exponent} (the patch and the result alike; hover a number for "
+              "its raw value)" if exponent else "with the raw values")
     st.caption(f"Rows {top}-{top + size - 1}, columns {left}-{left + size - 1} (orange box in "
-               "the original), no padding: the output is the valid part, with the raw values.")
+               f"the original), no padding: the output is the valid part, {values}.")
     charts.cached_chart(f"{image_id} {top} {left} {size} {flip}",
-                    lambda: _patch_animation(patch, K, flip), key="kl_patch_anim")
+                        lambda: _patch_animation(patch, K, flip, 10.0**exponent,
+                                                 charts.projector_on()), key="kl_patch_anim")
     return int(top), int(left), int(size)

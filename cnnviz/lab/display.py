@@ -79,6 +79,18 @@ def histogram(array: np.ndarray, bins: int = 128) -> tuple[np.ndarray, np.ndarra
     return np.histogram(flat[::step], bins=bins)
 
 
+def patch_exponent(values: np.ndarray) -> int:
+    """Power of ten to divide a patch by so its numbers fit a cell; 0 below 1000.
+
+    At most 2 digits before the point, 3 significant: 16-bit counts such as 41234 become
+    41.2 x 10^3.
+    """
+    largest = float(np.max(np.abs(values))) if np.size(values) else 0.0
+    if not np.isfinite(largest) or largest < 1000:
+        return 0
+    return int(np.floor(np.log10(largest))) - 1
+
+
 def nm_footprint(kernel_shape: tuple[int, int], pixel_size_nm: float | None) -> str:
     """A kernel's footprint, in nm when the pixel size is known."""
     kh, kw = kernel_shape

@@ -58,3 +58,19 @@ def loss_figure(steps: list[int], losses: list[float]) -> go.Figure:
     fig.update_xaxes(title="step")
     fig.update_yaxes(title="squared error", type="log")
     return fig
+
+
+def with_raw_hover(figure: dict, raw: np.ndarray, scale: float) -> dict:
+    """Hovering a number of the animation's input grid shows its raw value.
+
+    The input grid's numbers are the figure's first text trace; ``scale`` is what they were
+    divided by.
+    """
+    for trace in figure["data"]:
+        if trace.get("mode") == "text" and trace.get("xaxis") == "x":
+            trace["hovertext"] = [f"raw value {raw[r][c]:.6g}" + (
+                f" (shown as {raw[r][c] / scale:.3g})" if scale != 1 else "")
+                for r, c in zip(trace["y"], trace["x"], strict=True)]
+            trace["hoverinfo"] = "text"
+            break
+    return figure
