@@ -118,6 +118,12 @@
       }
     }
   }
+  // The first two images (the kernel lab's original and result): where, and side by side?
+  const pair = images.filter((i) => i.tagName === "IMG").slice(0, 2).map((i) => {
+    const r = i.getBoundingClientRect();
+    return {top: Math.round(r.top + scrollTop), bottom: Math.round(r.bottom + scrollTop),
+      left: Math.round(r.left), right: Math.round(r.right)};
+  });
   const pageWidth = document.documentElement.scrollWidth;
   if (pageWidth > vw + 1) problems.push({what: "page scrolls sideways", el: `${pageWidth}px`});
 
@@ -133,6 +139,7 @@
     animation_top: animation
       ? Math.round(animation.getBoundingClientRect().top + scrollTop) : null,
     viewport: [vw, vh],
+    image_pair: pair.length === 2 ? pair : null,
     problems,
   };
 }

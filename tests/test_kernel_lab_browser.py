@@ -2,6 +2,7 @@
 
 import pytest
 
+from cnnviz.lab import kernels
 from cnnviz.viz import colors
 
 pytestmark = pytest.mark.browser
@@ -52,19 +53,20 @@ def test_painting_a_kernel_with_the_mouse(page, app_url):
     canvas = page.locator("canvas.upper-canvas")
     canvas.wait_for(timeout=60_000)
     box = canvas.bounding_box()
-    assert round(box["width"]) == 120  # 3x3 kernel, 40 px per cell
+    cell = kernels.paint_cell((3, 3))
+    assert round(box["width"]) == 3 * cell >= 300  # big enough to paint on a projector
     # Hovering the canvas slides the component's toolbar up from over its top edge; wait until
     # the canvas itself gets the pointer where the stroke starts.
-    page.mouse.move(box["x"] + 60, box["y"] + 60, steps=5)
+    page.mouse.move(box["x"] + cell, box["y"] + cell, steps=5)
     page.wait_for_function(
         "([canvas, x, y]) => { const r = canvas.getBoundingClientRect();"
         " return canvas.getRootNode().elementFromPoint(r.left + x, r.top + y) === canvas; }",
         arg=[canvas.element_handle(), 5, 5], timeout=10_000)
-    # Scribble over the top-left cell with the red (+) brush, slowly enough for the canvas.
     page.mouse.move(box["x"] + 5, box["y"] + 5, steps=5)
+    # Scribble over the top-left cell with the red (+) brush, slowly enough for the canvas.
     page.mouse.down()
-    for k in range(5, 40, 4):
-        page.mouse.move(box["x"] + k, box["y"] + 35, steps=8)
+    for k in range(5, cell, max(2, cell // 10)):
+        page.mouse.move(box["x"] + k, box["y"] + cell - 5, steps=8)
         page.mouse.move(box["x"] + k + 2, box["y"] + 5, steps=8)
     page.mouse.up()
     caption = page.get_by_text("This painting gives the kernel:")

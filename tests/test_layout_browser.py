@@ -118,9 +118,45 @@ def failures(viewport: str, results: dict) -> list[str]:
         if projector and text and (text["px"] < 20 or text["px"] < 0.9 * m["body_px"]):
             out.append(f"{page_name}: figure text {text['px']:.1f} px ({text['text']!r}) against "
                        f"body {m['body_px']} px")
+        if page_name == "kernel_lab" and width >= 1280:
+            out.extend(f"kernel_lab: {p}" for p in pair_problems(m["image_pair"], height))
         if width < 600 and page_name in ANIMATED and (m["animation_width"] or 0) < 300:
             out.append(f"{page_name}: animation {m['animation_width']} px wide")
     return out
+
+
+def pair_problems(pair: list[dict] | None, height: int) -> list[str]:
+    """The kernel lab's main figure, original and result: side by side, starting on screen."""
+    if pair is None:
+        return ["the original and the result are not both shown"]
+    (a, b), out = sorted(pair, key=lambda box: box["left"]), []
+    if a["right"] > b["left"] + 1 or abs(a["top"] - b["top"]) > 40:
+        out.append(f"original and result not side by side: {pair}")
+    if max(a["top"], b["top"]) >= height:
+        out.append(f"original and result start at {a['top']} / {b['top']} px, below the fold")
+    return out
+
+
+@pytest.mark.parametrize("viewport", [v for v in VIEWPORTS if VIEWPORTS[v][0] >= 1280])
+def test_kernel_lab_original_and_result_side_by_side_above_the_fold(browser, app_url, viewport):
+    width, height, projector = VIEWPORTS[viewport]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        settle(page, figure=False)
+        if projector:
+            page.get_by_text("Projector mode").click()
+            page.wait_for_function(f"() => document.querySelector(\"{TOGGLE}\")?.checked",
+                                   timeout=30_000)
+        visit(page, app_url, next(i for i in PAGES if i.url_path == "kernel_lab"), projector)
+        m = page.evaluate(PROBE)
+        (RESULTS / "screens").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=RESULTS / "screens" / f"kernel-lab-{viewport}.png")
+    finally:
+        context.close()
+    problems = pair_problems(m["image_pair"], height)
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))

@@ -18,12 +18,13 @@ def kernel_painter(shape: tuple[int, int]) -> np.ndarray | None:
                                key="kl_paint_strength")
     use = p3.button("Use painting", key="kl_paint_use")
     rows, cols = shape
+    cell = kernels.paint_cell(shape)
     result = st_canvas(
-        stroke_width=max(6, kernels.PAINT_CELL // 2), background_color="#FFFFFF",
+        stroke_width=max(6, cell // 2), background_color="#FFFFFF",
         stroke_color=kernels.PAINT_POSITIVE if sign.startswith("+") else kernels.PAINT_NEGATIVE,
-        initial_drawing=kernels.paint_grid(shape), drawing_mode="freedraw",
-        height=rows * kernels.PAINT_CELL, width=cols * kernels.PAINT_CELL,
-        return_image_data=True, key=f"kl_paint_{rows}x{cols}")
+        initial_drawing=kernels.paint_grid(shape, cell), drawing_mode="freedraw",
+        height=rows * cell, width=cols * cell, return_image_data=True,
+        key=f"kl_paint_{rows}x{cols}")
     image = None if result is None else result.image_data
     painted = None if image is None else kernels.kernel_from_painting(image, shape, strength)
     if painted is None or not painted.any():

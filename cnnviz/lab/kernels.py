@@ -156,7 +156,13 @@ def frequency_axis(size: int = 64) -> np.ndarray:
     return np.fft.fftshift(np.fft.fftfreq(size)).astype(np.float32)
 
 
-PAINT_CELL = 40  # canvas pixels per kernel cell when painting
+PAINT_CELL = 40  # canvas pixels per kernel cell when painting (the smallest: 15 x 15)
+PAINT_SIDE = 320  # a kernel's longer side on the canvas: big enough to paint on a projector
+
+
+def paint_cell(shape: tuple[int, int]) -> int:
+    """Canvas pixels per cell: the longer side about PAINT_SIDE px, at least PAINT_CELL a cell."""
+    return max(PAINT_CELL, min(110, PAINT_SIDE // max(shape)))
 PAINT_POSITIVE, PAINT_NEGATIVE = colors.POSITIVE, colors.NEGATIVE  # red adds, blue subtracts
 
 
