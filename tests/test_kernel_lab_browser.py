@@ -52,6 +52,7 @@ def test_painting_a_kernel_with_the_mouse(page, app_url):
     page.get_by_text("Paint the kernel").click()
     canvas = page.locator("canvas.upper-canvas")
     canvas.wait_for(timeout=60_000)
+    canvas.scroll_into_view_if_needed()  # the settings are below the original and the result
     box = canvas.bounding_box()
     cell = kernels.paint_cell((3, 3))
     assert round(box["width"]) == 3 * cell >= 300  # big enough to paint on a projector
@@ -62,12 +63,14 @@ def test_painting_a_kernel_with_the_mouse(page, app_url):
         "([canvas, x, y]) => { const r = canvas.getBoundingClientRect();"
         " return canvas.getRootNode().elementFromPoint(r.left + x, r.top + y) === canvas; }",
         arg=[canvas.element_handle(), 5, 5], timeout=10_000)
-    page.mouse.move(box["x"] + 5, box["y"] + 5, steps=5)
     # Scribble over the top-left cell with the red (+) brush, slowly enough for the canvas.
+    # (the brush is half a cell wide: strokes stay a quarter cell inside the cell's edges)
+    near, far = cell // 4, cell - cell // 4
+    page.mouse.move(box["x"] + near, box["y"] + near, steps=5)
     page.mouse.down()
-    for k in range(5, cell, max(2, cell // 10)):
-        page.mouse.move(box["x"] + k, box["y"] + cell - 5, steps=8)
-        page.mouse.move(box["x"] + k + 2, box["y"] + 5, steps=8)
+    for k in range(near, far, max(2, cell // 10)):
+        page.mouse.move(box["x"] + k, box["y"] + far, steps=8)
+        page.mouse.move(box["x"] + k + 2, box["y"] + near, steps=8)
     page.mouse.up()
     caption = page.get_by_text("This painting gives the kernel:")
     caption.wait_for(timeout=30_000)  # the component sent its image back to the server

@@ -24,7 +24,7 @@ def kernel_painter(shape: tuple[int, int]) -> np.ndarray | None:
         stroke_color=kernels.PAINT_POSITIVE if sign.startswith("+") else kernels.PAINT_NEGATIVE,
         initial_drawing=kernels.paint_grid(shape, cell), drawing_mode="freedraw",
         height=rows * cell, width=cols * cell, return_image_data=True,
-        key=f"kl_paint_{rows}x{cols}")
+        key=f"kl_canvas_{rows}x{cols}")
     image = None if result is None else result.image_data
     painted = None if image is None else kernels.kernel_from_painting(image, shape, strength)
     if painted is None or not painted.any():
