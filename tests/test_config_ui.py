@@ -183,7 +183,8 @@ def next_to(at: AppTest, key: str) -> Error | None:
     ("why", None, "why_h", 0, "Image height h = 1000 (not 0)"),
     ("why", None, "why_dx", 999999, "Shift right = 3 (not 999999)"),
     ("chan", None, "chan_co", 0, "Output channels = 1 (not 0)"),
-    ("kl", None, "kl_sigma", 0.0, "sigma (Gaussian) = 1.0 (not 0.0)"),
+    ("kl", ("selectbox", "kl_preset", "Gaussian blur"), "kl_sigma", 0.0,
+     "σ (Gaussian) = 1.0 (not 0.0)"),  # σ shows only for its preset
     ("lenet", ("radio", "lenet_variant", "custom"), "lenet_c1", 0,
      "Channels, conv 1 = 6 (not 0)"),
 ])
