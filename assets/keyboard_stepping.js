@@ -56,6 +56,7 @@
   }
 
   function step(gd, delta) {
+    movedOn = window.location.pathname;
     goTo(gd, currentStep(gd).current + delta);
   }
 
@@ -117,6 +118,7 @@
   function pointAt(gd, event) {
     const point = event && event.points && event.points[0];
     if (!point || typeof point.customdata !== "number" || !isAnimated(gd)) return;
+    movedOn = window.location.pathname;
     if (gd._fullLayout.sliders[0].active !== point.customdata) show(gd, point.customdata);
   }
   function connect(gd) {
@@ -129,16 +131,21 @@
     if (HOVER) gd.on("plotly_hover", (event) => pointAt(gd, event));
     gd.on("plotly_sliderchange", (event) => remember(event.slider.active));
     // A link with ?step=k opens the figure at that step. A redraw puts the first frame's data
-    // back (the slider may keep its place), so each redraw shows the step again; a few times
-    // at most, in case a redraw ever followed from showing it.
+    // back (the slider may keep its place), so each redraw shows the step again until the user
+    // moves it; at most LINKED_SHOWS times, in case a redraw ever followed from showing it.
+    // Only real shows count: a busy browser draws the figure several times before its frames
+    // exist, and those redraws must not use up the budget.
     gd.on("plotly_afterplot", () => linkedStep(gd));
     linkedStep(gd);
   }
+  const LINKED_SHOWS = 12;
+  let movedOn = null;  // the page (path) on which the user moved the step since it opened
   function linkedStep(gd) {
+    if (!isAnimated(gd) || movedOn === window.location.pathname) return;
     const k = parseInt(new URL(window.location.href).searchParams.get("step"), 10);
+    if (!(k > 1 && k <= gd._fullLayout.sliders[0].steps.length)) return;
     gd.__cnnvizLinked = (gd.__cnnvizLinked || 0) + 1;
-    if (!isAnimated(gd) || gd.__cnnvizLinked > 5) return;
-    if (k > 1 && k <= gd._fullLayout.sliders[0].steps.length) show(gd, k - 1);
+    if (gd.__cnnvizLinked <= LINKED_SHOWS) show(gd, k - 1);
   }
   new MutationObserver(() => {
     document.querySelectorAll(".js-plotly-plot").forEach(connect);
