@@ -74,6 +74,17 @@ def visit(page, app_url: str, info, projector: bool) -> None:
     settle(page)
 
 
+def open_home(page, app_url: str, projector: bool) -> None:
+    """Open the home page and, for projector viewports, switch projector mode on."""
+    page.goto(app_url)
+    settle(page, figure=False)
+    if projector:
+        page.get_by_text("Projector mode").click()
+        page.wait_for_function(f"() => document.querySelector(\"{TOGGLE}\")?.checked",
+                               timeout=30_000)
+        settle(page, figure=False)
+
+
 def measure_all(browser, app_url: str, viewport: str) -> dict:
     """Measurements (see layout_probe.js) of every page at one viewport, with screenshots."""
     width, height, projector = VIEWPORTS[viewport]
@@ -83,13 +94,7 @@ def measure_all(browser, app_url: str, viewport: str) -> dict:
     screens.mkdir(parents=True, exist_ok=True)
     results = {}
     try:
-        page.goto(app_url)
-        settle(page, figure=False)
-        if projector:
-            page.get_by_text("Projector mode").click()
-            page.wait_for_function(f"() => document.querySelector(\"{TOGGLE}\")?.checked",
-                                   timeout=30_000)
-            settle(page, figure=False)
+        open_home(page, app_url, projector)
         for info in [HOME, *PAGES]:
             if info is not HOME:  # home is open already
                 visit(page, app_url, info, projector)
@@ -143,12 +148,7 @@ def test_kernel_lab_original_and_result_side_by_side_above_the_fold(browser, app
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     try:
-        page.goto(app_url)
-        settle(page, figure=False)
-        if projector:
-            page.get_by_text("Projector mode").click()
-            page.wait_for_function(f"() => document.querySelector(\"{TOGGLE}\")?.checked",
-                                   timeout=30_000)
+        open_home(page, app_url, projector)
         visit(page, app_url, next(i for i in PAGES if i.url_path == "kernel_lab"), projector)
         m = page.evaluate(PROBE)
         (RESULTS / "screens").mkdir(parents=True, exist_ok=True)
