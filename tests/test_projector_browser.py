@@ -1,5 +1,7 @@
 """Projector mode in Chromium: it survives switching pages through the sidebar navigation."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -20,7 +22,8 @@ def test_projector_mode_survives_a_page_switch(page, app_url):
     page.wait_for_function(BIG_TYPE, timeout=30_000)
     target = PAGES[-1]
     page.locator("[data-testid='stSidebarNav'] a", has_text=target.title).click()
-    page.wait_for_url(f"**/{target.url_path}", timeout=30_000)
+    # every page now writes its configuration into the address: a query string may follow
+    page.wait_for_url(re.compile(rf"/{target.url_path}(\?.*)?$"), timeout=30_000)
     # The sidebar is drawn before the page, so once the new page's title is there, the toggle
     # and the styles are those of the run after the switch.
     page.wait_for_selector(f"h1:has-text('{target.title}')", timeout=60_000)
