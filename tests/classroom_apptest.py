@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
@@ -97,3 +98,18 @@ def histogram_counts(at: AppTest) -> list[int]:
 
 def scripts(at: AppTest) -> str:
     return " ".join(h.proto.body for h in at.get("html"))
+
+
+def forge(at: AppTest, *states: WidgetState) -> AppTest:
+    """Run the session with its own widget states plus ``states`` (what its browser may send)."""
+    sent = WidgetStates()
+    sent.widgets.extend(at._tree.get_widget_states().widgets)
+    sent.widgets.extend(states)
+    return at._run(sent)
+
+
+def figure_move(lecturer: AppTest, value) -> WidgetState:
+    """What the lecturer's browser sends when its figure reaches a step: the reporter's state."""
+    reporter = next(e for e in lecturer.get("bidi_component")
+                    if e.key == classroom.REPORTER_KEY)
+    return WidgetState(id=reporter.proto.id, json_value=json.dumps(value))

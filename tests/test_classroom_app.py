@@ -17,6 +17,8 @@ from tests.classroom_apptest import (
     app,
     button,
     class_dir,
+    figure_move,
+    forge,
     histogram_counts,
     join,
     redis_url,
@@ -67,6 +69,24 @@ def test_a_student_follows_page_settings_and_step():
     student.toggle(key="class_follow").set_value(True).run()  # follow again
     student.run()
     assert student.session_state["ps__valid"]["stride"] == (1, 1)
+
+
+def test_the_lecturers_own_figure_moves_reach_the_class():
+    lecturer = app()
+    code = start_class(lecturer)
+    lecturer.switch_page(PADDING).run()
+    student = join(app(), code)
+    before = classroom.class_store().state(code)
+    for step in (1, 4, 2):  # Step ▶, then a cell pointed at, then the slider dragged back
+        forge(lecturer, figure_move(lecturer, {"step": step}))
+        assert not lecturer.exception, lecturer.exception
+        state = classroom.class_store().state(code)
+        assert (state.page, state.config, state.step) == (before.page, before.config, step)
+        student.run()
+        assert f"cnnvizShowStep({step})" in scripts(student)
+    assert lecturer.session_state["class_step"] == 2  # a later page run keeps the lecturer's
+    lecturer.run()
+    assert classroom.class_store().state(code).step == 2
 
 
 def test_a_question_is_answered_counted_and_revealed():

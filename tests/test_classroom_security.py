@@ -8,22 +8,23 @@ key), other students' answer widgets, and links with extra parameters; the class
 from __future__ import annotations
 
 import pytest
-from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.classroom import store as cs
-from tests.classroom_apptest import PADDING, ROOT, app, button, class_dir, join, start_class
+from tests.classroom_apptest import (
+    PADDING,
+    ROOT,
+    app,
+    button,
+    class_dir,
+    figure_move,
+    forge,
+    join,
+    start_class,
+)
 from ui import classroom
 
 pytestmark = pytest.mark.usefixtures(class_dir.__name__)
-
-
-def forge(student: AppTest, *elements) -> AppTest:
-    """Run the student's session with its own widget states plus ``elements``' (clicked)."""
-    states = WidgetStates()
-    states.widgets.extend(student._tree.get_widget_states().widgets)
-    states.widgets.extend(e._widget_state for e in elements)
-    return student._run(states)
 
 
 def lecturer_with_question():
@@ -41,10 +42,30 @@ def test_a_student_sending_the_lecturers_buttons_changes_nothing(key):
     student = join(app(), code)
     before = classroom.class_store().state(code)
     forged = button(lecturer, key).click()
-    forge(student, forged)
+    forge(student, forged._widget_state)
     assert not student.exception, student.exception
     assert classroom.class_store().state(code) == before
     assert not student.session_state["class_secret"]
+
+
+def test_a_student_sending_the_lecturers_figure_moves_changes_nothing():
+    lecturer, code = lecturer_with_question()
+    student = join(app(), code)
+    before = classroom.class_store().state(code)
+    assert not student.get("bidi_component")  # students' pages have no step reporter
+    forge(student, figure_move(lecturer, {"step": 3}))
+    assert not student.exception, student.exception
+    assert classroom.class_store().state(code) == before
+
+
+@pytest.mark.parametrize("value", [{"step": -1}, {"step": "3"}, {"step": 2.5}, {"step": True},
+                                   {"step": classroom.MAX_STEP + 1}, {"other": 1}, {}])
+def test_the_lecturers_figure_reporting_a_non_step_changes_nothing(value):
+    lecturer, code = lecturer_with_question()
+    before = classroom.class_store().state(code)
+    forge(lecturer, figure_move(lecturer, value))
+    assert not lecturer.exception, lecturer.exception
+    assert classroom.class_store().state(code).step == before.step
 
 
 def test_a_student_cannot_change_another_students_answer():
@@ -54,7 +75,8 @@ def test_a_student_cannot_change_another_students_answer():
     button(alice, "class_send_1").click().run()
     # Bob's browser sends Alice's widgets (same ids in every session) with another choice.
     alice.radio(key="class_choice_1").set_value(1)
-    forge(bob, alice.radio(key="class_choice_1"), button(alice, "class_send_1").click())
+    forge(bob, alice.radio(key="class_choice_1")._widget_state,
+          button(alice, "class_send_1").click()._widget_state)
     store = classroom.class_store()
     alice_session = alice.session_state["class_session"]
     bob_session = bob.session_state["class_session"]

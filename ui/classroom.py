@@ -5,11 +5,14 @@ lecturer's secret is kept only in the lecturer's session state, never in a link.
 session, under ``class_`` keys: ``code``, ``secret`` (lecturer only), ``session`` (a random id
 for heartbeats and answers), ``follow``, ``seen`` (the class version shown), ``step``,
 ``shown`` (what the lecturer published last), ``applied`` (the version a follower applied).
+The lecturer's figure tells the server its step through a component mounted only in the
+lecturer's session (assets/class_step_reporter.js): moves cost a fragment run, not a page run.
 """
 
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 import streamlit as st
 
@@ -22,8 +25,13 @@ from ui import class_questions, config_ui
 
 POLL_S = 1  # followers and the lecturer's histogram look for changes this often
 HEARTBEAT_S = 3.0  # a follower says it is there at most this often (the store counts 10 s)
-STEP_BACK, STEP_NEXT = "◀ Step for all", "Step ▶ for all"  # assets/keyboard_stepping.js
+STEP_BACK, STEP_NEXT = "◀ Step for all", "Step ▶ for all"
+MAX_STEP = 100_000  # more steps than any figure has: a bigger reported step is not one
 PAGES = {info.url_path: info for info in all_pages()}
+REPORTER_KEY = "class_reporter"
+step_reporter_component = st.components.v2.component(
+    "cnnviz.class_step_reporter",
+    js=(Path(__file__).resolve().parents[1] / "assets" / "class_step_reporter.js").read_text())
 
 
 @st.cache_resource
@@ -125,8 +133,8 @@ def sidebar_section(qr_png) -> None:
             with st.container(horizontal=True):
                 st.button(STEP_BACK, key="class_back", on_click=_move_step, args=(-1,))
                 st.button(STEP_NEXT, key="class_next", on_click=_move_step, args=(1,))
-            st.caption(f"Students see step {(_s('step') or 0) + 1}. The arrow keys press "
-                       "these buttons while you lead a class.")
+            st.caption("Students also follow every move of your figure: its step buttons, "
+                       "Play, the slider, the arrow keys, pointing at a cell.")
             st.button("End the class", key="class_end", on_click=leave)
             return
         st.markdown(f"In class **{code}**")
@@ -146,7 +154,11 @@ def publish(page_url_path: str) -> None:
     if info is not None and info.spec:
         spec = SPECS[info.spec]
         config = pageconfig.encode(config_ui.current(spec), spec.fields)
-    shown = (page_url_path, config, _s("step") or 0)
+    _send((page_url_path, config, _s("step") or 0))
+
+
+def _send(shown: tuple[str, dict, int]) -> None:
+    """Publish (page, configuration, step) unless it is what the class shows already."""
     if shown == _s("shown"):
         return
     try:
@@ -154,6 +166,21 @@ def publish(page_url_path: str) -> None:
         _set(shown=shown)
     except ClassError as err:
         st.sidebar.error(str(err), icon=":material/error:")
+
+
+def _figure_moved() -> None:
+    """The lecturer's figure reached another step (its buttons, Play, slider, keys, a cell)."""
+    step = st.session_state[REPORTER_KEY].get("step")
+    if not is_lecturer() or type(step) is not int or not 0 <= step <= MAX_STEP:
+        return  # not a step: the page's own browser sends ints from its figure
+    _set(step=step)
+    if _s("shown"):  # the page ran and was published: the same page and configuration
+        _send((*_s("shown")[:2], step))
+
+
+def step_reporter() -> None:
+    """The lecturer's figure moves, sent here by the browser (st.fragment: a move reruns this)."""
+    step_reporter_component(key=REPORTER_KEY, on_step_change=_figure_moved, height=0)
 
 
 def show_step(step: int, version: int) -> None:
@@ -212,7 +239,7 @@ def lecturer_poll() -> None:
     except ClassError as err:
         st.warning(f"{err}", icon=":material/group_off:")
         return
-    st.caption(f"Class {code}: {followers} following")
+    st.caption(f"Class {code}: {followers} following, at step {state.step + 1}")
     class_questions.live_answers(store, state)
 
 
@@ -232,6 +259,7 @@ def main_panel(here: str) -> None:
     if _s("shown") and _s("shown")[0] != here:
         _set(step=0)  # a new page starts at its first step, for the lecturer as for all
     show_step(_s("step") or 0, _s("step") or 0)
+    st.fragment(step_reporter)()
     st.fragment(lecturer_poll, run_every=POLL_S)()
     spec = PAGES[here].spec if here in PAGES else ""
     config = config_ui.current(SPECS[spec]) if spec else {}
