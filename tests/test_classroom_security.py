@@ -124,6 +124,31 @@ def test_answers_beyond_the_rate_limit_get_a_message(monkeypatch):
     assert any("Too many answers" in w.value for w in student.warning)
 
 
+def test_joining_too_often_gets_a_message(monkeypatch):
+    lecturer, code = lecturer_with_question()
+    student = app()
+    store = classroom.class_store()
+    now = store.clock()
+    monkeypatch.setattr(store, "clock", lambda: now)  # one join window for every try
+    for _ in range(cs.JOIN_LIMIT):
+        student.text_input(key="class_typed").input("QQQQQQ")
+        button(student, "class_join").click().run()
+    student.text_input(key="class_typed").input(code)
+    button(student, "class_join").click().run()
+    assert not student.exception, student.exception
+    assert any("Too many tries to join" in e.value for e in student.sidebar.error)
+    assert "class_code" not in student.session_state
+
+
+@pytest.mark.parametrize(("direct", "forwarded", "address"), [
+    ("198.51.100.2", "203.0.113.7", "198.51.100.2"),  # a direct peer's header is not believed
+    (None, "10.0.0.1, 203.0.113.7", "203.0.113.7"),  # behind our proxy: the hop it added
+    (None, None, None),  # this machine, no proxy: no address
+])
+def test_the_client_address_of_the_join_limit(direct, forwarded, address):
+    assert classroom.client_address(direct, forwarded) == address
+
+
 def test_an_expired_class_says_so_instead_of_failing(monkeypatch):
     lecturer, code = lecturer_with_question()
     student = join(app(), code)

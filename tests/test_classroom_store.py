@@ -200,6 +200,25 @@ def test_answers_are_rate_limited_per_session(backend):
     assert store.tally(lecturer.code, number) == [1, 0, 1]
 
 
+def test_tries_to_join_are_rate_limited_per_session_and_per_address(backend):
+    store, clock = backend
+    code = store.start().code
+    clock.now = (clock.now // cs.JOIN_WINDOW_S) * cs.JOIN_WINDOW_S  # start of a window
+    for i in range(cs.JOIN_LIMIT):  # bad codes count as tries too
+        with pytest.raises(cs.ClassError):
+            store.join("QQQQQ" if i % 2 else "ACDEFG", "guesser")
+    with pytest.raises(cs.RateLimited, match="wait a minute"):
+        store.join(code, "guesser")  # the right code too, once over the limit
+    assert store.join(code, "someone else").code == code
+    for i in range(cs.JOIN_ADDRESS_LIMIT):  # one address, a new session for every try
+        store.join(code, f"s{i}", "203.0.113.7")
+    with pytest.raises(cs.RateLimited, match="your network"):
+        store.join(code, "one more", "203.0.113.7")
+    assert store.join(code, "one more", "198.51.100.2").code == code  # another address
+    clock.now += cs.JOIN_WINDOW_S  # the next minute
+    assert store.join(code, "guesser", "203.0.113.7").code == code
+
+
 def test_many_sessions_answering_at_once_are_each_counted_once(store):
     lecturer = store.start()
     number = store.ask(lecturer.code, lecturer.secret, QUESTION)

@@ -60,10 +60,23 @@ def is_lecturer() -> bool:
     return _s("secret") is not None
 
 
+def client_address(direct: str | None, forwarded_for: str | None) -> str | None:
+    """The browser's address, for the join limit; None when unknown (local use).
+
+    Streamlit gives no address for a peer on this machine: that is our HAProxy (option
+    forwardfor), so the last X-Forwarded-For hop, the one it appended, is the browser's.
+    """
+    if direct:
+        return direct
+    hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
+    return hops[-1] if hops else None
+
+
 def join(code: str) -> str | None:
     """Join the class ``code`` as a student; the reason when that is not possible."""
+    address = client_address(st.context.ip_address, st.context.headers.get("X-Forwarded-For"))
     try:
-        state = class_store().state(code)
+        state = class_store().join(code, session_id(), address)
     except ClassError as err:
         return str(err)
     _set(code=state.code, secret=None, follow=True, seen=0, step=0)

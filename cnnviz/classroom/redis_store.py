@@ -3,7 +3,7 @@
 Keys per class ``C``: ``cnnviz:class:C`` (a hash: the class row), ``...:seen`` (a sorted set:
 session -> last heartbeat), ``...:answers:N`` (a hash: session -> choice) and
 ``...:hits:SESSION`` (a counter of answers in the current rate-limit window). All of them expire
-a minute after the class.
+a minute after the class. Tries to join count in ``cnnviz:class::hits:join...`` (no class yet).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import math
 
 import redis
 
-from cnnviz.classroom.store import ANSWER_WINDOW_S, ClassStore
+from cnnviz.classroom.store import ClassStore
 
 # Create the row only where none exists, in one step (a plain HSETNX would show a half row).
 INSERT = """
@@ -68,11 +68,11 @@ class RedisStore(ClassStore):
     def _count_seen(self, code: str, since: float) -> int:
         return int(self.redis.zcount(self._key(code, "seen"), since, "+inf"))
 
-    def _hit(self, code: str, session: str, window: int) -> int:
-        key = self._key(code, "hits", session)
+    def _hit(self, code: str, who: str, window: int, window_s: float) -> int:
+        key = self._key(code, "hits", who)
         pipe = self.redis.pipeline(transaction=True)
         pipe.hincrby(key, str(window), 1)
-        pipe.expire(key, math.ceil(2 * ANSWER_WINDOW_S))  # earlier windows vanish with it
+        pipe.expire(key, math.ceil(2 * window_s))  # earlier windows vanish with it
         return int(pipe.execute()[0])
 
     def _put_answer(self, code: str, question_id: int, session: str, choice: int) -> None:

@@ -85,11 +85,11 @@ class SqliteStore(ClassStore):
         return self._db().execute("SELECT count(*) FROM seen WHERE code = ? AND at >= ?",
                                   (code, since)).fetchone()[0]
 
-    def _hit(self, code: str, session: str, window: int) -> int:
+    def _hit(self, code: str, who: str, window: int, window_s: float) -> int:
         return self._db().execute(
             "INSERT INTO hits VALUES (?, ?, ?, 1) ON CONFLICT (code, session) DO UPDATE SET "
             "count = CASE WHEN slot = excluded.slot THEN count + 1 ELSE 1 END, "
-            "slot = excluded.slot RETURNING count", (code, session, window)).fetchone()[0]
+            "slot = excluded.slot RETURNING count", (code, who, window)).fetchone()[0]
 
     def _put_answer(self, code: str, question_id: int, session: str, choice: int) -> None:
         self._db().execute("INSERT INTO answers VALUES (?, ?, ?, ?) ON CONFLICT "

@@ -22,6 +22,9 @@ CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 CODE_LENGTH = 6  # 25**6 = 244 million codes
 FOLLOWER_WINDOW_S = 10.0  # a follower counts while its last heartbeat is this recent
 ANSWER_LIMIT, ANSWER_WINDOW_S = 5, 10.0  # at most 5 answers a session per 10 s
+JOIN_WINDOW_S = 60.0  # tries to join are counted per minute:
+JOIN_LIMIT = 10  # per session: a typo or two, never a search through the 244 million codes
+JOIN_ADDRESS_LIMIT = 300  # per client address: a lecture hall of 150 behind one NAT, twice
 MAX_CHOICES, MAX_TEXT = 6, 300  # a typed question: choices, characters per text
 
 
@@ -38,7 +41,7 @@ class NotLecturer(ClassError):
 
 
 class RateLimited(ClassError):
-    """Too many answers from one session in a short time."""
+    """Too many answers, or tries to join, from one session (or address) in a short time."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,24 @@ class ClassStore(ABC):
                           Question.from_json(question) if question else None,
                           bool(int(row["revealed"])))
 
+    def join(self, code: str, session: str, address: str | None = None) -> ClassState:
+        """A student's try to join class ``code``: its state, or why not (RateLimited too).
+
+        Every try counts, a good code or not, per session and per client address (when
+        known): a session cannot go through the codes, and neither can a script that opens
+        a new session for every few tries.
+        """
+        if self._limited("", f"join:{session}", JOIN_LIMIT, JOIN_WINDOW_S):
+            raise RateLimited("Too many tries to join: wait a minute, then type the code "
+                              "again.")
+        if address and self._limited("", f"join@{address}", JOIN_ADDRESS_LIMIT, JOIN_WINDOW_S):
+            raise RateLimited("Too many tries to join from your network: wait a minute.")
+        return self.state(code)
+
+    def _limited(self, code: str, who: str, limit: int, window_s: float) -> bool:
+        """Count one action of ``who`` in the current window; True when it is over ``limit``."""
+        return self._hit(code, who, int(self.clock() // window_s), window_s) > limit
+
     def heartbeat(self, code: str, session: str) -> None:
         """A follower is still there (followers call this as they poll)."""
         self._live(code)
@@ -203,8 +224,7 @@ class ClassStore(ABC):
             raise ClassError("The answer has been revealed: answers are closed.")
         if not (isinstance(choice, int) and 0 <= choice < len(state.question.choices)):
             raise ClassError("That is not one of the choices.")
-        window = int(self.clock() // ANSWER_WINDOW_S)
-        if self._hit(state.code, session, window) > ANSWER_LIMIT:
+        if self._limited(state.code, session, ANSWER_LIMIT, ANSWER_WINDOW_S):
             raise RateLimited(f"Too many answers at once: wait {ANSWER_WINDOW_S:.0f} seconds.")
         self._put_answer(state.code, question_id, session, choice)
 
@@ -244,8 +264,8 @@ class ClassStore(ABC):
         """Sessions seen at ``since`` or later."""
 
     @abstractmethod
-    def _hit(self, code: str, session: str, window: int) -> int:
-        """Count one answer of ``session`` in time window ``window``; the count so far."""
+    def _hit(self, code: str, who: str, window: int, window_s: float) -> int:
+        """Count one action of ``who`` in window ``window`` (``window_s`` long); the count."""
 
     @abstractmethod
     def _put_answer(self, code: str, question_id: int, session: str, choice: int) -> None:
