@@ -219,6 +219,26 @@ def test_tries_to_join_are_rate_limited_per_session_and_per_address(backend):
     assert store.join(code, "guesser", "203.0.113.7").code == code
 
 
+def test_the_lecturer_shares_one_image_stored_once_and_bounded(store, monkeypatch):
+    lecturer = store.start()
+    data = bytes(range(256)) * 4
+    with pytest.raises(cs.NotLecturer):
+        store.share_image(lecturer.code, "not the secret", "a.png", data)
+    token = store.share_image(lecturer.code, lecturer.secret, "a.png", data)
+    state = store.state(lecturer.code)
+    assert state.image == token
+    assert store.image(lecturer.code, token) == ("a.png", data)
+    assert store.share_image(lecturer.code, lecturer.secret, "a.png", data) == token
+    assert store.state(lecturer.code).version == state.version  # the same image: no change
+    newer = store.share_image(lecturer.code, lecturer.secret, "b.png", data[::-1])
+    assert store.image(lecturer.code, token) is None  # replaced: one image per class
+    assert store.image(lecturer.code, newer) == ("b.png", data[::-1])
+    monkeypatch.setattr(cs, "MAX_IMAGE_BYTES", len(data) - 1)
+    with pytest.raises(cs.ClassError, match="too large to share"):
+        store.share_image(lecturer.code, lecturer.secret, "c.png", data)
+    assert store.state(lecturer.code).image == newer
+
+
 def test_many_sessions_answering_at_once_are_each_counted_once(store):
     lecturer = store.start()
     number = store.ask(lecturer.code, lecturer.secret, QUESTION)
@@ -290,3 +310,19 @@ def test_two_stores_on_one_file_see_each_other(tmp_path):
     lecturer = one.start()
     one.show(lecturer.code, lecturer.secret, "pooling", {"mode": "avg"}, 2)
     assert two.state(lecturer.code).config == {"mode": "avg"}
+
+
+def test_a_store_file_from_before_shared_images_is_upgraded(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "classes.sqlite3"
+    with sqlite3.connect(path) as db:  # the classes table as it was, without the image column
+        db.execute("CREATE TABLE classes (code TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, "
+                   "expires REAL NOT NULL, version INTEGER NOT NULL DEFAULT 1, page TEXT NOT "
+                   "NULL DEFAULT '', config TEXT NOT NULL DEFAULT '{}', step INTEGER NOT NULL "
+                   "DEFAULT 0, question_id INTEGER NOT NULL DEFAULT 0, question TEXT NOT NULL "
+                   "DEFAULT '', revealed INTEGER NOT NULL DEFAULT 0)")
+    store = SqliteStore(path, LIFETIME)
+    lecturer = store.start()
+    token = store.share_image(lecturer.code, lecturer.secret, "a.png", b"pixels")
+    assert store.state(lecturer.code).image == token

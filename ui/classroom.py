@@ -11,9 +11,11 @@ lecturer's session (assets/class_step_reporter.js): moves cost a fragment run, n
 
 from __future__ import annotations
 
+import io
 import secrets
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 from cnnviz import pageconfig
@@ -202,6 +204,45 @@ def show_step(step: int, version: int) -> None:
             f"window.cnnvizShowStep({int(step)});</script>", unsafe_allow_javascript=True)
 
 
+def share_image(token: str, name: str, array: np.ndarray) -> None:
+    """Lecturer: share the kernel lab's uploaded image with the class, once per image."""
+    if not is_lecturer():
+        return
+    if _s("image_shared") != token:
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+        try:
+            class_store().share_image(_s("code"), _s("secret"), name, buffer.getvalue())
+            _set(image_shared=token, image_error=None)
+        except ClassError as err:  # too large, or the class expired: said once per image
+            _set(image_shared=token, image_error=str(err))
+    if _s("image_error"):
+        st.warning(_s("image_error"), icon=":material/share_off:")
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _shared_array(code: str, token: str) -> np.ndarray | None:
+    """The class's shared image as a read-only array, one copy per server process."""
+    found = class_store().image(code, token)
+    if found is None:
+        return None
+    array = np.load(io.BytesIO(found[1]), allow_pickle=False)
+    array.flags.writeable = False
+    return array
+
+
+def followed_image() -> tuple[str, np.ndarray] | None:
+    """Following student: the token and pixels of the image the lecturer shares, if any.
+
+    Students who explore on their own keep their own upload.
+    """
+    state = _s("state")
+    if is_lecturer() or not _s("follow") or state is None or not state.image:
+        return None
+    array = _shared_array(state.code, state.image)
+    return None if array is None else (state.image, array)
+
+
 def _follow(state: ClassState, here: str) -> None:
     """Make this session show the lecturer's page and configuration (then rerun or switch).
 
@@ -219,6 +260,10 @@ def _follow(state: ClassState, here: str) -> None:
             config_ui.set_config(spec, config)
             if state.page == here:
                 st.rerun(scope="app")
+    if state.image != (_s("image_seen") or ""):  # a new shared image: the page shows it
+        _set(image_seen=state.image)
+        if state.page == here:
+            st.rerun(scope="app")
     if state.page != here:
         st.switch_page(info.file)
 
