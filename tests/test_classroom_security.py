@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.classroom import store as cs
+from cnnviz.share import client_address
 from tests.classroom_apptest import (
     PADDING,
     ROOT,
@@ -146,7 +147,7 @@ def test_joining_too_often_gets_a_message(monkeypatch):
     (None, None, None),  # this machine, no proxy: no address
 ])
 def test_the_client_address_of_the_join_limit(direct, forwarded, address):
-    assert classroom.client_address(direct, forwarded) == address
+    assert client_address(direct, forwarded) == address
 
 
 def test_an_expired_class_says_so_instead_of_failing(monkeypatch):

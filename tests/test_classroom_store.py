@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 
 from cnnviz.classroom import store as cs
+from cnnviz.classroom.images import image_array, image_bytes
 from cnnviz.classroom.sqlite_store import SqliteStore
 from tests.classroom_apptest import redis_url
 
@@ -326,3 +328,22 @@ def test_a_store_file_from_before_shared_images_is_upgraded(tmp_path):
     lecturer = store.start()
     token = store.share_image(lecturer.code, lecturer.secret, "a.png", b"pixels")
     assert store.state(lecturer.code).image == token
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.uint16, np.float64])
+def test_a_shared_image_keeps_its_values_and_is_read_only(dtype):
+    array = (np.arange(12).reshape(3, 4) * 7).astype(dtype)[:, ::2]  # not contiguous
+    back = image_array(image_bytes(array))
+    np.testing.assert_array_equal(back, array)
+    assert back.dtype == array.dtype
+    assert not back.flags.writeable
+    with pytest.raises(ValueError, match="allow_pickle"):  # a pickle is never loaded
+        image_array(_pickled())
+
+
+def _pickled() -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    return buffer.getvalue()

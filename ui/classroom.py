@@ -11,7 +11,6 @@ lecturer's session (assets/class_step_reporter.js): moves cost a fragment run, n
 
 from __future__ import annotations
 
-import io
 import secrets
 from pathlib import Path
 
@@ -20,9 +19,10 @@ import streamlit as st
 
 from cnnviz import pageconfig
 from cnnviz.catalog import all_pages
+from cnnviz.classroom.images import image_array, image_bytes
 from cnnviz.classroom.store import ClassError, ClassState, ClassStore, open_store
 from cnnviz.pagespecs import SPECS
-from cnnviz.share import public_base_from_env, shareable_url
+from cnnviz.share import client_address, public_base_from_env, shareable_url
 from ui import class_questions, config_ui
 
 POLL_S = 1  # followers and the lecturer's histogram look for changes this often
@@ -60,18 +60,6 @@ def session_id() -> str:
 def is_lecturer() -> bool:
     """True in the session that started the class (it alone holds the secret)."""
     return _s("secret") is not None
-
-
-def client_address(direct: str | None, forwarded_for: str | None) -> str | None:
-    """The browser's address, for the join limit; None when unknown (local use).
-
-    Streamlit gives no address for a peer on this machine: that is our HAProxy (option
-    forwardfor), so the last X-Forwarded-For hop, the one it appended, is the browser's.
-    """
-    if direct:
-        return direct
-    hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
-    return hops[-1] if hops else None
 
 
 def join(code: str) -> str | None:
@@ -209,10 +197,8 @@ def share_image(token: str, name: str, array: np.ndarray) -> None:
     if not is_lecturer():
         return
     if _s("image_shared") != token:
-        buffer = io.BytesIO()
-        np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
         try:
-            class_store().share_image(_s("code"), _s("secret"), name, buffer.getvalue())
+            class_store().share_image(_s("code"), _s("secret"), name, image_bytes(array))
             _set(image_shared=token, image_error=None)
         except ClassError as err:  # too large, or the class expired: said once per image
             _set(image_shared=token, image_error=str(err))
@@ -224,11 +210,7 @@ def share_image(token: str, name: str, array: np.ndarray) -> None:
 def _shared_array(code: str, token: str) -> np.ndarray | None:
     """The class's shared image as a read-only array, one copy per server process."""
     found = class_store().image(code, token)
-    if found is None:
-        return None
-    array = np.load(io.BytesIO(found[1]), allow_pickle=False)
-    array.flags.writeable = False
-    return array
+    return None if found is None else image_array(found[1])
 
 
 def followed_image() -> tuple[str, np.ndarray] | None:
