@@ -3,8 +3,9 @@
 // figure with frames and a slider whose steps animate to a frame; the slider follows the frame.
 // The figure's own "◀ Step" / "Step ▶" buttons (method "skip" in cnnviz/viz/playback.py) step it
 // too, and so does pointing at an output cell; the step on screen goes into the address (?step=).
-// In class mode the lecturer's keys press the class panel's step buttons instead, and
-// window.cnnvizShowStep(k) shows step k (the lecturer's) on every follower's page.
+// Class mode: every step a figure reaches (any of the above, Play, the slider) is announced as a
+// "cnnviz-step" window event, which only the lecturer's page sends on to the server
+// (assets/class_step_reporter.js); window.cnnvizShowStep(k) shows step k on followers' pages.
 (function () {
   if (window.__cnnvizKeyboardStepping) return;  // install once per browser tab
   window.__cnnvizKeyboardStepping = true;
@@ -56,8 +57,23 @@
   }
 
   function step(gd, delta) {
-    movedOn = window.location.pathname;
+    userMoved();
     goTo(gd, currentStep(gd).current + delta);
+  }
+
+  // The user moved a figure: the step shown by a link or by cnnvizShowStep no longer holds.
+  function userMoved() {
+    movedOn = window.location.pathname;
+    holdUntil = 0;
+  }
+
+  // Tell the page which visible step (0-based) frame ``name`` is; the lecturer's page sends it.
+  function announce(gd, name) {
+    const steps = gd._fullLayout.sliders[0].steps.filter((s) => s.visible !== false);
+    const index = steps.findIndex((s) => s.args && s.args[0] && s.args[0][0] === name);
+    if (index >= 0) {
+      window.dispatchEvent(new CustomEvent("cnnviz-step", {detail: {step: index}}));
+    }
   }
 
   // Show frame ``index`` (a slider step), as the slider itself would.
@@ -90,7 +106,10 @@
   }
 
   // Class mode (ui/classroom.py): show step ``index`` (0-based) on the page's animation. The
-  // figure may not be drawn yet, or be redrawn at step 0 after a rerun: keep it there for 5 s.
+  // figure may not be drawn yet, or be redrawn at step 0 after a rerun: keep it there for 5 s,
+  // unless the user moves it. A few steps ahead (the lecturer plays the animation, and a
+  // follower polls once a second) are walked through one by one, so that Play looks like Play.
+  const WALK_STEPS = 8, WALK_MS = 60, HOLD_MS = 150;
   let holdUntil = 0, held = 0;
   window.cnnvizShowStep = function (index) {
     held = index;
@@ -98,9 +117,15 @@
     holdUntil = Date.now() + 5000;
     if (!start) return;
     (function hold() {
+      if (Date.now() >= holdUntil) return;  // over, or the user moved the figure meanwhile
       const gd = targetFigure();
-      if (gd && currentStep(gd).current !== held) goTo(gd, held);
-      if (Date.now() < holdUntil) setTimeout(hold, 150);
+      let walking = false;
+      if (gd) {
+        const at = currentStep(gd).current;
+        walking = held > at + 1 && held - at <= WALK_STEPS;
+        if (at !== held) goTo(gd, walking ? at + 1 : held);
+      }
+      setTimeout(hold, walking ? WALK_MS : HOLD_MS);
     })();
   };
 
@@ -118,7 +143,7 @@
   function pointAt(gd, event) {
     const point = event && event.points && event.points[0];
     if (!point || typeof point.customdata !== "number" || !isAnimated(gd)) return;
-    movedOn = window.location.pathname;
+    userMoved();
     if (gd._fullLayout.sliders[0].active !== point.customdata) show(gd, point.customdata);
   }
   function connect(gd) {
@@ -130,6 +155,7 @@
     gd.on("plotly_click", (event) => pointAt(gd, event));
     if (HOVER) gd.on("plotly_hover", (event) => pointAt(gd, event));
     gd.on("plotly_sliderchange", (event) => remember(event.slider.active));
+    gd.on("plotly_animatingframe", (event) => announce(gd, event.name));
     // A link with ?step=k opens the figure at that step. A redraw puts the first frame's data
     // back (the slider may keep its place), so each redraw shows the step again until the user
     // moves it; at most LINKED_SHOWS times, in case a redraw ever followed from showing it.
@@ -162,6 +188,13 @@
     return tag === "textarea" || tag === "select" || el.isContentEditable
       || role === "slider" || role === "radio" || role === "combobox" || role === "listbox";
   }
+
+  // Play, Pause and dragging the slider are the user's moves too.
+  document.addEventListener("pointerdown", function (event) {
+    const control = event.target.closest && event.target.closest(
+      ".js-plotly-plot .updatemenu-button, .js-plotly-plot .slider-container");
+    if (control) userMoved();
+  }, true);
 
   const BUTTON_STEPS = {"◀ Step": -1, "Step ▶": 1};
   document.addEventListener("click", function (event) {

@@ -45,3 +45,15 @@ def qr_png(text: str, box_size: int = 8, border: int = 2) -> bytes:
     buffer = io.BytesIO()
     code.make_image().save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def client_address(direct: str | None, forwarded_for: str | None) -> str | None:
+    """The browser's address (for class mode's join limit); None when unknown (local use).
+
+    Streamlit gives no address for a peer on this machine: that is our HAProxy (option
+    forwardfor), so the last X-Forwarded-For hop, the one it appended, is the browser's.
+    """
+    if direct:
+        return direct
+    hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
+    return hops[-1] if hops else None

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.serving.launcher import free_port
+from tests.redis_server import redis_server
 from ui import classroom
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,30 +21,10 @@ PADDING = "pages/3_padding_and_stride.py"
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
     """A redis-server of our own on a free port, without persistence; stopped afterwards."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed (make test installs Debian's redis-server)")
-    import redis
-
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(folder)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    client = redis.Redis(port=port, socket_timeout=1.0)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"redis-server did not start on port {port}")
-            time.sleep(0.02)  # polling a condition: the server accepts connections
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture
@@ -97,3 +76,18 @@ def histogram_counts(at: AppTest) -> list[int]:
 
 def scripts(at: AppTest) -> str:
     return " ".join(h.proto.body for h in at.get("html"))
+
+
+def forge(at: AppTest, *states: WidgetState) -> AppTest:
+    """Run the session with its own widget states plus ``states`` (what its browser may send)."""
+    sent = WidgetStates()
+    sent.widgets.extend(at._tree.get_widget_states().widgets)
+    sent.widgets.extend(states)
+    return at._run(sent)
+
+
+def figure_move(lecturer: AppTest, value) -> WidgetState:
+    """What the lecturer's browser sends when its figure reaches a step: the reporter's state."""
+    reporter = next(e for e in lecturer.get("bidi_component")
+                    if e.key == classroom.REPORTER_KEY)
+    return WidgetState(id=reporter.proto.id, json_value=json.dumps(value))

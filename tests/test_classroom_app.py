@@ -6,9 +6,14 @@ the script); the store is the one file both sessions use, as two workers of a se
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from cnnviz.classroom import store as cs
 from cnnviz.classroom.store import CODE_LENGTH
 from cnnviz.pagespecs import SPECS
 from tests.classroom_apptest import (
@@ -17,6 +22,8 @@ from tests.classroom_apptest import (
     app,
     button,
     class_dir,
+    figure_move,
+    forge,
     histogram_counts,
     join,
     redis_url,
@@ -67,6 +74,66 @@ def test_a_student_follows_page_settings_and_step():
     student.toggle(key="class_follow").set_value(True).run()  # follow again
     student.run()
     assert student.session_state["ps__valid"]["stride"] == (1, 1)
+
+
+def test_the_lecturers_own_figure_moves_reach_the_class():
+    lecturer = app()
+    code = start_class(lecturer)
+    lecturer.switch_page(PADDING).run()
+    student = join(app(), code)
+    before = classroom.class_store().state(code)
+    for step in (1, 4, 2):  # Step ▶, then a cell pointed at, then the slider dragged back
+        forge(lecturer, figure_move(lecturer, {"step": step}))
+        assert not lecturer.exception, lecturer.exception
+        state = classroom.class_store().state(code)
+        assert (state.page, state.config, state.step) == (before.page, before.config, step)
+        student.run()
+        assert f"cnnvizShowStep({step})" in scripts(student)
+    assert lecturer.session_state["class_step"] == 2  # a later page run keeps the lecturer's
+    lecturer.run()
+    assert classroom.class_store().state(code).step == 2
+
+
+KERNEL_LAB = "pages/6_kernel_lab.py"
+SHARED = "(the lecturer's upload): 40 x 50 pixels"
+
+
+def _upload(at: AppTest, name: str, shape: tuple[int, int]) -> None:
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, shape, np.uint8)).save(buffer,
+                                                                                    "PNG")
+    at.radio(key="kl_source").set_value("My upload").run()
+    at.file_uploader(key="kl_uploader").set_value((name, buffer.getvalue(), "image/png"))
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_the_lecturers_upload_reaches_followers_but_not_explorers():
+    lecturer = app()
+    code = start_class(lecturer)
+    lecturer.switch_page(KERNEL_LAB).run()
+    follower, explorer = join(app(), code), join(app(), code)
+    explorer.toggle(key="class_follow").set_value(False).run()
+    _upload(explorer, "mine.png", (30, 20))
+    _upload(lecturer, "lecturer.png", (40, 50))
+    assert classroom.class_store().state(code).image
+    follower.run()  # the poll sees the new image and reruns the page
+    assert not follower.exception, follower.exception
+    assert any(SHARED in c.value for c in follower.caption)
+    explorer.run()
+    assert not any(SHARED in c.value for c in explorer.caption)
+    assert any("30 x 20 pixels" in c.value for c in explorer.caption)  # keeps its own
+
+
+def test_an_image_too_large_to_share_says_so(monkeypatch):
+    monkeypatch.setattr(cs, "MAX_IMAGE_BYTES", 1000)
+    lecturer = app()
+    code = start_class(lecturer)
+    lecturer.switch_page(KERNEL_LAB).run()
+    _upload(lecturer, "big.png", (40, 50))  # 8 KB as float32
+    assert any("too large to share" in w.value for w in lecturer.warning)
+    assert classroom.class_store().state(code).image == ""
+    assert any("40 x 50 pixels" in c.value for c in lecturer.caption)  # the lecturer's own
 
 
 def test_a_question_is_answered_counted_and_revealed():

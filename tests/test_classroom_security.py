@@ -8,22 +8,24 @@ key), other students' answer widgets, and links with extra parameters; the class
 from __future__ import annotations
 
 import pytest
-from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.classroom import store as cs
-from tests.classroom_apptest import PADDING, ROOT, app, button, class_dir, join, start_class
+from cnnviz.share import client_address
+from tests.classroom_apptest import (
+    PADDING,
+    ROOT,
+    app,
+    button,
+    class_dir,
+    figure_move,
+    forge,
+    join,
+    start_class,
+)
 from ui import classroom
 
 pytestmark = pytest.mark.usefixtures(class_dir.__name__)
-
-
-def forge(student: AppTest, *elements) -> AppTest:
-    """Run the student's session with its own widget states plus ``elements``' (clicked)."""
-    states = WidgetStates()
-    states.widgets.extend(student._tree.get_widget_states().widgets)
-    states.widgets.extend(e._widget_state for e in elements)
-    return student._run(states)
 
 
 def lecturer_with_question():
@@ -41,10 +43,30 @@ def test_a_student_sending_the_lecturers_buttons_changes_nothing(key):
     student = join(app(), code)
     before = classroom.class_store().state(code)
     forged = button(lecturer, key).click()
-    forge(student, forged)
+    forge(student, forged._widget_state)
     assert not student.exception, student.exception
     assert classroom.class_store().state(code) == before
     assert not student.session_state["class_secret"]
+
+
+def test_a_student_sending_the_lecturers_figure_moves_changes_nothing():
+    lecturer, code = lecturer_with_question()
+    student = join(app(), code)
+    before = classroom.class_store().state(code)
+    assert not student.get("bidi_component")  # students' pages have no step reporter
+    forge(student, figure_move(lecturer, {"step": 3}))
+    assert not student.exception, student.exception
+    assert classroom.class_store().state(code) == before
+
+
+@pytest.mark.parametrize("value", [{"step": -1}, {"step": "3"}, {"step": 2.5}, {"step": True},
+                                   {"step": classroom.MAX_STEP + 1}, {"other": 1}, {}])
+def test_the_lecturers_figure_reporting_a_non_step_changes_nothing(value):
+    lecturer, code = lecturer_with_question()
+    before = classroom.class_store().state(code)
+    forge(lecturer, figure_move(lecturer, value))
+    assert not lecturer.exception, lecturer.exception
+    assert classroom.class_store().state(code).step == before.step
 
 
 def test_a_student_cannot_change_another_students_answer():
@@ -54,7 +76,8 @@ def test_a_student_cannot_change_another_students_answer():
     button(alice, "class_send_1").click().run()
     # Bob's browser sends Alice's widgets (same ids in every session) with another choice.
     alice.radio(key="class_choice_1").set_value(1)
-    forge(bob, alice.radio(key="class_choice_1"), button(alice, "class_send_1").click())
+    forge(bob, alice.radio(key="class_choice_1")._widget_state,
+          button(alice, "class_send_1").click()._widget_state)
     store = classroom.class_store()
     alice_session = alice.session_state["class_session"]
     bob_session = bob.session_state["class_session"]
@@ -100,6 +123,31 @@ def test_answers_beyond_the_rate_limit_get_a_message(monkeypatch):
         button(student, "class_send_1").click().run()
     assert not student.exception
     assert any("Too many answers" in w.value for w in student.warning)
+
+
+def test_joining_too_often_gets_a_message(monkeypatch):
+    lecturer, code = lecturer_with_question()
+    student = app()
+    store = classroom.class_store()
+    now = store.clock()
+    monkeypatch.setattr(store, "clock", lambda: now)  # one join window for every try
+    for _ in range(cs.JOIN_LIMIT):
+        student.text_input(key="class_typed").input("QQQQQQ")
+        button(student, "class_join").click().run()
+    student.text_input(key="class_typed").input(code)
+    button(student, "class_join").click().run()
+    assert not student.exception, student.exception
+    assert any("Too many tries to join" in e.value for e in student.sidebar.error)
+    assert "class_code" not in student.session_state
+
+
+@pytest.mark.parametrize(("direct", "forwarded", "address"), [
+    ("198.51.100.2", "203.0.113.7", "198.51.100.2"),  # a direct peer's header is not believed
+    (None, "10.0.0.1, 203.0.113.7", "203.0.113.7"),  # behind our proxy: the hop it added
+    (None, None, None),  # this machine, no proxy: no address
+])
+def test_the_client_address_of_the_join_limit(direct, forwarded, address):
+    assert client_address(direct, forwarded) == address
 
 
 def test_an_expired_class_says_so_instead_of_failing(monkeypatch):

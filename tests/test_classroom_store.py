@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 
 from cnnviz.classroom import store as cs
+from cnnviz.classroom.images import image_array, image_bytes
 from cnnviz.classroom.sqlite_store import SqliteStore
 from tests.classroom_apptest import redis_url
 
@@ -200,6 +202,45 @@ def test_answers_are_rate_limited_per_session(backend):
     assert store.tally(lecturer.code, number) == [1, 0, 1]
 
 
+def test_tries_to_join_are_rate_limited_per_session_and_per_address(backend):
+    store, clock = backend
+    code = store.start().code
+    clock.now = (clock.now // cs.JOIN_WINDOW_S) * cs.JOIN_WINDOW_S  # start of a window
+    for i in range(cs.JOIN_LIMIT):  # bad codes count as tries too
+        with pytest.raises(cs.ClassError):
+            store.join("QQQQQ" if i % 2 else "ACDEFG", "guesser")
+    with pytest.raises(cs.RateLimited, match="wait a minute"):
+        store.join(code, "guesser")  # the right code too, once over the limit
+    assert store.join(code, "someone else").code == code
+    for i in range(cs.JOIN_ADDRESS_LIMIT):  # one address, a new session for every try
+        store.join(code, f"s{i}", "203.0.113.7")
+    with pytest.raises(cs.RateLimited, match="your network"):
+        store.join(code, "one more", "203.0.113.7")
+    assert store.join(code, "one more", "198.51.100.2").code == code  # another address
+    clock.now += cs.JOIN_WINDOW_S  # the next minute
+    assert store.join(code, "guesser", "203.0.113.7").code == code
+
+
+def test_the_lecturer_shares_one_image_stored_once_and_bounded(store, monkeypatch):
+    lecturer = store.start()
+    data = bytes(range(256)) * 4
+    with pytest.raises(cs.NotLecturer):
+        store.share_image(lecturer.code, "not the secret", "a.png", data)
+    token = store.share_image(lecturer.code, lecturer.secret, "a.png", data)
+    state = store.state(lecturer.code)
+    assert state.image == token
+    assert store.image(lecturer.code, token) == ("a.png", data)
+    assert store.share_image(lecturer.code, lecturer.secret, "a.png", data) == token
+    assert store.state(lecturer.code).version == state.version  # the same image: no change
+    newer = store.share_image(lecturer.code, lecturer.secret, "b.png", data[::-1])
+    assert store.image(lecturer.code, token) is None  # replaced: one image per class
+    assert store.image(lecturer.code, newer) == ("b.png", data[::-1])
+    monkeypatch.setattr(cs, "MAX_IMAGE_BYTES", len(data) - 1)
+    with pytest.raises(cs.ClassError, match="too large to share"):
+        store.share_image(lecturer.code, lecturer.secret, "c.png", data)
+    assert store.state(lecturer.code).image == newer
+
+
 def test_many_sessions_answering_at_once_are_each_counted_once(store):
     lecturer = store.start()
     number = store.ask(lecturer.code, lecturer.secret, QUESTION)
@@ -271,3 +312,38 @@ def test_two_stores_on_one_file_see_each_other(tmp_path):
     lecturer = one.start()
     one.show(lecturer.code, lecturer.secret, "pooling", {"mode": "avg"}, 2)
     assert two.state(lecturer.code).config == {"mode": "avg"}
+
+
+def test_a_store_file_from_before_shared_images_is_upgraded(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "classes.sqlite3"
+    with sqlite3.connect(path) as db:  # the classes table as it was, without the image column
+        db.execute("CREATE TABLE classes (code TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, "
+                   "expires REAL NOT NULL, version INTEGER NOT NULL DEFAULT 1, page TEXT NOT "
+                   "NULL DEFAULT '', config TEXT NOT NULL DEFAULT '{}', step INTEGER NOT NULL "
+                   "DEFAULT 0, question_id INTEGER NOT NULL DEFAULT 0, question TEXT NOT NULL "
+                   "DEFAULT '', revealed INTEGER NOT NULL DEFAULT 0)")
+    store = SqliteStore(path, LIFETIME)
+    lecturer = store.start()
+    token = store.share_image(lecturer.code, lecturer.secret, "a.png", b"pixels")
+    assert store.state(lecturer.code).image == token
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.uint16, np.float64])
+def test_a_shared_image_keeps_its_values_and_is_read_only(dtype):
+    array = (np.arange(12).reshape(3, 4) * 7).astype(dtype)[:, ::2]  # not contiguous
+    back = image_array(image_bytes(array))
+    np.testing.assert_array_equal(back, array)
+    assert back.dtype == array.dtype
+    assert not back.flags.writeable
+    with pytest.raises(ValueError, match="allow_pickle"):  # a pickle is never loaded
+        image_array(_pickled())
+
+
+def _pickled() -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    return buffer.getvalue()

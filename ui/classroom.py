@@ -5,25 +5,35 @@ lecturer's secret is kept only in the lecturer's session state, never in a link.
 session, under ``class_`` keys: ``code``, ``secret`` (lecturer only), ``session`` (a random id
 for heartbeats and answers), ``follow``, ``seen`` (the class version shown), ``step``,
 ``shown`` (what the lecturer published last), ``applied`` (the version a follower applied).
+The lecturer's figure tells the server its step through a component mounted only in the
+lecturer's session (assets/class_step_reporter.js): moves cost a fragment run, not a page run.
 """
 
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 from cnnviz import pageconfig
 from cnnviz.catalog import all_pages
+from cnnviz.classroom.images import image_array, image_bytes
 from cnnviz.classroom.store import ClassError, ClassState, ClassStore, open_store
 from cnnviz.pagespecs import SPECS
-from cnnviz.share import public_base_from_env, shareable_url
+from cnnviz.share import client_address, public_base_from_env, shareable_url
 from ui import class_questions, config_ui
 
 POLL_S = 1  # followers and the lecturer's histogram look for changes this often
 HEARTBEAT_S = 3.0  # a follower says it is there at most this often (the store counts 10 s)
-STEP_BACK, STEP_NEXT = "◀ Step for all", "Step ▶ for all"  # assets/keyboard_stepping.js
+STEP_BACK, STEP_NEXT = "◀ Step for all", "Step ▶ for all"
+MAX_STEP = 100_000  # more steps than any figure has: a bigger reported step is not one
 PAGES = {info.url_path: info for info in all_pages()}
+REPORTER_KEY = "class_reporter"
+step_reporter_component = st.components.v2.component(
+    "cnnviz.class_step_reporter",
+    js=(Path(__file__).resolve().parents[1] / "assets" / "class_step_reporter.js").read_text())
 
 
 @st.cache_resource
@@ -54,8 +64,9 @@ def is_lecturer() -> bool:
 
 def join(code: str) -> str | None:
     """Join the class ``code`` as a student; the reason when that is not possible."""
+    address = client_address(st.context.ip_address, st.context.headers.get("X-Forwarded-For"))
     try:
-        state = class_store().state(code)
+        state = class_store().join(code, session_id(), address)
     except ClassError as err:
         return str(err)
     _set(code=state.code, secret=None, follow=True, seen=0, step=0)
@@ -125,8 +136,8 @@ def sidebar_section(qr_png) -> None:
             with st.container(horizontal=True):
                 st.button(STEP_BACK, key="class_back", on_click=_move_step, args=(-1,))
                 st.button(STEP_NEXT, key="class_next", on_click=_move_step, args=(1,))
-            st.caption(f"Students see step {(_s('step') or 0) + 1}. The arrow keys press "
-                       "these buttons while you lead a class.")
+            st.caption("Students also follow every move of your figure: its step buttons, "
+                       "Play, the slider, the arrow keys, pointing at a cell.")
             st.button("End the class", key="class_end", on_click=leave)
             return
         st.markdown(f"In class **{code}**")
@@ -146,7 +157,11 @@ def publish(page_url_path: str) -> None:
     if info is not None and info.spec:
         spec = SPECS[info.spec]
         config = pageconfig.encode(config_ui.current(spec), spec.fields)
-    shown = (page_url_path, config, _s("step") or 0)
+    _send((page_url_path, config, _s("step") or 0))
+
+
+def _send(shown: tuple[str, dict, int]) -> None:
+    """Publish (page, configuration, step) unless it is what the class shows already."""
     if shown == _s("shown"):
         return
     try:
@@ -156,10 +171,58 @@ def publish(page_url_path: str) -> None:
         st.sidebar.error(str(err), icon=":material/error:")
 
 
+def _figure_moved() -> None:
+    """The lecturer's figure reached another step (its buttons, Play, slider, keys, a cell)."""
+    step = st.session_state[REPORTER_KEY].get("step")
+    if not is_lecturer() or type(step) is not int or not 0 <= step <= MAX_STEP:
+        return  # not a step: the page's own browser sends ints from its figure
+    _set(step=step)
+    if _s("shown"):  # the page ran and was published: the same page and configuration
+        _send((*_s("shown")[:2], step))
+
+
+def step_reporter() -> None:
+    """The lecturer's figure moves, sent here by the browser (st.fragment: a move reruns this)."""
+    step_reporter_component(key=REPORTER_KEY, on_step_change=_figure_moved, height=0)
+
+
 def show_step(step: int, version: int) -> None:
     """Jump the page's animation to ``step`` (the version makes each change run the script)."""
     st.html(f"<script>/* class v{int(version)} */ window.cnnvizShowStep && "
             f"window.cnnvizShowStep({int(step)});</script>", unsafe_allow_javascript=True)
+
+
+def share_image(token: str, name: str, array: np.ndarray) -> None:
+    """Lecturer: share the kernel lab's uploaded image with the class, once per image."""
+    if not is_lecturer():
+        return
+    if _s("image_shared") != token:
+        try:
+            class_store().share_image(_s("code"), _s("secret"), name, image_bytes(array))
+            _set(image_shared=token, image_error=None)
+        except ClassError as err:  # too large, or the class expired: said once per image
+            _set(image_shared=token, image_error=str(err))
+    if _s("image_error"):
+        st.warning(_s("image_error"), icon=":material/share_off:")
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _shared_array(code: str, token: str) -> np.ndarray | None:
+    """The class's shared image as a read-only array, one copy per server process."""
+    found = class_store().image(code, token)
+    return None if found is None else image_array(found[1])
+
+
+def followed_image() -> tuple[str, np.ndarray] | None:
+    """Following student: the token and pixels of the image the lecturer shares, if any.
+
+    Students who explore on their own keep their own upload.
+    """
+    state = _s("state")
+    if is_lecturer() or not _s("follow") or state is None or not state.image:
+        return None
+    array = _shared_array(state.code, state.image)
+    return None if array is None else (state.image, array)
 
 
 def _follow(state: ClassState, here: str) -> None:
@@ -179,6 +242,10 @@ def _follow(state: ClassState, here: str) -> None:
             config_ui.set_config(spec, config)
             if state.page == here:
                 st.rerun(scope="app")
+    if state.image != (_s("image_seen") or ""):  # a new shared image: the page shows it
+        _set(image_seen=state.image)
+        if state.page == here:
+            st.rerun(scope="app")
     if state.page != here:
         st.switch_page(info.file)
 
@@ -212,7 +279,7 @@ def lecturer_poll() -> None:
     except ClassError as err:
         st.warning(f"{err}", icon=":material/group_off:")
         return
-    st.caption(f"Class {code}: {followers} following")
+    st.caption(f"Class {code}: {followers} following, at step {state.step + 1}")
     class_questions.live_answers(store, state)
 
 
@@ -232,6 +299,7 @@ def main_panel(here: str) -> None:
     if _s("shown") and _s("shown")[0] != here:
         _set(step=0)  # a new page starts at its first step, for the lecturer as for all
     show_step(_s("step") or 0, _s("step") or 0)
+    st.fragment(step_reporter)()
     st.fragment(lecturer_poll, run_every=POLL_S)()
     spec = PAGES[here].spec if here in PAGES else ""
     config = config_ui.current(SPECS[spec]) if spec else {}

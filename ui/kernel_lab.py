@@ -15,7 +15,7 @@ from cnnviz.lab.page import PRESET_PARAMETERS, PRESET_USES, SOURCES, preset_kern
 from cnnviz.teach.frames import correlation_steps
 from cnnviz.viz.animation import PrebuiltFigure, window_figure
 from cnnviz.viz.lab_figures import kernel_figure, loss_figure, with_raw_hover
-from ui import charts, config_ui
+from ui import charts, classroom, config_ui
 from ui.kernel_painter import kernel_painter
 from ui.upload_store import EVICTED, session_owner
 from ui.uploads import UPLOAD_KINDS, decode, image_uploader
@@ -81,6 +81,10 @@ def image_picker(page: config_ui.Page) -> dict:
     choice = config_ui.widget(page, "source", "Image", style="radio", horizontal=True)
     if choice == SOURCES[0]:
         return _fallback(config_ui.widget(page, "sample", "Sample"))
+    if (shared := classroom.followed_image()) is not None:
+        st.caption("The lecturer's image. To filter your own, turn off 'Follow the lecturer'.")
+        return {**_fallback("step edge"), "array": shared[1], "source": "the lecturer's upload",
+                "name": "the lecturer's image", "token": f"class:{shared[0]}"}
     st.caption("The page's link keeps every setting but not the picture: whoever opens it "
                "uploads their own.")
     upload = image_uploader(UPLOAD_KINDS, key="kl_uploader")
@@ -104,6 +108,7 @@ def image_picker(page: config_ui.Page) -> dict:
             stored = budget.UPLOADS.get(session_owner(), IMAGE_SLOT) or stored
     if image.get("spectral_range"):
         image, stored = _spectral_window(image, stored)
+    classroom.share_image(image["token"], image["name"], stored["array"])
     return {**image, "array": stored["array"]}
 
 

@@ -3,16 +3,18 @@
 Keys per class ``C``: ``cnnviz:class:C`` (a hash: the class row), ``...:seen`` (a sorted set:
 session -> last heartbeat), ``...:answers:N`` (a hash: session -> choice) and
 ``...:hits:SESSION`` (a counter of answers in the current rate-limit window). All of them expire
-a minute after the class.
+a minute after the class, as does ``...:image`` (a hash: token, name, data in base64: the client
+decodes replies as text). Tries to join count in ``cnnviz:class::hits:join...`` (no class yet).
 """
 
 from __future__ import annotations
 
+import base64
 import math
 
 import redis
 
-from cnnviz.classroom.store import ANSWER_WINDOW_S, ClassStore
+from cnnviz.classroom.store import ClassStore
 
 # Create the row only where none exists, in one step (a plain HSETNX would show a half row).
 INSERT = """
@@ -22,7 +24,7 @@ redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 1
 """
 ROW_DEFAULTS = {"version": 1, "page": "", "config": "{}", "step": 0, "question_id": 0,
-                "question": "", "revealed": 0}
+                "question": "", "revealed": 0, "image": ""}
 
 
 class RedisStore(ClassStore):
@@ -68,11 +70,11 @@ class RedisStore(ClassStore):
     def _count_seen(self, code: str, since: float) -> int:
         return int(self.redis.zcount(self._key(code, "seen"), since, "+inf"))
 
-    def _hit(self, code: str, session: str, window: int) -> int:
-        key = self._key(code, "hits", session)
+    def _hit(self, code: str, who: str, window: int, window_s: float) -> int:
+        key = self._key(code, "hits", who)
         pipe = self.redis.pipeline(transaction=True)
         pipe.hincrby(key, str(window), 1)
-        pipe.expire(key, math.ceil(2 * ANSWER_WINDOW_S))  # earlier windows vanish with it
+        pipe.expire(key, math.ceil(2 * window_s))  # earlier windows vanish with it
         return int(pipe.execute()[0])
 
     def _put_answer(self, code: str, question_id: int, session: str, choice: int) -> None:
@@ -87,6 +89,18 @@ class RedisStore(ClassStore):
         for choice in self.redis.hvals(self._key(code, "answers", question_id)):
             counts[int(choice)] = counts.get(int(choice), 0) + 1
         return counts
+
+    def _put_image(self, code: str, token: str, name: str, data: bytes) -> None:
+        key = self._key(code, "image")
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(key, mapping={"token": token, "name": name,
+                                "data": base64.b64encode(data).decode("ascii")})
+        pipe.expire(key, self._ttl(code))
+        pipe.execute()
+
+    def _image(self, code: str) -> tuple[str, str, bytes] | None:
+        found = self.redis.hgetall(self._key(code, "image"))
+        return (found["token"], found["name"], base64.b64decode(found["data"])) if found else None
 
     def _session_answer(self, code: str, question_id: int, session: str) -> int | None:
         choice = self.redis.hget(self._key(code, "answers", question_id), session)

@@ -14,17 +14,20 @@ CREATE TABLE IF NOT EXISTS classes (
     version INTEGER NOT NULL DEFAULT 1, page TEXT NOT NULL DEFAULT '',
     config TEXT NOT NULL DEFAULT '{}', step INTEGER NOT NULL DEFAULT 0,
     question_id INTEGER NOT NULL DEFAULT 0, question TEXT NOT NULL DEFAULT '',
-    revealed INTEGER NOT NULL DEFAULT 0);
+    revealed INTEGER NOT NULL DEFAULT 0, image TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS seen (
     code TEXT NOT NULL, session TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (code, session));
 CREATE TABLE IF NOT EXISTS answers (
     code TEXT NOT NULL, question_id INTEGER NOT NULL, session TEXT NOT NULL,
     choice INTEGER NOT NULL, PRIMARY KEY (code, question_id, session));
+CREATE TABLE IF NOT EXISTS images (
+    code TEXT PRIMARY KEY, token TEXT NOT NULL, name TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS hits (
     code TEXT NOT NULL, session TEXT NOT NULL, slot INTEGER NOT NULL, count INTEGER NOT NULL,
     PRIMARY KEY (code, session));
 """
-CHANGEABLE = ("expires", "page", "config", "step", "question_id", "question", "revealed")
+CHANGEABLE = ("expires", "page", "config", "step", "question_id", "question", "revealed",
+              "image")
 
 
 class SqliteStore(ClassStore):
@@ -37,6 +40,9 @@ class SqliteStore(ClassStore):
         self._local = threading.local()
         with self._db() as db:
             db.executescript(SCHEMA)
+            columns = {row["name"] for row in db.execute("PRAGMA table_info(classes)")}
+            if "image" not in columns:  # a file from before images were shared
+                db.execute("ALTER TABLE classes ADD COLUMN image TEXT NOT NULL DEFAULT ''")
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -53,7 +59,7 @@ class SqliteStore(ClassStore):
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
-            for table in ("seen", "answers", "hits"):
+            for table in ("seen", "answers", "hits", "images"):
                 db.execute(f"DELETE FROM {table} WHERE code IN "  # noqa: S608 - fixed names
                            "(SELECT code FROM classes WHERE expires <= ?)", (now,))
             db.execute("DELETE FROM classes WHERE expires <= ?", (now,))
@@ -85,11 +91,11 @@ class SqliteStore(ClassStore):
         return self._db().execute("SELECT count(*) FROM seen WHERE code = ? AND at >= ?",
                                   (code, since)).fetchone()[0]
 
-    def _hit(self, code: str, session: str, window: int) -> int:
+    def _hit(self, code: str, who: str, window: int, window_s: float) -> int:
         return self._db().execute(
             "INSERT INTO hits VALUES (?, ?, ?, 1) ON CONFLICT (code, session) DO UPDATE SET "
             "count = CASE WHEN slot = excluded.slot THEN count + 1 ELSE 1 END, "
-            "slot = excluded.slot RETURNING count", (code, session, window)).fetchone()[0]
+            "slot = excluded.slot RETURNING count", (code, who, window)).fetchone()[0]
 
     def _put_answer(self, code: str, question_id: int, session: str, choice: int) -> None:
         self._db().execute("INSERT INTO answers VALUES (?, ?, ?, ?) ON CONFLICT "
@@ -100,6 +106,15 @@ class SqliteStore(ClassStore):
         rows = self._db().execute("SELECT choice, count(*) FROM answers WHERE code = ? AND "
                                   "question_id = ? GROUP BY choice", (code, question_id))
         return {choice: count for choice, count in rows}
+
+    def _put_image(self, code: str, token: str, name: str, data: bytes) -> None:
+        self._db().execute("INSERT OR REPLACE INTO images VALUES (?, ?, ?, ?)",
+                           (code, token, name, data))
+
+    def _image(self, code: str) -> tuple[str, str, bytes] | None:
+        row = self._db().execute("SELECT token, name, data FROM images WHERE code = ?",
+                                 (code,)).fetchone()
+        return None if row is None else (row[0], row[1], bytes(row[2]))
 
     def _session_answer(self, code: str, question_id: int, session: str) -> int | None:
         row = self._db().execute("SELECT choice FROM answers WHERE code = ? AND question_id = ? "

@@ -22,7 +22,11 @@ CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 CODE_LENGTH = 6  # 25**6 = 244 million codes
 FOLLOWER_WINDOW_S = 10.0  # a follower counts while its last heartbeat is this recent
 ANSWER_LIMIT, ANSWER_WINDOW_S = 5, 10.0  # at most 5 answers a session per 10 s
+JOIN_WINDOW_S = 60.0  # tries to join are counted per minute:
+JOIN_LIMIT = 10  # per session: a typo or two, never a search through the 244 million codes
+JOIN_ADDRESS_LIMIT = 300  # per client address: a lecture hall of 150 behind one NAT, twice
 MAX_CHOICES, MAX_TEXT = 6, 300  # a typed question: choices, characters per text
+MAX_IMAGE_BYTES = 16 * 2**20  # a shared image: a 2048 x 2048 float32 micrograph, stored once
 
 
 class ClassError(Exception):
@@ -38,7 +42,7 @@ class NotLecturer(ClassError):
 
 
 class RateLimited(ClassError):
-    """Too many answers from one session in a short time."""
+    """Too many answers, or tries to join, from one session (or address) in a short time."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class ClassState:
     question_id: int = 0  # the current question's number (0: none asked yet)
     question: Question | None = None
     revealed: bool = False
+    image: str = ""  # the token of the image the lecturer shares (share_image), "" for none
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,25 @@ class ClassStore(ABC):
         return self._lead(code, secret, page=str(page), config=json.dumps(config),
                           step=max(0, int(step)))
 
+    def share_image(self, code: str, secret: str | None, name: str, data: bytes) -> str:
+        """Share an image (the kernel lab's upload, as bytes) with the class; its token."""
+        if not self.is_lecturer(code, secret):
+            raise NotLecturer("Only the lecturer who started this class can change it.")
+        if len(data) > MAX_IMAGE_BYTES:
+            raise ClassError(f"This image is too large to share with the class "
+                             f"({len(data) / 2**20:.0f} MB, at most {MAX_IMAGE_BYTES // 2**20} "
+                             "MB): students see the page's sample instead.")
+        token = hashlib.sha256(data).hexdigest()[:32]
+        if self.state(code).image != token:
+            self._put_image(normalize_code(code), token, str(name)[:MAX_TEXT], data)
+            self._lead(code, secret, image=token)
+        return token
+
+    def image(self, code: str, token: str) -> tuple[str, bytes] | None:
+        """The shared image's name and bytes, while ``token`` is the class's image."""
+        found = self._image(normalize_code(code))
+        return (found[1], found[2]) if found is not None and found[0] == token else None
+
     def ask(self, code: str, secret: str | None, question: Question) -> int:
         """Ask ``question`` (answers start from none, hidden); returns its number."""
         number = self.state(code).question_id + 1
@@ -182,7 +206,25 @@ class ClassStore(ABC):
                           row["page"], json.loads(row["config"] or "{}"), int(row["step"]),
                           int(row["question_id"]),
                           Question.from_json(question) if question else None,
-                          bool(int(row["revealed"])))
+                          bool(int(row["revealed"])), row.get("image") or "")
+
+    def join(self, code: str, session: str, address: str | None = None) -> ClassState:
+        """A student's try to join class ``code``: its state, or why not (RateLimited too).
+
+        Every try counts, a good code or not, per session and per client address (when
+        known): a session cannot go through the codes, and neither can a script that opens
+        a new session for every few tries.
+        """
+        if self._limited("", f"join:{session}", JOIN_LIMIT, JOIN_WINDOW_S):
+            raise RateLimited("Too many tries to join: wait a minute, then type the code "
+                              "again.")
+        if address and self._limited("", f"join@{address}", JOIN_ADDRESS_LIMIT, JOIN_WINDOW_S):
+            raise RateLimited("Too many tries to join from your network: wait a minute.")
+        return self.state(code)
+
+    def _limited(self, code: str, who: str, limit: int, window_s: float) -> bool:
+        """Count one action of ``who`` in the current window; True when it is over ``limit``."""
+        return self._hit(code, who, int(self.clock() // window_s), window_s) > limit
 
     def heartbeat(self, code: str, session: str) -> None:
         """A follower is still there (followers call this as they poll)."""
@@ -203,8 +245,7 @@ class ClassStore(ABC):
             raise ClassError("The answer has been revealed: answers are closed.")
         if not (isinstance(choice, int) and 0 <= choice < len(state.question.choices)):
             raise ClassError("That is not one of the choices.")
-        window = int(self.clock() // ANSWER_WINDOW_S)
-        if self._hit(state.code, session, window) > ANSWER_LIMIT:
+        if self._limited(state.code, session, ANSWER_LIMIT, ANSWER_WINDOW_S):
             raise RateLimited(f"Too many answers at once: wait {ANSWER_WINDOW_S:.0f} seconds.")
         self._put_answer(state.code, question_id, session, choice)
 
@@ -244,8 +285,8 @@ class ClassStore(ABC):
         """Sessions seen at ``since`` or later."""
 
     @abstractmethod
-    def _hit(self, code: str, session: str, window: int) -> int:
-        """Count one answer of ``session`` in time window ``window``; the count so far."""
+    def _hit(self, code: str, who: str, window: int, window_s: float) -> int:
+        """Count one action of ``who`` in window ``window`` (``window_s`` long); the count."""
 
     @abstractmethod
     def _put_answer(self, code: str, question_id: int, session: str, choice: int) -> None:
@@ -254,6 +295,14 @@ class ClassStore(ABC):
     @abstractmethod
     def _counts(self, code: str, question_id: int) -> dict[int, int]:
         """Sessions per choice."""
+
+    @abstractmethod
+    def _put_image(self, code: str, token: str, name: str, data: bytes) -> None:
+        """Keep the class's one shared image (replacing the one before)."""
+
+    @abstractmethod
+    def _image(self, code: str) -> tuple[str, str, bytes] | None:
+        """The shared image's token, name and bytes, if any."""
 
     @abstractmethod
     def _session_answer(self, code: str, question_id: int, session: str) -> int | None:

@@ -33,6 +33,8 @@ class RunResult:
     charts: list[str] = field(default_factory=list)  # plotly figure specs (JSON text)
     fragments: list[str] = field(default_factory=list)  # ids of fragments that rerun by timer
     progress: list[str] = field(default_factory=list)  # texts of progress bars
+    # st.components.v2 components: name -> (widget id, id of the fragment it is in)
+    components: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class BrowserSession:
@@ -102,6 +104,10 @@ class BrowserSession:
                     result.progress.append(element.progress.text)
                 elif which == "plotly_chart":
                     result.charts.append(element.plotly_chart.spec)
+                elif which == "bidi_component":
+                    component = element.bidi_component
+                    result.components[component.component_name] = (component.id,
+                                                                    fwd.delta.fragment_id)
             elif kind == "auto_rerun":
                 result.fragments.append(fwd.auto_rerun.fragment_id)
             elif kind == "navigation":
