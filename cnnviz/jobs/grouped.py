@@ -15,7 +15,6 @@ decides the roles; this module plays them:
 
 from __future__ import annotations
 
-import hashlib
 import io
 import pickle
 
@@ -23,18 +22,9 @@ import torch
 
 from cnnviz.jobs.training_queue import Request
 from cnnviz.lenet.batched import shared_part
+from cnnviz.lenet.train import fingerprint
 
 FOLLOW_POLL_S = 0.1  # how often a follower reads its stream
-
-
-def _digest(*parts) -> str:
-    h = hashlib.sha1()
-    for part in parts:
-        if isinstance(part, torch.Tensor):
-            h.update(part.contiguous().numpy().tobytes())
-        else:
-            h.update(repr(part).encode())
-    return h.hexdigest()
 
 
 def data_key(train_set, test_set) -> str:
@@ -42,14 +32,14 @@ def data_key(train_set, test_set) -> str:
     tensors = [train_set.images, train_set.labels]
     if test_set is not None:
         tensors += [test_set.images, test_set.labels]
-    return _digest(*tensors)
+    return fingerprint(*tensors)
 
 
 def request_for(job, data: str | None = None) -> Request:
     """The queue request of ``job`` (its ``architecture`` set): keys and the pickled request."""
     data = data or data_key(job.train_set, job.test_set)
-    group = _digest(job.architecture, data, shared_part(job.config))
-    exact = _digest(job.architecture, data, job.config)
+    group = fingerprint(job.architecture, data, shared_part(job.config))
+    exact = fingerprint(job.architecture, data, job.config)
     return Request(group, exact, pickle.dumps((job.architecture, job.config)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -69,6 +70,17 @@ TRAINING_DEFAULTS = {
 def default_training(config: LeNetConfig) -> TrainConfig:
     """The hyperparameters that learn for this architecture: sigmoid nets get the classic's."""
     return TRAINING_DEFAULTS["classic" if config.activation == "sigmoid" else "modern"]
+
+
+def fingerprint(*parts) -> str:
+    """A digest of tensors (their values) and other parts (their repr): equal parts, equal text."""
+    h = hashlib.sha1()
+    for part in parts:
+        if isinstance(part, torch.Tensor):
+            h.update(part.detach().cpu().contiguous().numpy().tobytes())
+        else:
+            h.update(repr(part).encode())
+    return h.hexdigest()
 
 
 @dataclass(frozen=True)
