@@ -38,16 +38,6 @@ WORKERS = config.BY_NAME["CNNVIZ_WORKERS"]
 TRAINING_DB = config.BY_NAME["CNNVIZ_TRAINING_DB"]
 # The zygote with Streamlit workers: its main(argv) is in pages/ (Streamlit stays out of cnnviz/).
 WORKER_ZYGOTE = "import sys, ui.zygote_worker as z; sys.exit(z.main(sys.argv[1:]))"
-# glibc raises its mmap threshold after each large free, so later activations (torch tensors of
-# 1-30 MB) come from the heap and stay there: 15 sessions predicting at once left a process
-# 305 MB larger (peak +354 MB); with a fixed threshold +21 MB (peak +111 MB). Setting one turns
-# the adjustment off. Read by glibc at process start: set for the processes started here.
-MALLOC_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": "65536"}
-
-
-def server_environment(env: dict[str, str]) -> dict[str, str]:
-    """``env`` with MALLOC_SETTINGS added where the user has not set them."""
-    return {**MALLOC_SETTINGS, **env}
 HEALTH_TIMEOUT_S = 120.0
 
 
@@ -97,10 +87,9 @@ class WorkerPool:
         # One training queue for all workers (it outlives their restarts). One cookie secret
         # for all workers keeps signed cookies (XSRF) valid across them.
         queue_db = os.path.join(self.run_dir, "training-queue.sqlite")
-        self.env = server_environment({
-            **os.environ, TRAINING_DB.name: queue_db, WORKERS.name: str(count),
-            "STREAMLIT_SERVER_COOKIE_SECRET":
-            os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET") or secrets.token_hex(32)})
+        self.env = {**os.environ, TRAINING_DB.name: queue_db, WORKERS.name: str(count),
+                    "STREAMLIT_SERVER_COOKIE_SECRET":
+                    os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET") or secrets.token_hex(32)}
         self.ports = [free_port() for _ in range(count)]
         self.zygote: subprocess.Popen | None = None
 
@@ -213,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers == 1:
         command = streamlit_command(args.port, args.address, args.script)
         os.chdir(ROOT)
-        os.execve(command[0], command, server_environment(dict(os.environ)))  # no proxy
+        os.execv(command[0], command)  # no proxy: Streamlit itself serves the port
     if haproxy.haproxy_binary() is None:
         print("cnnviz: CNNVIZ_WORKERS >= 2 needs HAProxy: apt-get install haproxy "
               "(make run does it)", file=sys.stderr)
