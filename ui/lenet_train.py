@@ -126,6 +126,20 @@ def start_training(config: LeNetConfig, tconfig: TrainConfig, key: str, train_se
     st.session_state["lenet_job_dataset"] = key
 
 
+def current_job() -> TrainingJob | None:
+    """The session's training, followed to the run it went on as after a Pause in a group."""
+    job = st.session_state.get("lenet_job")
+    if job is not None and job.current() is not job:
+        job = st.session_state["lenet_job"] = job.current()
+    return job
+
+
+SHARED_HELP = ("You are watching a training that other students started with the same "
+               "settings: one computation for all of you. **Stop** keeps your model as it is "
+               "now while the others go on. **Pause** gives you your own copy of the run "
+               "(weights, optimizer state, step); **Resume** then trains it on alone.")
+
+
 def harvest(job: TrainingJob) -> None:
     """Once a job ends, keep its model for inspection and its curve for the overlay."""
     if st.session_state.get("lenet_harvested") is job:
@@ -145,17 +159,23 @@ def harvest(job: TrainingJob) -> None:
 def live_panel(classes: tuple[str, ...]) -> None:
     """Progress, buttons, curves and what is being learned; redrawn 4 times a second in a run."""
     pool.prepare()  # the next run's process imports torch while the student chooses
-    job = st.session_state.get("lenet_job")
+    job = current_job()
     active = job is not None and job.view().active
 
     @st.fragment(run_every=LIVE_EVERY_S if active else None)
     def panel():
-        job = st.session_state.get("lenet_job")
+        job = current_job()
         view = job.view() if job else None
         if view is not None and view.active:
             if view.state == "queued":
                 st.info(f"Waiting for a free training slot: you are number "
                         f"{view.queue_position or 1} in the queue.")
+            elif view.shared and view.state == "running":
+                st.caption(SHARED_HELP)
+            elif view.state == "paused" and job.start_from is not None:
+                st.caption(f"Your own copy of the shared run, paused at step "
+                           f"{job.start_from.step:,}: Resume trains it on alone (it may wait "
+                           "for a free slot), Stop keeps the model as it is.")
             st.progress(view.last.fraction if view.last else 0.0, text=progress_text(view))
             b1, b2, _ = st.columns([1, 1, 4])
             if view.state == "paused":
