@@ -134,8 +134,8 @@ def current_job() -> TrainingJob | None:
     return job
 
 
-SHARED_HELP = ("You are watching a training that other students started with the same "
-               "settings: one computation for all of you. **Stop** keeps your model as it is "
+SHARED_HELP = ("Your training shares one computation with other students' (the same "
+               "settings, or models batched together). **Stop** keeps your model as it is "
                "now while the others go on. **Pause** gives you your own copy of the run "
                "(weights, optimizer state, step); **Resume** then trains it on alone.")
 
