@@ -86,6 +86,10 @@ class TrainingGate:
         with self._lock:
             if db_path:
                 self._db.execute("PRAGMA journal_mode=WAL")
+                # In WAL mode a commit then waits for no fsync (a crash of the machine may lose
+                # the last messages; the queue is rebuilt on restart anyway). 30 waiting tickets
+                # poll a write transaction 5 times a second each.
+                self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
             self._beat()
 
@@ -98,7 +102,6 @@ class TrainingGate:
         self._db.execute("DELETE FROM tickets WHERE process NOT IN "
                          "(SELECT process FROM beats WHERE seen >= ?)", (stale,))
         self._db.execute("DELETE FROM beats WHERE seen < ?", (stale,))
-        self._drop_unread()
 
     def _drop_unread(self) -> None:
         """Remove the messages of streams that no ticket reads any more."""
@@ -114,6 +117,7 @@ class TrainingGate:
                     self._beating = None
                     return
                 self._beat()
+                self._drop_unread()  # a scan of the messages: here, not on every waiter's poll
 
     def acquire(self, owner: object, cancelled: threading.Event,
                 request: Request | None = None) -> bool:
