@@ -105,7 +105,8 @@ class Trainers:
                    for text in result.markdown):
                 break
             if elapsed > self.timeout_s:
-                raise RunFailed(f"training did not end within {self.timeout_s} s")
+                last = result.progress[-1] if result.progress else "no progress shown"
+                raise RunFailed(f"training did not end within {self.timeout_s} s ({last})")
             time.sleep(LIVE_EVERY_S)
             fragment = result.fragments[0] if result.fragments else ""
             try:
