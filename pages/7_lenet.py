@@ -51,7 +51,7 @@ with train_tab:
     st.caption(f"{len(train_set):,} training and {len(test_set):,} test images "
                f"({train_set.source}).")
     tconfig = train_ui.hyperparameters(page, len(train_set))
-    job = st.session_state.get("lenet_job")
+    job = train_ui.current_job()
     busy = job is not None and job.view().active
     if st.button(f"Train the {config.label} LeNet", type="primary", disabled=busy,
                  key="lenet_train"):

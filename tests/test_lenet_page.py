@@ -290,6 +290,41 @@ def test_waiting_user_sees_queue_position_and_can_stop(tiny_env, monkeypatch):
     assert not at.button(key="lenet_train").disabled
 
 
+def test_in_a_shared_run_pause_forks_an_own_run_and_stop_keeps_the_model(tiny_env,
+                                                                          monkeypatch):
+    monkeypatch.setattr(training_queue, "_gate", jobs.TrainingGate(1))
+    sessions = []
+    for _ in range(2):  # two students, the same settings: one computation
+        at = AppTest.from_file(PAGE, default_timeout=60).run()
+        at.select_slider(key="lenet_steps").set_value(9600).run()
+        at.button(key="lenet_train").click().run()
+        sessions.append(at)
+    first, second = (at.session_state["lenet_job"] for at in sessions)
+    wait_for(lambda: second.view().shared and first.view().shared, 60)
+    at = sessions[1].run()
+    assert not at.exception
+    assert any("Pause** gives you your own copy" in c.value for c in at.caption)
+    at.button(key="lenet_pause").click().run()
+    wait_for(lambda: second.current() is not second, 60)
+    fork = second.current()
+    wait_for(lambda: fork.view().state == "paused", 60)
+    at.run()
+    assert not at.exception
+    assert at.session_state["lenet_job"] is fork
+    assert any("Your own copy of the shared run, paused at step" in c.value for c in at.caption)
+    assert at.button(key="lenet_resume")
+    assert first.view().state == "running"  # the other student's run goes on
+    at.button(key="lenet_stop").click().run()
+    fork.join(30)
+    assert fork.view().state == "stopped"
+    at.run()
+    assert at.session_state["lenet_model"] is fork.model
+    assert first.view().state == "running"
+    sessions[0].run().button(key="lenet_stop").click().run()
+    first.join(30)
+    assert first.view().state == "stopped"
+
+
 def test_a_crashed_training_worker_is_a_message_and_keeps_no_model(tiny_env):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     at.select_slider(key="lenet_steps").set_value(9600).run()

@@ -52,8 +52,17 @@ def _chart_block(settings: str, origin: str, projector: bool, key: str | None, o
     plotly_chart(_build(), projector=projector, key=key, **dict(ast.literal_eval(options)))
 
 
+# Live training charts change 4 times a second per computation: their own entries, so that 30
+# trainings never evict the recorded charts (animations) of the other pages.
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _live_chart_block(settings: str, origin: str, projector: bool, key: str | None, options: str,
+                      _build: Callable[[], go.Figure | dict]) -> None:
+    """One live chart, recorded like _chart_block."""
+    plotly_chart(_build(), projector=projector, key=key, **dict(ast.literal_eval(options)))
+
+
 def cached_chart(settings: str, build: Callable[[], go.Figure | dict], key: str | None = None,
-                 where=None, **kwargs) -> None:
+                 where=None, live: bool = False, **kwargs) -> None:
     """A plotly chart that a rerun with unchanged ``settings`` resends at almost no cost.
 
     ``settings`` is text that identifies the figure completely (e.g. ``repr`` of everything
@@ -61,10 +70,12 @@ def cached_chart(settings: str, build: Callable[[], go.Figure | dict], key: str 
     recorded once per server process and shared by all sessions. ``build()`` makes the figure
     on the first call only. Plotly figures cost 5-50 ms to validate and serialize per rerun;
     with many students on one page that is most of the server's time. ``kwargs`` go to
-    st.plotly_chart and must be plain literals (numbers, strings, dicts of them).
+    st.plotly_chart and must be plain literals (numbers, strings, dicts of them). ``live``: a
+    chart that a running training redraws (its own, separately bounded cache).
     """
+    block = _live_chart_block if live else _chart_block
     with where if where is not None else contextlib.nullcontext():
-        _chart_block(settings, _origin(build), projector_on(), key,
+        block(settings, _origin(build), projector_on(), key,
                      repr(sorted(kwargs.items())), build)
 
 

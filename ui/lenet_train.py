@@ -21,7 +21,7 @@ from cnnviz.lenet.model import (
     load_weights,
     weights_to_bytes,
 )
-from cnnviz.lenet.train import Snapshot, TrainConfig, default_training
+from cnnviz.lenet.train import Snapshot, TrainConfig, default_training, fingerprint
 from cnnviz.viz.lenet_figures import (
     curves_figure,
     kernels_figure,
@@ -126,6 +126,20 @@ def start_training(config: LeNetConfig, tconfig: TrainConfig, key: str, train_se
     st.session_state["lenet_job_dataset"] = key
 
 
+def current_job() -> TrainingJob | None:
+    """The session's training, followed to the run it went on as after a Pause in a group."""
+    job = st.session_state.get("lenet_job")
+    if job is not None and job.current() is not job:
+        job = st.session_state["lenet_job"] = job.current()
+    return job
+
+
+SHARED_HELP = ("Your training shares one computation with other students' (the same "
+               "settings, or models batched together). **Stop** keeps your model as it is "
+               "now while the others go on. **Pause** gives you your own copy of the run "
+               "(weights, optimizer state, step); **Resume** then trains it on alone.")
+
+
 def harvest(job: TrainingJob) -> None:
     """Once a job ends, keep its model for inspection and its curve for the overlay."""
     if st.session_state.get("lenet_harvested") is job:
@@ -145,17 +159,23 @@ def harvest(job: TrainingJob) -> None:
 def live_panel(classes: tuple[str, ...]) -> None:
     """Progress, buttons, curves and what is being learned; redrawn 4 times a second in a run."""
     pool.prepare()  # the next run's process imports torch while the student chooses
-    job = st.session_state.get("lenet_job")
+    job = current_job()
     active = job is not None and job.view().active
 
     @st.fragment(run_every=LIVE_EVERY_S if active else None)
     def panel():
-        job = st.session_state.get("lenet_job")
+        job = current_job()
         view = job.view() if job else None
         if view is not None and view.active:
             if view.state == "queued":
                 st.info(f"Waiting for a free training slot: you are number "
                         f"{view.queue_position or 1} in the queue.")
+            elif view.shared and view.state == "running":
+                st.caption(SHARED_HELP)
+            elif view.state == "paused" and job.start_from is not None:
+                st.caption(f"Your own copy of the shared run, paused at step "
+                           f"{job.start_from.step:,}: Resume trains it on alone (it may wait "
+                           "for a free slot), Stop keeps the model as it is.")
             st.progress(view.last.fraction if view.last else 0.0, text=progress_text(view))
             b1, b2, _ = st.columns([1, 1, 4])
             if view.state == "paused":
@@ -175,7 +195,9 @@ def live_panel(classes: tuple[str, ...]) -> None:
             runs = [(job.label + " (running)", view.history), *runs[-1:]]
         if runs:
             tested = job.config if job is not None else TrainConfig()
-            charts.plotly_chart(curves_figure(runs), key="lenet_curves")
+            # Keyed by content: every session watching one computation replays one recording.
+            charts.cached_chart(fingerprint(runs), lambda: curves_figure(runs),
+                                key="lenet_curves", live=True)
             st.caption("Solid: the newest run; dashed: the one before, to compare e.g. the "
                        "classic and the modern variant. Training values are means over the "
                        "batches since the previous point; test accuracy (right axis, with "
@@ -192,15 +214,21 @@ def learning_now(snapshot: Snapshot, classes: tuple[str, ...]) -> None:
     """The first-layer kernels and one test image's feature maps as they are right now."""
     st.markdown(f"**What it is learning now**: first-layer kernels (red positive, blue "
                 f"negative) and test image #{snapshot.image_index} on its way through.")
+    # Each figure is built once per snapshot for all the sessions that watch the same run (30
+    # watchers x 4 redraws/s rebuilt 5 plotly figures each, ~50 ms of CPU per redraw).
     c1, c2, c3, c4 = st.columns(4)
-    charts.plotly_chart(kernels_figure(snapshot.kernels), where=c1, key="lenet_live_kernels",
-                        theme=None)
+    charts.cached_chart(fingerprint(snapshot.kernels), lambda: kernels_figure(snapshot.kernels),
+                        where=c1, key="lenet_live_kernels", live=True, theme=None)
     maps = {out.index: out for out in snapshot.maps}
     for where, index, key in ((c2, 1, "lenet_live_maps1"), (c3, 4, "lenet_live_maps2")):
         if index in maps:
-            charts.plotly_chart(layer_figure(maps[index]), where=where, key=key, theme=None)
-    charts.plotly_chart(probabilities_figure(snapshot.probabilities, classes), where=c4,
-                        key="lenet_live_probs")
+            out = maps[index]
+            charts.cached_chart(fingerprint(out.index, out.name, out.values),
+                                lambda out=out: layer_figure(out), where=where, key=key,
+                                live=True, theme=None)
+    charts.cached_chart(fingerprint(snapshot.probabilities, classes),
+                        lambda: probabilities_figure(snapshot.probabilities, classes), where=c4,
+                        key="lenet_live_probs", live=True)
 
 
 def weights_panel(config: LeNetConfig) -> None:

@@ -24,6 +24,7 @@ def run_streamlit(script: str, port: int) -> int:
     devnull = os.open(os.devnull, os.O_WRONLY)  # stdout only has the banner with this port
     os.dup2(devnull, 1)
     os.close(devnull)
+    zygote.return_large_blocks()  # sessions' transient activations do not stay in the heap
     from streamlit.web import cli  # noqa: PLC0415 - preloaded by the zygote before the fork
 
     legacy_pages.navigation_only()  # imported before any script run: see ui.legacy_pages

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 
 from cnnviz import config
-from cnnviz.jobs.training import SocketTrainer
+from cnnviz.jobs.trainer_process import SocketTrainer
 
 
 class WarmTrainers:

@@ -5,9 +5,6 @@ from __future__ import annotations
 import io
 import math
 import pickle
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +15,9 @@ import torch
 from torch import nn
 
 from cnnviz import config
+from cnnviz.jobs.trainer_process import SocketTrainer, WorkerDied
 from cnnviz.jobs.training_queue import TrainingGate, training_gate
+from cnnviz.lenet.checkpoint import Checkpoint
 from cnnviz.lenet.data import ImageSet
 from cnnviz.lenet.model import LeNetConfig
 from cnnviz.lenet.train import Metrics, Snapshot, TrainConfig
@@ -31,11 +30,12 @@ ABANDON_AFTER_S = 60.0
 class JobView:
     """What the page shows about a job at one moment (a copy, safe to read without locks)."""
 
-    state: str  # queued | running | paused | done | stopped | failed
+    state: str  # queued | running | paused | done | stopped | failed | forked (see current)
     history: tuple[Metrics, ...]  # without their snapshots (only the newest is kept)
     queue_position: int | None
     error: str | None
     snapshot: Snapshot | None = None  # the newest kernels and feature maps
+    shared: bool = False  # other sessions watch the same computation (cnnviz.jobs.grouped)
 
     @property
     def last(self) -> Metrics | None:
@@ -63,117 +63,6 @@ def progress_text(view: JobView) -> str:
             f"{m.images_per_second:,.0f} images/s · {m.seconds:,.1f} s")
 
 
-class WorkerDied(RuntimeError):
-    """The training process ended without saying how (killed, out of memory, crashed)."""
-
-    def __init__(self, exitcode: int | None):
-        hint = " (killed; often the machine ran out of memory)" if exitcode == -9 else ""
-        code = f", exit code {exitcode}" if exitcode is not None else ""
-        super().__init__(f"The training process stopped unexpectedly{code}{hint}. The weights "
-                         "of this run are lost; press Train to try again.")
-
-
-class SocketTrainer:
-    """A training process that one socket connects to this one; driven like a Process.
-
-    The socket carries everything: the worker's pid, the payload, the stop/go switches (as
-    messages, which the worker turns back into events) and the worker's messages. The process
-    is either forked by cnnviz.serving.zygote (:meth:`from_zygote`, sharing the zygote's torch) or a
-    fresh ``python -m cnnviz.jobs.worker`` (:meth:`fresh`). The latter, unlike
-    multiprocessing's spawn, does not re-run the server's __main__ (Streamlit's page script).
-    Never a fork of the server itself: CUDA cannot be used in a child forked after it started,
-    and a fork of the threaded server could copy a lock that another thread holds.
-    """
-
-    def __init__(self, conn: Connection, popen: subprocess.Popen | None = None):
-        self.conn, self._popen = conn, popen
-        self._send_lock = threading.Lock()
-        kind, self.pid = conn.recv()
-        if kind != "pid":
-            raise RuntimeError(f"unexpected first message from the trainer: {kind!r}")
-
-    @classmethod
-    def from_zygote(cls, address: str) -> SocketTrainer:
-        """Ask the zygote at ``address`` to fork a trainer."""
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.connect(address)
-        except OSError:
-            sock.close()
-            raise
-        return cls(Connection(sock.detach()))
-
-    @classmethod
-    def fresh(cls, *options: str) -> SocketTrainer:
-        """Start ``python -m cnnviz.jobs.worker`` with one end of a socket pair."""
-        here, there = socket.socketpair()
-        try:
-            popen = subprocess.Popen([sys.executable, "-m", "cnnviz.jobs.worker", "--fd",
-                                      str(there.fileno()), *options],
-                                     pass_fds=(there.fileno(),), cwd=config.ROOT)
-        finally:
-            there.close()
-        return cls(Connection(here.detach()), popen)
-
-    def start(self, payload: bytes, stop, go) -> None:
-        """Send the payload and the current state of both switches."""
-        self.conn.send_bytes(payload)
-        self.signal("stop", stop.is_set())
-        self.signal("go", go.is_set())
-
-    @property
-    def exitcode(self) -> int | None:
-        """Exit code once ended, when this process started it (else None: unknown)."""
-        return None if self._popen is None else self._popen.poll()
-
-    def signal(self, name: str, on: bool) -> None:
-        """Set or clear the worker's ``stop`` or ``go`` event (ignored once it is gone)."""
-        with self._send_lock:
-            try:
-                self.conn.send((name, on))
-            except OSError:
-                pass
-
-    def is_alive(self) -> bool:
-        """Whether the trainer still runs.
-
-        A zygote's child counts as ended once its end of the socket is closed: this is only
-        asked while the trainer owes no message (paused, or after its last one), so anything
-        readable then is the end of the stream.
-        """
-        if self._popen is not None:
-            return self._popen.poll() is None
-        try:
-            return not self.conn.closed and not self.conn.poll(0)
-        except (OSError, EOFError):
-            return False
-
-    def join(self, timeout: float | None = None) -> None:
-        """Wait until the process is gone, at most ``timeout`` seconds."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.is_alive() and (deadline is None or time.monotonic() < deadline):
-            time.sleep(0.05)
-
-    def terminate(self) -> None:
-        """End the trainer now.
-
-        Only the process that started a trainer signals it: a fresh one gets SIGTERM from here;
-        a zygote's child loses its socket, stops and exits by itself (cnnviz.jobs.worker), and
-        the zygote, its parent, reaps it. No process ever signals a PID it did not start.
-        """
-        if self._popen is not None:
-            self._popen.terminate()
-        else:
-            self.conn.close()
-
-    def kill(self) -> None:
-        """SIGKILL for a trainer this process started; see :meth:`terminate` for the others."""
-        if self._popen is not None:
-            self._popen.kill()
-        else:
-            self.conn.close()
-
-
 @dataclass(eq=False)
 class TrainingJob:
     """Trains ``model`` in a worker process; a relay thread here collects its metrics.
@@ -197,6 +86,9 @@ class TrainingJob:
     # Set when ``model`` is fresh, build_lenet(architecture, seed=config.seed): then the run
     # may be shared with other sessions' (cnnviz.jobs.grouped); None trains alone.
     architecture: LeNetConfig | None = None
+    # A run that goes on alone from here (a student paused a shared run): the job starts
+    # paused, and trains from this checkpoint once resumed.
+    start_from: Checkpoint | None = None
 
     def __post_init__(self):
         self._lock = threading.Lock()  # state, error and history
@@ -209,6 +101,9 @@ class TrainingJob:
         self._stop, self._go = threading.Event(), threading.Event()  # mirrored in the worker
         self._go.set()
         self._process: SocketTrainer | None = None
+        self._sharing = False  # in a shared computation: leaving it is cnnviz.jobs.grouped's
+        self._shared = False  # others watch it too (shown on the page)
+        self._successor: TrainingJob | None = None  # the run it went on as, once forked
         self._thread = threading.Thread(target=self._run, name=f"train-{self.label}", daemon=True)
 
     def start(self) -> TrainingJob:
@@ -233,20 +128,55 @@ class TrainingJob:
             time.sleep(every_s)
 
     def pause(self) -> None:
-        """Pause after the current few batches and free the slot for someone waiting."""
+        """Pause after the current few batches and free the slot for someone waiting.
+
+        In a shared run, the job goes on as its own run instead, paused (see :meth:`current`).
+        """
         with self._control:
             self._resume.clear()
-            self._switch(self._go, "go", False)
+            if not self._sharing:
+                self._switch(self._go, "go", False)
 
     def resume(self) -> None:
         """Continue a paused job (it may queue again for a slot)."""
         self._resume.set()
 
     def stop(self) -> None:
-        """Stop after the current few batches; the weights so far are kept."""
-        self._switch(self._stop, "stop", True)
+        """Stop after the current few batches; the weights so far are kept.
+
+        In a shared run, this session's model gets the shared weights of now; the others go on.
+        """
+        self._stop.set()
         self._resume.set()
-        self._switch(self._go, "go", True)
+        if not self._sharing:
+            self._switch(self._stop, "stop", True)
+            self._switch(self._go, "go", True)
+
+    def leaving(self) -> bool:
+        """Whether the student asked to stop or pause."""
+        return self._stop.is_set() or not self._resume.is_set()
+
+    def current(self) -> TrainingJob:
+        """The job the student's run lives on as: itself, or the run it was forked into."""
+        job = self
+        while job._successor is not None:
+            job = job._successor
+        return job
+
+    def leave_with(self, checkpoint: Checkpoint) -> None:
+        """Leave a shared run at ``checkpoint``: stopped with its weights, or forked paused."""
+        self.model.load_state_dict(checkpoint.model)
+        if self._stop.is_set():
+            self._set("stopped")
+            return
+        fork = TrainingJob(self.model, self.train_set, self.test_set, self.config, self.label,
+                           gate=self.gate, owner_alive=self.owner_alive,
+                           abandon_after_s=self.abandon_after_s, start_from=checkpoint)
+        with self._lock:
+            fork._history, fork._snapshot = list(self._history), self._snapshot
+        fork._resume.clear()
+        self._successor = fork.start()
+        self._set("forked")
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the relay thread (and so the worker process) to finish."""
@@ -261,7 +191,7 @@ class TrainingJob:
         """A consistent copy of state, history and queue place."""
         with self._lock:
             return JobView(self._state, tuple(self._history), self.gate.position(self),
-                           self._error, self._snapshot)
+                           self._error, self._snapshot, self._shared)
 
     def _switch(self, event, name: str, on: bool) -> None:
         """Set or clear ``stop`` or ``go``, here and, for a forked worker, over its socket."""
@@ -283,7 +213,14 @@ class TrainingJob:
 
         conn = None
         try:
+            if self.start_from is not None:  # forked from a shared run: it waits, paused
+                self._set("paused")
+                self._resume.wait()
+                if self._stop.is_set():
+                    self._set("stopped")
+                    return
             request = grouped.request_for(self) if self.architecture is not None else None
+            self._sharing = request is not None
             if not self.gate.acquire(self, self._stop, request):
                 self._set("stopped")
                 return
@@ -291,12 +228,15 @@ class TrainingJob:
             leader, stream = self.gate.role(self)
             members = self.gate.members(self) if leader is None and stream else []
             if leader is not None:
-                grouped.follow(self, leader, stream)
+                self._shared = True
+                checkpoint = grouped.follow(self, leader, stream)
+                if checkpoint is not None:
+                    self.leave_with(checkpoint)
             elif len(members) > 1:
                 grouped.lead(self, members)
             else:
                 conn = self._spawn(pickle.dumps(
-                    (self.model, self.train_set, self.test_set, self.config),
+                    (self.model, self.train_set, self.test_set, self.config, self.start_from),
                     protocol=pickle.HIGHEST_PROTOCOL))
                 self._relay(conn, stream)
         except Exception as exc:  # shown to the user; the server keeps running
@@ -337,9 +277,14 @@ class TrainingJob:
         """Copy the worker's messages into this job until it ends.
 
         With ``stream`` set they go there too, for the identical requests that join this run
-        (cnnviz.jobs.grouped).
+        (cnnviz.jobs.grouped), and its student's Stop and Pause leave the run to them.
         """
+        from cnnviz.jobs import grouped  # noqa: PLC0415 - it imports this module
+
+        sharing = grouped.Sharing(self, self._process, [stream]) if stream is not None else None
         while True:
+            if sharing is not None:
+                sharing.tick()
             if not conn.poll(0.2):
                 continue
             try:
@@ -347,8 +292,15 @@ class TrainingJob:
             except (EOFError, OSError):  # a killed worker may also reset the connection
                 self._process.join(5)
                 raise WorkerDied(self._process.exitcode) from None
+            if kind == "checkpoint":
+                sharing.answer([value])
+                continue
             if stream is not None and kind != "paused":
                 self.gate.publish(stream, kind, value.encode() if kind == "failed" else value)
+            if sharing is not None and sharing.detached and kind != "paused":
+                if kind in ("failed", "done", "stopped"):
+                    return  # the run ended for the others; this student left it before
+                continue
             if kind == "metrics":
                 self._add_point(pickle.loads(value))
             elif kind == "paused":

@@ -86,6 +86,10 @@ class TrainingGate:
         with self._lock:
             if db_path:
                 self._db.execute("PRAGMA journal_mode=WAL")
+                # In WAL mode a commit then waits for no fsync (a crash of the machine may lose
+                # the last messages; the queue is rebuilt on restart anyway). 30 waiting tickets
+                # poll a write transaction 5 times a second each.
+                self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
             self._beat()
 
@@ -98,7 +102,6 @@ class TrainingGate:
         self._db.execute("DELETE FROM tickets WHERE process NOT IN "
                          "(SELECT process FROM beats WHERE seen >= ?)", (stale,))
         self._db.execute("DELETE FROM beats WHERE seen < ?", (stale,))
-        self._drop_unread()
 
     def _drop_unread(self) -> None:
         """Remove the messages of streams that no ticket reads any more."""
@@ -114,6 +117,7 @@ class TrainingGate:
                     self._beating = None
                     return
                 self._beat()
+                self._drop_unread()  # a scan of the messages: here, not on every waiter's poll
 
     def acquire(self, owner: object, cancelled: threading.Event,
                 request: Request | None = None) -> bool:
@@ -214,11 +218,29 @@ class TrainingGate:
                 "stream = ticket) ORDER BY ticket != ?, ticket", (ticket, ticket, ticket))
             return rows.fetchall()
 
-    def publish(self, stream: int, kind: str, value: bytes | None) -> None:
-        """Append one message (a point, the weights, an error) to ``stream``."""
+    def publish(self, stream: int, kind: str, value: bytes | None) -> int:
+        """Append one message (a point, the weights, an error) to ``stream``; returns its id."""
         with self._lock:
-            self._db.execute("INSERT INTO points (stream, kind, value) VALUES (?, ?, ?)",
-                             (stream, kind, value))
+            return self._db.execute("INSERT INTO points (stream, kind, value) VALUES (?, ?, ?)",
+                                    (stream, kind, value)).lastrowid
+
+    def asked(self, streams: list[int], after: int = 0) -> list[tuple[int, int]]:
+        """(id, stream) of the "ask" messages in ``streams`` after message id ``after``.
+
+        A session that leaves a shared run asks its stream for a checkpoint (cnnviz.jobs.grouped);
+        the process that trains the stream answers there.
+        """
+        marks = ",".join("?" * len(streams))
+        with self._lock:
+            return self._db.execute(f"SELECT id, stream FROM points WHERE kind = 'ask' AND "
+                                    f"id > ? AND stream IN ({marks}) ORDER BY id",
+                                    (after, *streams)).fetchall()
+
+    def followers(self, owner: object) -> int:
+        """How many other tickets a leader's process trains or shares (0: it trains alone)."""
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM tickets WHERE leader = ?",
+                                    (self._tickets.get(id(owner)),)).fetchone()[0]
 
     def read(self, stream: int, after: int = 0) -> list[tuple[int, str, bytes | None]]:
         """The messages of ``stream`` after message id ``after``, oldest first."""

@@ -13,8 +13,10 @@ import os
 # ahead (cnnviz.jobs.pool) imports them while it waits for its payload.
 
 # Messages on the socket, worker to server: ("pid", int) first, then ("metrics", pickled Metrics),
-# ("paused", None), ("done" | "stopped", state_dict saved with torch.save, as bytes),
-# ("failed", text). Server to worker: the payload (bytes), then ("stop" | "go", bool).
+# ("paused", None), ("checkpoint", bytes of cnnviz.lenet.checkpoint), ("done" | "stopped",
+# state_dict saved with torch.save, as bytes), ("failed", text). Server to worker: the payload
+# (bytes), then ("stop" | "go" | "checkpoint", bool): "checkpoint" asks for one after the next
+# point (a student leaves a shared run: cnnviz.jobs.grouped).
 NICENESS = 10  # how much lower the worker's priority is than the server's
 # Once the server's end of the socket closes, a run stops after its current step; a trainer
 # still alive this many seconds later (a long evaluation) exits by itself.
@@ -37,16 +39,19 @@ def lower_priority(increment: int = NICENESS) -> None:
         pass
 
 
-def train_worker(payload: bytes, conn, stop, go, server_alive) -> None:
-    """Train the pickled (model, train_set, test_set, config); report over ``conn``.
+def train_worker(payload: bytes, conn, stop, go, server_alive, wanted=None) -> None:
+    """Train the pickled (model, train_set, test_set, config, start); report over ``conn``.
 
     ``stop`` and ``go`` are Events: ``stop`` ends the run after the current point, a cleared
     ``go`` makes the worker say "paused" and wait until the server sets it. ``server_alive()``
-    tells a paused worker whether anyone is left to resume it. The caller has lowered this
-    process's priority.
+    tells a paused worker whether anyone is left to resume it. A set ``wanted`` Event asks for
+    a checkpoint after the next point. ``start``: a Checkpoint to go on from, or None. The
+    caller has lowered this process's priority.
     """
+    import threading
+
     try:
-        _train(payload, conn, stop, go, server_alive)
+        _train(payload, conn, stop, go, server_alive, wanted or threading.Event())
     except (BrokenPipeError, ConnectionError, EOFError):
         return  # the server went away: nobody is left to report to
     except Exception as exc:  # reported to the page as a message, never as a traceback
@@ -83,8 +88,9 @@ def train_over_socket(sock, announce_ready: bool = False) -> None:
         return  # a worker started ahead that nobody needed: the server has gone
 
     stop, go, gone = threading.Event(), threading.Event(), threading.Event()
+    wanted = threading.Event()
     go.set()
-    events = {"stop": stop, "go": go}
+    events = {"stop": stop, "go": go, "checkpoint": wanted}
 
     def follow_server() -> None:
         try:
@@ -99,10 +105,10 @@ def train_over_socket(sock, announce_ready: bool = False) -> None:
             os._exit(1)  # the run did not end in time; nobody reads its weights any more
 
     threading.Thread(target=follow_server, name="control", daemon=True).start()
-    train_worker(payload, conn, stop, go, server_alive=lambda: not gone.is_set())
+    train_worker(payload, conn, stop, go, server_alive=lambda: not gone.is_set(), wanted=wanted)
 
 
-def _train(payload: bytes, conn, stop, go, server_alive) -> None:
+def _train(payload: bytes, conn, stop, go, server_alive, wanted) -> None:
     """The body of train_worker: unpickle, drain the generator, send the weights at the end."""
     import io
     import pickle
@@ -111,22 +117,28 @@ def _train(payload: bytes, conn, stop, go, server_alive) -> None:
 
     from cnnviz.device import configure_threads
     from cnnviz.jobs.pacing import Pacer, pressure_reader
-    from cnnviz.lenet.train import train_lenet
+    from cnnviz.lenet import checkpoint
+    from cnnviz.lenet.train import make_optimizer, train_lenet
 
     configure_threads()
     request = pickle.loads(payload)
     del payload
     if request[0] == "together":
-        return _train_together(*request[1:], conn, stop)
-    model, train_set, test_set, config = request
+        return _train_together(*request[1:], conn, stop, wanted)
+    model, train_set, test_set, config, start = request
     ending = "done"
     pace = Pacer(pressure=pressure_reader())  # a busy server slows the training, not pages
-    run = train_lenet(model, train_set, test_set, config)
+    optimizer = make_optimizer(model, config)
+    run = train_lenet(model, train_set, test_set, config, optimizer, start)
     interval = None  # seconds of training per point; shorter while paced, to stay live
     try:
         while (metrics := next_point(run, interval)) is not None:
             # Plain pickle: a snapshot's tensors travel by value, not as shared-memory handles.
             conn.send(("metrics", pickle.dumps(metrics, protocol=pickle.HIGHEST_PROTOCOL)))
+            if wanted.is_set():
+                wanted.clear()
+                conn.send(("checkpoint", checkpoint.to_bytes(
+                    checkpoint.take(metrics.step, model, optimizer))))
             # Paced, a point costs its training time / duty of wall time: train for duty x the
             # interval, so the page still gets a point every report_every_s.
             interval = config.report_every_s * (pace.duty if pace() else 1.0)
@@ -145,15 +157,18 @@ def _train(payload: bytes, conn, stop, go, server_alive) -> None:
     conn.send((ending, buffer.getvalue()))
 
 
-def _train_together(architecture, train_set, test_set, configs, conn, stop) -> None:
+def _train_together(architecture, train_set, test_set, configs, conn, stop, wanted) -> None:
     """Train one model per config in batched steps (cnnviz.lenet.batched).
 
-    Messages: ("points", pickled list of Metrics), then ("done" | "stopped", pickled list of
-    state dicts), one per config, in order. Pausing is not offered for a group.
+    Messages: ("points", pickled list of Metrics), ("checkpoint", pickled list of checkpoint
+    bytes) when ``wanted``, then ("done" | "stopped", pickled list of state dicts), one per
+    config, in order. A group does not pause: a member who pauses goes on alone from its
+    checkpoint (cnnviz.jobs.grouped).
     """
     import pickle
     from dataclasses import replace
 
+    from cnnviz.lenet import checkpoint
     from cnnviz.lenet.batched import TrainTogether
     from cnnviz.lenet.train import take_snapshot
 
@@ -167,6 +182,10 @@ def _train_together(architecture, train_set, test_set, configs, conn, stop) -> N
                                                         test_set.images[watch[i]], watch[i]))
                       for i, m in enumerate(points)]
         conn.send(("points", pickle.dumps(points, protocol=pickle.HIGHEST_PROTOCOL)))
+        if wanted.is_set():
+            wanted.clear()
+            conn.send(("checkpoint", pickle.dumps([checkpoint.to_bytes(together.checkpoint(i))
+                                                   for i in range(len(configs))])))
         if stop.is_set():
             ending = "stopped"
             break

@@ -20,9 +20,10 @@ from torch import nn
 from torch.func import stack_module_state
 
 from cnnviz.device import choose_device
+from cnnviz.lenet.checkpoint import Checkpoint, take
 from cnnviz.lenet.data import ImageSet, as_batch
 from cnnviz.lenet.model import LeNet, LeNetConfig, build_lenet
-from cnnviz.lenet.train import Metrics, PointClock, TrainConfig, batch_indices
+from cnnviz.lenet.train import Metrics, PointClock, TrainConfig, batch_indices, make_optimizer
 
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults
 
@@ -117,7 +118,7 @@ class TrainTogether:
         orders = [batch_indices(len(labels), config.batch_size, c.seed, self.device)
                   for c in self.unique]
         lrs = torch.tensor([c.lr for c in self.unique], device=self.device)
-        optimizer = StackedOptimizer(self.params, config.optimizer, lrs)
+        optimizer = self._optimizer = StackedOptimizer(self.params, config.optimizer, lrs)
         loss_sum = torch.zeros(k, device=self.device)
         correct = torch.zeros(k, dtype=torch.int64, device=self.device)
         seen = window = 0
@@ -150,6 +151,7 @@ class TrainTogether:
             points = [Metrics(step, config.steps, seen, seen / len(labels), losses_now[i],
                               acc_now[i], accuracies[i], count if accuracies[i] is not None
                               else 0, clock.active, clock.step_seconds) for i in range(k)]
+            self._step = step
             yield [points[slot] for slot in self._slot]
             clock.resume()
 
@@ -171,6 +173,22 @@ class TrainTogether:
         model = build_lenet(self.architecture, seed=None)
         model.load_state_dict({n: p[index].detach().cpu() for n, p in self.params.items()})
         return model.eval()
+
+    def checkpoint(self, index: int) -> Checkpoint:
+        """The ``index``-th distinct request's run at the last point, as if trained alone.
+
+        Its optimizer state is in torch.optim's format, so that train_lenet goes on from it.
+        """
+        model = self.model(index)
+        optimizer = make_optimizer(model, self.unique[index])
+        moments, t = self._optimizer.moments, self._optimizer.t
+        if self._optimizer.kind == "adam" and t:
+            for name, p in model.named_parameters():
+                m, v = moments[name]
+                optimizer.state[p] = {"step": torch.tensor(float(t)),
+                                      "exp_avg": m[index].detach().cpu().clone(),
+                                      "exp_avg_sq": v[index].detach().cpu().clone()}
+        return take(self._step, model, optimizer)
 
     def models(self) -> list[LeNet]:
         """Each request's own model (CPU, eval mode): identical requests get equal copies."""

@@ -122,8 +122,11 @@ def class_probabilities(model: LeNet, image: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def predict(model: LeNet, data: ImageSet, chunk: int = 1024) -> torch.Tensor:
-    """Class probabilities for every image of a split: (N, classes)."""
+def predict(model: LeNet, data: ImageSet, chunk: int = 256) -> torch.Tensor:
+    """Class probabilities for every image of a split: (N, classes).
+
+    ``chunk`` bounds the activations held at once (256 images: about 12 MB for LeNet).
+    """
     device = next(model.parameters()).device
     parts = [torch.softmax(model(as_batch(data.images[s:s + chunk]).to(device)), 1).cpu()
              for s in range(0, len(data), chunk)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnnviz.device import choose_device
+from cnnviz.lenet.checkpoint import Checkpoint
 from cnnviz.lenet.data import ImageSet, as_batch
 from cnnviz.lenet.inspection import LayerOutput, feature_maps
 from cnnviz.lenet.model import LeNet, LeNetConfig
@@ -69,6 +71,17 @@ TRAINING_DEFAULTS = {
 def default_training(config: LeNetConfig) -> TrainConfig:
     """The hyperparameters that learn for this architecture: sigmoid nets get the classic's."""
     return TRAINING_DEFAULTS["classic" if config.activation == "sigmoid" else "modern"]
+
+
+def fingerprint(*parts) -> str:
+    """A digest of tensors (their values) and other parts (their repr): equal parts, equal text."""
+    h = hashlib.sha1()
+    for part in parts:
+        if isinstance(part, torch.Tensor):
+            h.update(part.detach().cpu().contiguous().numpy().tobytes())
+        else:
+            h.update(repr(part).encode())
+    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -156,10 +169,14 @@ def take_snapshot(model: LeNet, image: torch.Tensor, index: int) -> Snapshot:
 
 
 def train_lenet(model: LeNet, train_set: ImageSet, test_set: ImageSet | None,
-                config: TrainConfig) -> Iterator[Metrics]:
+                config: TrainConfig, optimizer: torch.optim.Optimizer | None = None,
+                start: Checkpoint | None = None) -> Iterator[Metrics]:
     """Train in place for ``config.steps`` steps, yielding Metrics about every report_every_s.
 
     ``send(seconds)`` instead of ``next()`` sets the training time until the next point.
+    ``optimizer`` (default: make_optimizer(model, config)) is the caller's to read between
+    points (cnnviz.lenet.checkpoint.take); ``start`` goes on from a checkpoint of the same run:
+    its weights, optimizer state, step and place in the data order.
     """
     # Stop by not asking for the next point (close the generator); pause by waiting to ask.
     # The whole split sits on the device once; each batch is an index into it, no loader.
@@ -169,7 +186,12 @@ def train_lenet(model: LeNet, train_set: ImageSet, test_set: ImageSet | None,
     layout = torch.channels_last if device.type == "cpu" else torch.contiguous_format
     model.to(device=device, memory_format=layout).train()
     try:
-        yield from _train_steps(model, train_set, test_set, config, device, layout)
+        optimizer = optimizer or make_optimizer(model, config)
+        if start is not None:  # after the move: the state lands on the parameters' device
+            model.load_state_dict(start.model)
+            optimizer.load_state_dict(start.optimizer)
+        yield from _train_steps(model, train_set, test_set, config, device, layout, optimizer,
+                                start.step if start is not None else 0)
     finally:
         model.to(memory_format=torch.contiguous_format)  # plain layout to save and inspect
 
@@ -213,8 +235,8 @@ class PointClock:
 
 
 def _train_steps(model: LeNet, train_set: ImageSet, test_set: ImageSet | None,
-                 config: TrainConfig, device: torch.device,
-                 layout: torch.memory_format) -> Iterator[Metrics]:
+                 config: TrainConfig, device: torch.device, layout: torch.memory_format,
+                 optimizer: torch.optim.Optimizer, start_step: int) -> Iterator[Metrics]:
     """The loop of train_lenet: index the preloaded split, step, keep running sums."""
     images = train_set.images.to(device)  # (N, 28, 28) uint8
     labels = train_set.labels.to(device)  # (N,)
@@ -223,13 +245,13 @@ def _train_steps(model: LeNet, train_set: ImageSet, test_set: ImageSet | None,
         watch = min(config.watch_index, len(test_set) - 1)
     else:
         test_set = None
-    optimizer = make_optimizer(model, config)
     order = batch_indices(len(labels), config.batch_size, config.seed, device)
     loss_sum = torch.zeros((), device=device)  # kept on the device: no sync per batch
     correct = torch.zeros((), dtype=torch.int64, device=device)
-    seen = window = 0
+    seen = sum(len(next(order)) for _ in range(start_step))  # the batches already trained on
+    window = 0
     clock = PointClock(config.report_every_s)
-    for step in range(1, config.steps + 1):
+    for step in range(start_step + 1, config.steps + 1):
         idx = next(order)
         X = as_batch(images[idx]).contiguous(memory_format=layout)  # (B, 1, 28, 28)
         y = labels[idx]  # (B,)

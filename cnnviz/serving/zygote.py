@@ -54,6 +54,27 @@ def die_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
+# glibc raises its mmap threshold after each large free, so later large blocks (torch
+# activations of a few MB) come from the heap and stay there. In a Streamlit worker, 15
+# sessions predicting at once left the process 330 MB larger; with the threshold fixed at 1 MB
+# (which turns the adjustment off) 19 MB. Trainers keep glibc's default: fixed, their steps'
+# tensors cost an mmap and fresh pages each, about twice the CPU per step.
+SERVER_MMAP_THRESHOLD = 1 << 20
+M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
+
+
+def return_large_blocks(threshold: int = SERVER_MMAP_THRESHOLD) -> bool:
+    """Linux/glibc: blocks from ``threshold`` bytes up go back to the OS when freed."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes  # noqa: PLC0415 - Linux only
+
+    try:
+        return bool(ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, threshold))
+    except AttributeError:  # another C library (musl) has no mallopt
+        return False
+
+
 def preload(modules=PRELOAD) -> list[str]:
     """Import ``modules``; returns those that failed (they are imported later by children)."""
     failed = []

@@ -6,7 +6,8 @@ sessions connect, load the page once, and rerun it ``--reruns`` times each, all 
 Latency is from sending the rerun request to Streamlit's ``script_finished`` message.
 ``--class`` measures class mode instead (tests/load/class_mode.py): one lecturer, N followers.
 ``--trainers T``: T of the N sessions press Train on the LeNet page within 10 s while the
-others rerun (tests/load/trainers.py): time to the first curve point and to the end.
+others rerun (tests/load/trainers.py): time to the first curve point and to the end;
+``--distinct`` gives each trainer its own seed.
 """
 
 from __future__ import annotations
@@ -271,7 +272,7 @@ def measure(args: argparse.Namespace, n: int, train: bool) -> tuple[LoadSummary,
         trainer = trainers = None
         if args.trainers:
             trainers = Trainers(url, args.train_page, args.trainers, args.train_button,
-                                args.time_limit)
+                                args.time_limit, distinct=args.distinct)
             trainers.start()
             n -= args.trainers
         if train:
@@ -286,7 +287,11 @@ def measure(args: argparse.Namespace, n: int, train: bool) -> tuple[LoadSummary,
         summary = dataclasses.replace(scenario.run(proc.pid),
                                       sessions=scenario.n + bool(trainer) + args.trainers)
         if trainers is not None:
+            memory = PeakMemory(proc.pid)  # the trainings may outlast the other sessions
+            memory.start()
             trainers.join()
+            summary = dataclasses.replace(summary, peak_memory_mb=max(
+                summary.peak_memory_mb, memory.stop() / 2**20))
             note = trainers.report() + ";"
             if not trainers.met():
                 summary = dataclasses.replace(summary, errors=summary.errors + 1)
@@ -332,6 +337,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--trainers", type=int, default=0,
                         help="of the N sessions, this many press Train on the LeNet page within "
                         "10 s while the others rerun (goal: first point <= 5 s, end <= 60 s)")
+    parser.add_argument("--distinct", action="store_true",
+                        help="with --trainers: each trainer uses its own seed (batched training "
+                        "of distinct requests instead of one shared computation)")
     parser.add_argument("--data-dir", default=None, help="CNNVIZ_DATA_DIR for the server")
     parser.add_argument("--workers", type=int, default=2,
                         help="Streamlit processes behind HAProxy (cnnviz.serve; 1: plain "

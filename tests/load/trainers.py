@@ -5,6 +5,10 @@ Each trainer loads the page, waits for the others, presses Train at a random mom
 LIVE_EVERY_S) until the run's end shows. Measured per trainer: seconds from the click to the
 first curve point (a progress text "step ..."), and to the end ("Last run (...), done: ...").
 The other sessions of the scenario rerun their page meanwhile (lecture_hall.Scenario).
+``distinct``: trainer i opens the page with seed i in its address, so no two requests are
+identical and the server trains them together in batched steps (cnnviz.jobs.grouped) instead of
+sharing one computation. Also counted: the live fragment's reruns (how many per second the
+server answered, and their latency).
 """
 
 from __future__ import annotations
@@ -25,12 +29,15 @@ class Trainers:
     """N training sessions on ``page``; start() them, then join() and report()."""
 
     def __init__(self, url: str, page: str, n: int, button: str, timeout_s: float,
-                 spread_s: float = 10.0):
+                 spread_s: float = 10.0, distinct: bool = False):
         self.url, self.page, self.n, self.button = url, page, n, button
+        self.distinct = distinct
         self.timeout_s, self.spread_s = timeout_s, spread_s
         self.first: list[float] = []
         self.finish: list[float] = []
         self.errors: list[str] = []
+        self.fragment_s: list[float] = []  # latency of each live-fragment rerun
+        self.window: list[float] = [0.0, 0.0]  # first click and last end, perf_counter
         self.lock = threading.Lock()
         self.loaded = threading.Barrier(n + 1)
         self.go = threading.Event()
@@ -57,7 +64,8 @@ class Trainers:
     def _one(self, index: int) -> None:
         session = None
         try:
-            session = BrowserSession(self.url, self.page, self.timeout_s)
+            session = BrowserSession(self.url, self.page, self.timeout_s,
+                                     query=f"seed={index}" if self.distinct else "")
             first = session.rerun()
             button = next(first.buttons[label] for label in first.buttons
                           if self.button in label)
@@ -85,8 +93,10 @@ class Trainers:
 
     def _train(self, session: BrowserSession, button: str) -> None:
         start = time.perf_counter()
+        with self.lock:
+            self.window[0] = min(self.window[0] or start, start)
         result = session.rerun(clicked_button_id=button)
-        first = None
+        first, fragments = None, []
         while True:
             elapsed = time.perf_counter() - start
             if first is None and any(text.startswith("step ") for text in result.progress):
@@ -95,11 +105,13 @@ class Trainers:
                    for text in result.markdown):
                 break
             if elapsed > self.timeout_s:
-                raise RunFailed(f"training did not end within {self.timeout_s} s")
+                last = result.progress[-1] if result.progress else "no progress shown"
+                raise RunFailed(f"training did not end within {self.timeout_s} s ({last})")
             time.sleep(LIVE_EVERY_S)
             fragment = result.fragments[0] if result.fragments else ""
             try:
                 result = session.rerun(fragment_id=fragment)
+                fragments.append(result.seconds)
             except RunFailed:
                 # At the end the fragment asks for a full rerun (st.rerun), whose navigation
                 # message this client reads as another page; the next full run is the page's.
@@ -107,6 +119,8 @@ class Trainers:
         with self.lock:
             self.first.append(elapsed if first is None else first)
             self.finish.append(time.perf_counter() - start)
+            self.fragment_s += fragments
+            self.window[1] = max(self.window[1], time.perf_counter())
 
     def met(self) -> bool:
         """Whether every trainer finished within the goals."""
@@ -118,7 +132,11 @@ class Trainers:
         """One line of the figures (goal: first point <= 5 s, finish <= 60 s for all)."""
         if not self.finish:
             return f"{self.n} trainers: none finished; errors: {self.errors[:3]}"
-        return (f"{self.n} trainers in {self.spread_s:g} s: first point max "
-                f"{max(self.first):.1f} s, p95 {percentile(self.first, 95):.1f} s; finished "
-                f"{len(self.finish)}/{self.n}, max {max(self.finish):.1f} s"
+        span = max(self.window[1] - self.window[0], 1e-9)
+        fragments = (f"; {len(self.fragment_s)} fragment reruns, {len(self.fragment_s) / span:.0f}"
+                     f"/s, p50 {percentile(self.fragment_s, 50):.2f} s, p95 "
+                     f"{percentile(self.fragment_s, 95):.2f} s" if self.fragment_s else "")
+        return (f"{self.n} {'distinct ' if self.distinct else ''}trainers in {self.spread_s:g} s: "
+                f"first point max {max(self.first):.1f} s, p95 {percentile(self.first, 95):.1f} s; "
+                f"finished {len(self.finish)}/{self.n}, max {max(self.finish):.1f} s{fragments}"
                 + (f"; errors: {self.errors[:3]}" if self.errors else ""))
