@@ -70,7 +70,8 @@ with left:
     image = parts.image_picker(page)
     h, w = image["array"].shape
     size = f"{image['pixel_size_nm']:.4g} nm" if image["pixel_size_nm"] else "unknown"
-    st.caption(f"**{image['name']}** ({image['source']}): {h} x {w} pixels, pixel size {size}")
+    st.text(image["name"])  # a file name someone chose (the lecturer's, for followers): no Markdown
+    st.caption(f"{image['source']}: {h} x {w} pixels, pixel size {size}")
     for note in image["notes"]:
         st.info(note)
 with right:

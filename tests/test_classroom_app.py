@@ -30,6 +30,7 @@ from tests.classroom_apptest import (
     scripts,
     start_class,
 )
+from tests.imagefiles import tiff_bytes
 from tests.test_config_ui import EDIT
 from tests.test_config_ui import PAGES as PAGE_FILES
 from ui import classroom
@@ -95,15 +96,18 @@ def test_the_lecturers_own_figure_moves_reach_the_class():
 
 
 KERNEL_LAB = "pages/6_kernel_lab.py"
-SHARED = "(the lecturer's upload): 40 x 50 pixels"
+SHARED = "PNG, the lecturer's upload: 40 x 50 pixels"
 
 
-def _upload(at: AppTest, name: str, shape: tuple[int, int]) -> None:
-    buffer = io.BytesIO()
-    Image.fromarray(np.random.default_rng(0).integers(0, 255, shape, np.uint8)).save(buffer,
-                                                                                    "PNG")
+def _upload(at: AppTest, name: str, shape: tuple[int, int], data: bytes | None = None) -> None:
+    """Upload ``data`` (else a random PNG of ``shape``) in the kernel lab."""
+    if data is None:
+        buffer = io.BytesIO()
+        Image.fromarray(np.random.default_rng(0).integers(0, 255, shape, np.uint8)).save(
+            buffer, "PNG")
+        data = buffer.getvalue()
     at.radio(key="kl_source").set_value("My upload").run()
-    at.file_uploader(key="kl_uploader").set_value((name, buffer.getvalue(), "image/png"))
+    at.file_uploader(key="kl_uploader").set_value((name, data, "application/octet-stream"))
     at.run()
     assert not at.exception, at.exception
 
@@ -123,6 +127,39 @@ def test_the_lecturers_upload_reaches_followers_but_not_explorers():
     explorer.run()
     assert not any(SHARED in c.value for c in explorer.caption)
     assert any("30 x 20 pixels" in c.value for c in explorer.caption)  # keeps its own
+
+
+def _description(at: AppTest) -> tuple[list[str], list[str], list[str]]:
+    """The kernel lab's plain texts (the image's name), captions and notes, as shown."""
+    return ([t.value for t in at.text], [c.value for c in at.caption],
+            [i.value for i in at.info])
+
+
+def test_a_calibrated_upload_reaches_followers_with_its_pixel_size_notes_and_name():
+    rgb = np.random.default_rng(1).integers(0, 255, (40, 50, 3), np.uint8)
+    data = tiff_bytes(rgb, imagej=True, photometric="rgb", resolution=(4.0, 4.0),
+                      metadata={"unit": "nm"})  # 0.25 nm per pixel; colour -> grey is noted
+    name = "**grain** [site](https://example.org) <b>x</b>.tif"  # shown as typed, never rendered
+    lecturer = app()
+    code = start_class(lecturer)
+    lecturer.switch_page(KERNEL_LAB).run()
+    follower = join(app(), code)
+    _upload(lecturer, name, (40, 50), data)
+    follower.run()  # the poll sees the new image and reruns the page
+    assert not follower.exception, follower.exception
+    texts, captions, notes = _description(follower)
+    assert name in texts
+    assert any("TIFF, the lecturer's upload: 40 x 50 pixels, pixel size 0.25 nm" in c
+               for c in captions)
+    assert any("0.75 x 0.75 nm" in c for c in captions)  # the 3 x 3 kernel's footprint
+    assert any("Colour converted to grayscale" in n for n in notes)
+    assert not any(name in c for c in captions)  # the name is in no Markdown element
+    mine = _description(lecturer)
+    assert name in mine[0]
+    assert notes == mine[2]
+    assert [c for c in captions if "nm" in c] == [c.replace("TIFF:", "TIFF, the lecturer's "
+                                                            "upload:") for c in mine[1]
+                                                  if "nm" in c]
 
 
 def test_an_image_too_large_to_share_says_so(monkeypatch):

@@ -40,7 +40,8 @@ def test_good_upload_is_shown_with_its_pixel_size():
     assert not at.exception
     assert not at.error
     np.testing.assert_array_equal(stored_image(at)["array"], arr)
-    assert any("grain.tif" in c.value and "0.2 nm" in c.value for c in at.caption)
+    assert "grain.tif" in [t.value for t in at.text]  # plain text: a file name is no Markdown
+    assert any("TIFF: 40 x 50 pixels, pixel size 0.2 nm" in c.value for c in at.caption)
     assert any("0.6 x 0.6 nm" in c.value for c in at.caption)  # Sobel footprint in nm
 
 

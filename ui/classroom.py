@@ -192,13 +192,16 @@ def show_step(step: int, version: int) -> None:
             f"window.cnnvizShowStep({int(step)});</script>", unsafe_allow_javascript=True)
 
 
-def share_image(token: str, name: str, array: np.ndarray) -> None:
-    """Lecturer: share the kernel lab's uploaded image with the class, once per image."""
+def share_image(token: str, name: str, array: np.ndarray, info: dict) -> None:
+    """Lecturer: share the kernel lab's uploaded image with the class, once per image.
+
+    ``info`` carries what the lab shows beside it: source, pixel_size_nm and the loader's notes.
+    """
     if not is_lecturer():
         return
     if _s("image_shared") != token:
         try:
-            class_store().share_image(_s("code"), _s("secret"), name, image_bytes(array))
+            class_store().share_image(_s("code"), _s("secret"), name, image_bytes(array), info)
             _set(image_shared=token, image_error=None)
         except ClassError as err:  # too large, or the class expired: said once per image
             _set(image_shared=token, image_error=str(err))
@@ -207,22 +210,26 @@ def share_image(token: str, name: str, array: np.ndarray) -> None:
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _shared_array(code: str, token: str) -> np.ndarray | None:
-    """The class's shared image as a read-only array, one copy per server process."""
+def _shared(code: str, token: str) -> tuple[str, np.ndarray, dict] | None:
+    """The class's shared image (name, read-only pixels, description), one copy per process."""
     found = class_store().image(code, token)
-    return None if found is None else image_array(found[1])
+    return None if found is None else (found.name, image_array(found.data), found.info)
 
 
-def followed_image() -> tuple[str, np.ndarray] | None:
-    """Following student: the token and pixels of the image the lecturer shares, if any.
+def followed_image() -> dict | None:
+    """Following student: the image the lecturer shares, if any.
 
+    A dict of its token, name, array and ``cnnviz.classroom.images.image_info``'s keys.
     Students who explore on their own keep their own upload.
     """
     state = _s("state")
     if is_lecturer() or not _s("follow") or state is None or not state.image:
         return None
-    array = _shared_array(state.code, state.image)
-    return None if array is None else (state.image, array)
+    found = _shared(state.code, state.image)
+    if found is None:
+        return None
+    name, array, info = found
+    return {"token": state.image, "name": name, "array": array, **info}
 
 
 def _follow(state: ClassState, here: str) -> None:

@@ -83,8 +83,8 @@ def image_picker(page: config_ui.Page) -> dict:
         return _fallback(config_ui.widget(page, "sample", "Sample"))
     if (shared := classroom.followed_image()) is not None:
         st.caption("The lecturer's image. To filter your own, turn off 'Follow the lecturer'.")
-        return {**_fallback("step edge"), "array": shared[1], "source": "the lecturer's upload",
-                "name": "the lecturer's image", "token": f"class:{shared[0]}"}
+        return {**_fallback("step edge"), **shared, "token": f"class:{shared['token']}",
+                "source": f"{shared['source']}, the lecturer's upload"}
     st.caption("The page's link keeps every setting but not the picture: whoever opens it "
                "uploads their own.")
     upload = image_uploader(UPLOAD_KINDS, key="kl_uploader")
@@ -108,7 +108,7 @@ def image_picker(page: config_ui.Page) -> dict:
             stored = budget.UPLOADS.get(session_owner(), IMAGE_SLOT) or stored
     if image.get("spectral_range"):
         image, stored = _spectral_window(image, stored)
-    classroom.share_image(image["token"], image["name"], stored["array"])
+    classroom.share_image(image["token"], image["name"], stored["array"], image)
     return {**image, "array": stored["array"]}
 
 

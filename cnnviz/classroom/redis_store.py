@@ -3,8 +3,9 @@
 Keys per class ``C``: ``cnnviz:class:C`` (a hash: the class row), ``...:seen`` (a sorted set:
 session -> last heartbeat), ``...:answers:N`` (a hash: session -> choice) and
 ``...:hits:SESSION`` (a counter of answers in the current rate-limit window). All of them expire
-a minute after the class, as does ``...:image`` (a hash: token, name, data in base64: the client
-decodes replies as text). Tries to join count in ``cnnviz:class::hits:join...`` (no class yet).
+a minute after the class, as does ``...:image`` (a hash: token, name, meta (its JSON
+description), data in base64: the client decodes replies as text). Tries to join count in
+``cnnviz:class::hits:join...`` (no class yet).
 """
 
 from __future__ import annotations
@@ -90,17 +91,21 @@ class RedisStore(ClassStore):
             counts[int(choice)] = counts.get(int(choice), 0) + 1
         return counts
 
-    def _put_image(self, code: str, token: str, name: str, data: bytes) -> None:
+    def _put_image(self, code: str, token: str, name: str, data: bytes, meta: str) -> None:
         key = self._key(code, "image")
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(key, mapping={"token": token, "name": name,
+        pipe.hset(key, mapping={"token": token, "name": name, "meta": meta,
                                 "data": base64.b64encode(data).decode("ascii")})
         pipe.expire(key, self._ttl(code))
         pipe.execute()
 
-    def _image(self, code: str) -> tuple[str, str, bytes] | None:
+    def _image(self, code: str) -> tuple[str, str, bytes, str] | None:
         found = self.redis.hgetall(self._key(code, "image"))
-        return (found["token"], found["name"], base64.b64decode(found["data"])) if found else None
+        if not found:
+            return None
+        # "meta" is missing in a hash written before calibrations were shared: unknown then.
+        return (found["token"], found["name"], base64.b64decode(found["data"]),
+                found.get("meta", "{}"))
 
     def _session_answer(self, code: str, question_id: int, session: str) -> int | None:
         choice = self.redis.hget(self._key(code, "answers", question_id), session)

@@ -21,13 +21,17 @@ CREATE TABLE IF NOT EXISTS answers (
     code TEXT NOT NULL, question_id INTEGER NOT NULL, session TEXT NOT NULL,
     choice INTEGER NOT NULL, PRIMARY KEY (code, question_id, session));
 CREATE TABLE IF NOT EXISTS images (
-    code TEXT PRIMARY KEY, token TEXT NOT NULL, name TEXT NOT NULL, data BLOB NOT NULL);
+    code TEXT PRIMARY KEY, token TEXT NOT NULL, name TEXT NOT NULL, data BLOB NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS hits (
     code TEXT NOT NULL, session TEXT NOT NULL, slot INTEGER NOT NULL, count INTEGER NOT NULL,
     PRIMARY KEY (code, session));
 """
 CHANGEABLE = ("expires", "page", "config", "step", "question_id", "question", "revealed",
               "image")
+# Columns added since the first release: (table, column, declaration), added to older files.
+UPGRADES = (("classes", "image", "TEXT NOT NULL DEFAULT ''"),  # shared images
+            ("images", "meta", "TEXT NOT NULL DEFAULT '{}'"))  # their calibration and notes
 
 
 class SqliteStore(ClassStore):
@@ -40,9 +44,10 @@ class SqliteStore(ClassStore):
         self._local = threading.local()
         with self._db() as db:
             db.executescript(SCHEMA)
-            columns = {row["name"] for row in db.execute("PRAGMA table_info(classes)")}
-            if "image" not in columns:  # a file from before images were shared
-                db.execute("ALTER TABLE classes ADD COLUMN image TEXT NOT NULL DEFAULT ''")
+            for table, column, kind in UPGRADES:  # a file from before the column existed
+                have = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -107,14 +112,14 @@ class SqliteStore(ClassStore):
                                   "question_id = ? GROUP BY choice", (code, question_id))
         return {choice: count for choice, count in rows}
 
-    def _put_image(self, code: str, token: str, name: str, data: bytes) -> None:
-        self._db().execute("INSERT OR REPLACE INTO images VALUES (?, ?, ?, ?)",
-                           (code, token, name, data))
+    def _put_image(self, code: str, token: str, name: str, data: bytes, meta: str) -> None:
+        self._db().execute("INSERT OR REPLACE INTO images (code, token, name, data, meta) "
+                           "VALUES (?, ?, ?, ?, ?)", (code, token, name, data, meta))
 
-    def _image(self, code: str) -> tuple[str, str, bytes] | None:
-        row = self._db().execute("SELECT token, name, data FROM images WHERE code = ?",
+    def _image(self, code: str) -> tuple[str, str, bytes, str] | None:
+        row = self._db().execute("SELECT token, name, data, meta FROM images WHERE code = ?",
                                  (code,)).fetchone()
-        return None if row is None else (row[0], row[1], bytes(row[2]))
+        return None if row is None else (row[0], row[1], bytes(row[2]), row[3])
 
     def _session_answer(self, code: str, question_id: int, session: str) -> int | None:
         row = self._db().execute("SELECT choice FROM answers WHERE code = ? AND question_id = ? "

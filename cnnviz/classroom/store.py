@@ -16,6 +16,9 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
+
+from cnnviz.classroom.images import info_from_json, info_json
 
 # Letters and digits that cannot be misread from a projector: no 0/O, 1/I/L, 5/S, 8/B, 2/Z.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -94,6 +97,14 @@ class ClassState:
     image: str = ""  # the token of the image the lecturer shares (share_image), "" for none
 
 
+class SharedImage(NamedTuple):
+    """The image a lecturer shares: its file name, its .npy bytes, its checked description."""
+
+    name: str
+    data: bytes
+    info: dict  # images.image_info: format, pixel size in nm (or None), the loader's notes
+
+
 @dataclass(frozen=True)
 class Lecturer:
     """What starting a class gives the lecturer's browser: the code to show, the secret to keep."""
@@ -152,24 +163,32 @@ class ClassStore(ABC):
         return self._lead(code, secret, page=str(page), config=json.dumps(config),
                           step=max(0, int(step)))
 
-    def share_image(self, code: str, secret: str | None, name: str, data: bytes) -> str:
-        """Share an image (the kernel lab's upload, as bytes) with the class; its token."""
+    def share_image(self, code: str, secret: str | None, name: str, data: bytes,
+                    info: dict | None = None) -> str:
+        """Share an image (the kernel lab's upload, as bytes) with the class; its token.
+
+        ``info`` describes it (``images.image_info``: format, pixel size, the loader's notes).
+        """
         if not self.is_lecturer(code, secret):
             raise NotLecturer("Only the lecturer who started this class can change it.")
         if len(data) > MAX_IMAGE_BYTES:
             raise ClassError(f"This image is too large to share with the class "
                              f"({len(data) / 2**20:.0f} MB, at most {MAX_IMAGE_BYTES // 2**20} "
                              "MB): students see the page's sample instead.")
-        token = hashlib.sha256(data).hexdigest()[:32]
+        name, meta = str(name)[:MAX_TEXT], info_json(info or {})
+        # The name and calibration are part of the token: a recalibrated image is a new share.
+        token = hashlib.sha256(data + b"\0" + f"{name}\0{meta}".encode()).hexdigest()[:32]
         if self.state(code).image != token:
-            self._put_image(normalize_code(code), token, str(name)[:MAX_TEXT], data)
+            self._put_image(normalize_code(code), token, name, data, meta)
             self._lead(code, secret, image=token)
         return token
 
-    def image(self, code: str, token: str) -> tuple[str, bytes] | None:
-        """The shared image's name and bytes, while ``token`` is the class's image."""
+    def image(self, code: str, token: str) -> SharedImage | None:
+        """The shared image (name, bytes, checked description) while ``token`` is the class's."""
         found = self._image(normalize_code(code))
-        return (found[1], found[2]) if found is not None and found[0] == token else None
+        if found is None or found[0] != token:
+            return None
+        return SharedImage(found[1], found[2], info_from_json(found[3]))
 
     def ask(self, code: str, secret: str | None, question: Question) -> int:
         """Ask ``question`` (answers start from none, hidden); returns its number."""
@@ -297,12 +316,12 @@ class ClassStore(ABC):
         """Sessions per choice."""
 
     @abstractmethod
-    def _put_image(self, code: str, token: str, name: str, data: bytes) -> None:
-        """Keep the class's one shared image (replacing the one before)."""
+    def _put_image(self, code: str, token: str, name: str, data: bytes, meta: str) -> None:
+        """Keep the class's one shared image and its JSON description (replacing the one before)."""
 
     @abstractmethod
-    def _image(self, code: str) -> tuple[str, str, bytes] | None:
-        """The shared image's token, name and bytes, if any."""
+    def _image(self, code: str) -> tuple[str, str, bytes, str] | None:
+        """The shared image's token, name, bytes and JSON description, if any."""
 
     @abstractmethod
     def _session_answer(self, code: str, question_id: int, session: str) -> int | None:
