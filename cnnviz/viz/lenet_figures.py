@@ -196,7 +196,8 @@ def probabilities_figure(probs: torch.Tensor, classes: Sequence[str]) -> go.Figu
     colours = ["#0B5CAD" if i == best else "#9DB8D6" for i in range(len(p))]
     fig = go.Figure(go.Bar(x=p, y=list(classes), orientation="h", marker_color=colours,
                            text=[f"{v:.0%}" for v in p], textposition="outside",
-                           textfont_size=LABEL_PX, cliponaxis=False))
+                           textfont_size=LABEL_PX, cliponaxis=False,
+                           constraintext="none"))  # plotly would shrink them to the bar
     # Room for the label right of the longest bar; never past 100 %.
     fig.update_xaxes(range=[0, min(1.0, max(p) * 1.25) or 1.0], tickformat=".0%",
                      title="probability")
