@@ -38,8 +38,8 @@ PRESETS = {
 # off at 1920 x 1080 in projector mode).
 PRESET_LABELS = {
     "multi-in": "2 inputs, 1 output (chapter)",
-    "multi-out": "2 inputs, 3 outputs: K, K+1, K+2",
-    "1x1": "1x1 kernel: 3 inputs, 2 outputs",
+    "multi-out": "3 outputs: K, K+1, K+2",
+    "1x1": "1x1: 3 inputs, 2 outputs",
 }
 
 

@@ -33,11 +33,11 @@ PRESETS = {
 # Short enough for the select box at every screen size (it cannot wrap: longer ones were cut
 # off at 1920 x 1080 in projector mode).
 PRESET_LABELS = {
-    "square-circular": "Square, circular padding (exact)",
-    "square-zeros": "Square at the border, zeros (breaks)",
-    "square-inside": "Square inside, zero padding (exact)",
-    "edge-circular": "Chapter's edge, circular (exact)",
-    "edge-zeros": "Chapter's edge, zero padding (breaks)",
+    "square-circular": "Square, circular (exact)",
+    "square-zeros": "Border square, zeros (breaks)",
+    "square-inside": "Inner square, zeros (exact)",
+    "edge-circular": "Chapter edge, circular (exact)",
+    "edge-zeros": "Chapter edge, zeros (breaks)",
 }
 
 
