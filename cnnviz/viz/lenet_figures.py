@@ -212,7 +212,9 @@ def confusion_figure(counts: torch.Tensor, classes: Sequence[str]) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=z, x=list(classes), y=list(classes), colorscale=colors.SEQUENTIAL,
                                text=z, texttemplate="%{text}", showscale=False,
                                hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
-    fig.update_xaxes(title="predicted", side="top")
+    # Upright names ran off the right edge at projector size ("ankle boot"); vertical ones
+    # stay over their column, and the top margin grows to hold them.
+    fig.update_xaxes(title="predicted", side="top", tickangle=-90, automargin=True)
     fig.update_yaxes(title="true", autorange="reversed", automargin=True)
     fig.update_layout(height=480, margin=dict(l=110, r=5, t=70, b=5))
     return fig
