@@ -133,8 +133,10 @@
   // reopens it; the app's own query parameters stay as they are.
   function remember(index) {
     const url = new URL(window.location.href);
+    if (url.searchParams.get("step") === String(index + 1)) return;
     url.searchParams.set("step", String(index + 1));
     window.history.replaceState(window.history.state, "", url);
+    window.dispatchEvent(new CustomEvent("cnnviz-step"));  // the share link follows (sidebar)
   }
 
   // Pointing at an output cell (click; hover where there is a mouse) shows the step that
