@@ -24,9 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PROBE = (Path(__file__).parent / "layout_probe.js").read_text(encoding="utf-8")
 RESULTS = ROOT / "layout-results"  # git-ignored; pytest-playwright empties test-results/
 ANIMATED = {"cross_correlation", "padding_and_stride", "channels", "pooling"}
-# On a phone, the most empty space (px) inside an animation (between its grids and its
-# arithmetic line) and from its last drawn part to the next element: about one line of text.
-MAX_BAND_PX = 40
 # name: (width, height, projector mode)
 VIEWPORTS = {"1920x1080-projector": (1920, 1080, True), "1280x720-projector": (1280, 720, True),
              "1920x1080": (1920, 1080, False), "1280x720": (1280, 720, False),
@@ -149,10 +146,6 @@ def failures(viewport: str, results: dict) -> list[str]:
             out.extend(f"kernel_lab: {p}" for p in pair_problems(m["image_pair"], height))
         if width < 600 and page_name in ANIMATED and (m["animation_width"] or 0) < 300:
             out.append(f"{page_name}: animation {m['animation_width']} px wide")
-        bands = m["animation_bands"]
-        if width < 600 and page_name in ANIMATED and bands and (
-                bands["inside"] >= MAX_BAND_PX or (bands["after"] or 0) >= MAX_BAND_PX):
-            out.append(f"{page_name}: empty band in or after the animation: {bands} px")
     return out
 
 

@@ -71,8 +71,8 @@ def projector_toggle() -> None:
     st.html("".join(f"<style>{_asset(name)}</style>" for name in sheets))
 
 
-# Arrow keys and PageUp/PageDown step the page's animation; animations fit a phone's width.
-PAGE_SCRIPTS = ("keyboard_stepping.js", "fit_animation.js")
+# Arrow keys and PageUp/PageDown step the page's animation (and the share link follows).
+PAGE_SCRIPTS = ("keyboard_stepping.js",)
 
 
 def page_scripts() -> None:

@@ -233,11 +233,7 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y",
         max(t.count("<br>") + 1 for ts in titles for t in ts), text)
     rows_in, rows_out = _rows(c_in, text_top + 0.03, grid_top), _rows(c_out, text_top + 0.03,
                                                                      grid_top)
-    # The band the grids fill (plot fractions): assets/fit_animation.js shrinks it to the grids
-    # when the column is narrower than ``column_px`` (a phone), so no empty band is left.
-    band = [text_top + 0.03, grid_top]
     layout = {"annotations": [], "images": [], "showlegend": False, "template": {},
-              "meta": {"cnnvizGridBand": band},
               "margin": margin, "height": plot_px + margin["t"] + margin["b"],
               "plot_bgcolor": "white", "paper_bgcolor": "white",
               "font": {"size": text.slider, "color": playback.INK}}  # dark as the numbers
