@@ -136,7 +136,6 @@
     if (url.searchParams.get("step") === String(index + 1)) return;
     url.searchParams.set("step", String(index + 1));
     window.history.replaceState(window.history.state, "", url);
-    window.dispatchEvent(new CustomEvent("cnnviz-step"));  // the share link follows (sidebar)
   }
 
   // Pointing at an output cell (click; hover where there is a mouse) shows the step that

@@ -1,6 +1,6 @@
 // The share panel's step watcher (ui/sidebar.py): reports the animation's step in the address
-// (?step=k, written by keyboard_stepping.js, which then sends "cnnviz-step") to the server, so
-// the share link and its QR code show the step on screen without waiting for the next rerun.
+// (?step=k, written by keyboard_stepping.js, which also announces "cnnviz-step") to the
+// server, so the share link and its QR code show the step on screen without the next rerun.
 // ``data`` is the step the server's link holds: only a different one is reported (no loop).
 export default function (component) {
   const {setStateValue, data} = component;
@@ -11,9 +11,10 @@ export default function (component) {
     sent = step;
     setStateValue("step", step);
   }
-  window.addEventListener("cnnviz-step", report);
+  const soon = () => setTimeout(report, 0);  // after the address has taken the step
+  window.addEventListener("cnnviz-step", soon);
   // Also polled: a new configuration takes the step out of the address without an event.
   const timer = setInterval(report, 500);
   report();
-  return () => { window.removeEventListener("cnnviz-step", report); clearInterval(timer); };
+  return () => { window.removeEventListener("cnnviz-step", soon); clearInterval(timer); };
 }
