@@ -1,6 +1,7 @@
 """Projector mode in Chromium: it survives switching pages through the sidebar navigation."""
 
 import re
+from urllib.parse import urljoin
 
 import pytest
 from playwright.sync_api import expect
@@ -53,7 +54,8 @@ def test_share_link_and_qr_follow_the_step_on_screen(page, app_url):
     link = page.locator("[data-testid='stSidebar'] [data-testid='stCode']")
     expect(link).to_contain_text("step=3", timeout=30_000)
     qr = page.locator("[data-testid='stSidebar'] [data-testid='stImage'] img").first
-    image = cv2.imdecode(np.frombuffer(qr.screenshot(), np.uint8), cv2.IMREAD_COLOR)
+    png = page.request.get(urljoin(page.url, qr.get_attribute("src"))).body()  # as served
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
     encoded, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
     assert "step=3" in encoded
     assert f"/{target.url_path}" in encoded
