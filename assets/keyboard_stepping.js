@@ -133,6 +133,7 @@
   // reopens it; the app's own query parameters stay as they are.
   function remember(index) {
     const url = new URL(window.location.href);
+    if (url.searchParams.get("step") === String(index + 1)) return;
     url.searchParams.set("step", String(index + 1));
     window.history.replaceState(window.history.state, "", url);
   }

@@ -41,9 +41,11 @@ counts_place = st.container()
 big = charts.projector_on()  # figures sized for a lecture hall
 
 st.header("Shift the input, the output shifts too")
+# The picker spans the page: in the narrow column its names were cut off (a select box cannot
+# wrap; at 1280 x 720 even 24 characters did not fit).
+config_ui.preset_picker(page)
 left, right = st.columns([2, 5], gap="medium")
 with left:
-    config_ui.preset_picker(page)
     s1, s2 = st.columns(2)
     config_ui.widget(page, "dy", "Shift down", where=s1, help="Rows; negative: up.")
     config_ui.widget(page, "dx", "Shift right", where=s2, help="Columns; negative: left.")

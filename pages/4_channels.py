@@ -31,10 +31,11 @@ st.markdown(
 
 page = config_ui.start(channels.PAGE)
 big = charts.projector_on()  # figures sized for a lecture hall
+# The picker spans the page: in the input column its names were cut off at 1280 x 720.
+config_ui.preset_picker(page)
 left, right = st.columns([1, 2], gap="large")
 summary, show_place = right.container(), right.container()
 with left:
-    config_ui.preset_picker(page)
     fit = channels.fit_kernels  # kernels follow the input's channels and kernel 1's size
     config_ui.matrix(page, "x", "Input X: one matrix per channel, channels separated by a blank "
                      "line", adjust=fit)

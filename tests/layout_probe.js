@@ -17,7 +17,8 @@
       && sidebar.getAttribute("aria-expanded") !== "false";
   }
   function name(el) {
-    return (el.innerText || el.textContent || el.getAttribute("aria-label") || el.tagName)
+    return ((el.tagName === "INPUT" && el.value) || el.innerText || el.textContent
+      || el.getAttribute("aria-label") || el.tagName)
       .trim().replace(/\s+/g, " ").slice(0, 40);
   }
 
@@ -39,6 +40,56 @@
     }
     return out;
   }
+  // Text of a figure that leaves its drawing (plotly clips it at the SVG's edge).
+  function cutTexts(gd) {
+    const svg = gd.querySelector(".main-svg");
+    if (!svg) return [];
+    const box = svg.getBoundingClientRect();
+    return Array.from(gd.querySelectorAll("svg text")).filter((t) => {
+      if (!(t.textContent || "").trim() || !shown(t)) return false;
+      const r = t.getBoundingClientRect();
+      return r.left < box.left - 1 || r.right > box.right + 1;
+    }).map((t) => t.textContent.trim().slice(0, 30));
+  }
+  // Captions of images (st.image): part of the figure they describe.
+  function captionTexts() {
+    const out = [];
+    for (const img of main.querySelectorAll("[data-testid='stImage'] img")) {
+      const block = img.closest("[data-testid='stElementContainer']") || img.parentElement;
+      for (const c of block.querySelectorAll("[data-testid='stImageCaption'], "
+          + "[data-testid='stCaptionContainer']")) {
+        if (!shown(c) || !(c.innerText || "").trim()) continue;
+        out.push({px: parseFloat(getComputedStyle(c).fontSize),
+          text: c.innerText.trim().slice(0, 30)});
+      }
+    }
+    return out;
+  }
+  // Vertical extent of what a figure draws (text, grid images, lines, controls): the largest
+  // empty band inside it, and the space from its last drawn thing to the next element.
+  function emptyBands(gd) {
+    const spans = [];
+    const marks = gd.querySelectorAll(".main-svg text, .main-svg image, .scatterlayer path, "
+      + ".updatemenu-container, .slider-container");
+    for (const el of marks) {
+      const r = el.getBoundingClientRect();
+      if (r.width < 1 || r.height < 1 || !shown(el)) continue;
+      if (el.tagName === "text" && !(el.textContent || "").trim()) continue;
+      spans.push([r.top, r.bottom]);
+    }
+    if (!spans.length) return null;
+    spans.sort((a, b) => a[0] - b[0]);
+    let inside = 0, bottom = spans[0][1];
+    for (const [top, end] of spans.slice(1)) {
+      inside = Math.max(inside, top - bottom);
+      bottom = Math.max(bottom, end);
+    }
+    const block = gd.closest("[data-testid='stElementContainer']");
+    let next = block && block.nextElementSibling;
+    while (next && !shown(next)) next = next.nextElementSibling;
+    return {inside: Math.round(inside),
+      after: next ? Math.round(next.getBoundingClientRect().top - bottom) : null};
+  }
   function smallest(texts) {
     return texts.reduce((m, t) => (m === null || t.px < m.px ? t : m), null);
   }
@@ -55,7 +106,7 @@
   const plotlyMain = mainFigure && mainFigure.classList.contains("js-plotly-plot")
     ? mainFigure : figures[0] || null;
   const mainSmallest = plotlyMain ? smallest(figureTexts(plotlyMain)) : null;
-  const allSmallest = smallest(figures.flatMap(figureTexts));
+  const allSmallest = smallest([...figures.flatMap(figureTexts), ...captionTexts()]);
   const animation = figures.find((gd) => gd.querySelector(".slider-container")) || null;
 
   // Controls cut off: text wider than its box, a word broken over two lines, a box that leaves
@@ -64,7 +115,8 @@
   const scopes = [main, ...(sidebarOpen() ? [sidebar] : [])];
   const selector = "button, label, [data-baseweb='select'] > div, [data-testid='stPageLink'] a,"
     + " [data-testid='stSidebarNav'] a,"
-    + " [role='tab'], [data-testid='stWidgetLabel'] p";
+    + " [role='tab'], [data-testid='stWidgetLabel'] p,"
+    + " [data-testid='stSelectbox'] input, [data-testid='stMultiSelect'] input";
   const seen = new Set();
   for (const scope of scopes) {
     for (const el of scope.querySelectorAll(selector)) {
@@ -74,14 +126,16 @@
       if (outer && seen.has(outer)) continue;  // measured with the control around it
       const r = el.getBoundingClientRect();
       if (r.left < -1 || r.right > vw + 1) problems.push({what: "outside viewport", el: name(el)});
-      // Ellipsis or hidden overflow anywhere inside (e.g. the value shown in a select box).
+      // Ellipsis or hidden overflow anywhere inside (e.g. the value shown in a select box,
+      // an input that scrolls its text).
       for (const inner of [el, ...el.querySelectorAll("*")]) {
         if (!shown(inner)) continue;
         const style = getComputedStyle(inner);
         if (style.overflowX === "visible" && style.textOverflow !== "ellipsis") continue;
+        const text = inner.tagName === "INPUT" ? inner.value : inner.innerText;
         // (a 1 px box is text for screen readers only, hidden on purpose)
         if (inner.scrollWidth > inner.clientWidth + 1 && inner.clientWidth > 2
-            && (inner.innerText || "").trim()) {
+            && (text || "").trim()) {
           problems.push({what: "truncated", el: name(el)});
           break;
         }
@@ -106,6 +160,7 @@
   }
   // Animation controls (plotly buttons and slider) inside their figure and the viewport.
   for (const gd of figures) {
+    for (const text of cutTexts(gd)) problems.push({what: "figure text cut off", el: text});
     const svg = gd.querySelector(".main-svg").getBoundingClientRect();
     for (const c of gd.querySelectorAll(".updatemenu-button, .slider-container")) {
       const r = c.getBoundingClientRect();
@@ -136,6 +191,7 @@
     main_min_text: mainSmallest,
     page_min_text: allSmallest,
     animation_width: animation ? Math.round(animation.getBoundingClientRect().width) : null,
+    animation_bands: animation ? emptyBands(animation) : null,
     animation_top: animation
       ? Math.round(animation.getBoundingClientRect().top + scrollTop) : null,
     viewport: [vw, vh],

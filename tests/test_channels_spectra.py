@@ -23,7 +23,8 @@ def test_synthetic_spectrum_image_gives_three_maps():
     assert any("3 x 200" in c.value for c in at.caption)
     at.number_input(key="chan_si_c0").set_value(3.0).run()
     assert not at.exception
-    assert "map 1: 3 +- 0.15 keV" in _charts(at)[0].proto.spec
+    spec = _charts(at)[0].proto.spec
+    assert "map 1\\u003cbr\\u003e3 +- 0.15 keV" in spec  # the title, on two lines
 
 
 def test_uploaded_spectrum_image_and_a_plain_image():

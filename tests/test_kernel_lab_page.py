@@ -29,7 +29,7 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
 def test_default_page_shows_original_result_and_frequency_response():
     at = fresh()
     assert len(at.get("image")) == 2  # original and result, side by side
-    assert any("Frequency response" in c.proto.spec for c in at.get("plotly_chart"))
+    assert any("FFT2(kernel)" in c.proto.spec for c in at.get("plotly_chart"))
     assert not at.error
 
 

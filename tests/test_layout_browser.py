@@ -16,16 +16,13 @@ from pathlib import Path
 import pytest
 
 from cnnviz.catalog import HOME, PAGES
+from cnnviz.pagespecs import SPECS
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = (Path(__file__).parent / "layout_probe.js").read_text(encoding="utf-8")
 RESULTS = ROOT / "layout-results"  # git-ignored; pytest-playwright empties test-results/
-# Pages whose layout this module holds to the targets; the kernel lab and LeNet are measured
-# for the record (their layouts are another issue's).
-CHECKED = {"home", "why_convolutions", "cross_correlation", "padding_and_stride", "channels",
-           "pooling"}
 ANIMATED = {"cross_correlation", "padding_and_stride", "channels", "pooling"}
 # name: (width, height, projector mode)
 VIEWPORTS = {"1920x1080-projector": (1920, 1080, True), "1280x720-projector": (1280, 720, True),
@@ -52,6 +49,29 @@ SETTLED = """figure => {
   }
   return now - window.__layoutSince > 800;
 }"""
+
+
+# Example names that do not fit the page's "Example" select box (an input cannot wrap): each
+# one's width in the input's font against the room the input has.
+EXAMPLES_CUT = """labels => {
+  const box = Array.from(document.querySelectorAll("[data-testid='stMain'] "
+    + "[data-testid='stSelectbox']")).find(s => s.innerText.trim().startsWith("Example"));
+  const input = box && box.querySelector("input");
+  if (!input) return [];
+  const style = getComputedStyle(input);
+  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const ctx = document.createElement("canvas").getContext("2d");
+  ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  return labels.filter(label => ctx.measureText(label).width > room + 1);
+}"""
+
+
+def example_labels(info) -> list[str]:
+    """Every name the page's example picker can show (ui.config_ui.preset_picker)."""
+    spec = SPECS.get(info.spec)
+    if spec is None or "preset" not in spec.fields or not spec.preset_labels:
+        return []
+    return [spec.preset_labels.get(c, "Your own settings") for c in spec.fields["preset"].choices]
 
 
 def settle(page, figure: bool = True) -> None:
@@ -100,6 +120,9 @@ def measure_all(browser, app_url: str, viewport: str) -> dict:
                 visit(page, app_url, info, projector)
             name = info.url_path or "home"
             results[name] = page.evaluate(PROBE)
+            results[name]["problems"] += [{"what": "example name cut off", "el": label}
+                                          for label in page.evaluate(EXAMPLES_CUT,
+                                                                     example_labels(info))]
             page.screenshot(path=screens / f"{viewport}-{name}.png", full_page=True)
     finally:
         context.close()
@@ -113,21 +136,26 @@ def failures(viewport: str, results: dict) -> list[str]:
     width, height, projector = VIEWPORTS[viewport]
     out = []
     for page_name, m in results.items():
-        if page_name not in CHECKED:
-            continue
         for p in m["problems"]:
             out.append(f"{page_name}: {p['what']}: {p['el']!r} {p.get('word', '')}".rstrip())
         if projector and m["main_top"] is not None and m["main_top"] >= height:
             out.append(f"{page_name}: main figure starts at {m['main_top']} px, below the fold")
-        text = m["page_min_text"]
-        if projector and text and (text["px"] < 20 or text["px"] < 0.9 * m["body_px"]):
-            out.append(f"{page_name}: figure text {text['px']:.1f} px ({text['text']!r}) against "
-                       f"body {m['body_px']} px")
+        if projector:
+            out.extend(f"{page_name}: {p}" for p in text_problems(m))
         if page_name == "kernel_lab" and width >= 1280:
             out.extend(f"kernel_lab: {p}" for p in pair_problems(m["image_pair"], height))
         if width < 600 and page_name in ANIMATED and (m["animation_width"] or 0) < 300:
             out.append(f"{page_name}: animation {m['animation_width']} px wide")
     return out
+
+
+def text_problems(m: dict) -> list[str]:
+    """Projector mode: the smallest figure text is >= 20 px and >= 0.9 x the body text."""
+    text = m["page_min_text"]
+    if text and (text["px"] < 20 or text["px"] < 0.9 * m["body_px"]):
+        return [f"figure text {text['px']:.1f} px ({text['text']!r}) against body "
+                f"{m['body_px']} px"]
+    return []
 
 
 def pair_problems(pair: list[dict] | None, height: int) -> list[str]:
@@ -164,4 +192,39 @@ def test_layout(browser, app_url, tiny_idx_data, viewport):
     results = measure_all(browser, app_url, viewport)
     assert set(results) == {"home", *(info.url_path for info in PAGES)}
     problems = failures(viewport, results)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("viewport", ["1280x720-projector", "1920x1080-projector"])
+def test_lenet_figures_while_training_and_inside(browser, app_url, tiny_idx_data, viewport):
+    """LeNet's figures past its first tab: the live training panel (paused) and the inspection."""
+    width, height, _ = VIEWPORTS[viewport]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    measured = {}
+    try:
+        open_home(page, app_url, True)
+        visit(page, app_url, next(i for i in PAGES if i.url_path == "lenet"), True)
+        page.get_by_role("tab", name="Training").click()
+        settle(page)
+        page.get_by_role("button", name=re.compile("^Train the")).click()
+        page.get_by_role("button", name="Pause").click(timeout=60_000)
+        page.get_by_role("button", name="Resume").wait_for(timeout=60_000)
+        page.get_by_text("What it is learning now").wait_for(timeout=60_000)
+        settle(page)
+        measured["training"] = page.evaluate(PROBE)
+        page.screenshot(path=RESULTS / "screens" / f"lenet-training-{viewport}.png")
+        page.get_by_role("button", name="Stop").click()
+        page.get_by_text("Last run").wait_for(timeout=60_000)
+        page.get_by_role("tab", name="Inside the network").click()
+        page.get_by_text("Output of every layer").wait_for(timeout=60_000)
+        settle(page)
+        measured["inside"] = page.evaluate(PROBE)
+        page.screenshot(path=RESULTS / "screens" / f"lenet-inside-{viewport}.png")
+    finally:
+        context.close()
+    (RESULTS / "layout").mkdir(parents=True, exist_ok=True)
+    (RESULTS / "layout" / f"lenet-tabs-{viewport}.json").write_text(json.dumps(measured, indent=1))
+    problems = [f"{tab}: {p}" for tab, m in measured.items()
+                for p in [*text_problems(m), *(f"{x['what']}: {x['el']!r}" for x in m["problems"])]]
     assert not problems, "\n".join(problems)

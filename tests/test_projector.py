@@ -47,9 +47,18 @@ def test_on_keeps_the_data():
     assert [list(step.args[0]) for step in fig.layout.sliders[0].steps] == [["0"], ["1"], ["2"]]
 
 
-@pytest.mark.parametrize("trace_type", ["bar", "image", "surface"])
+@pytest.mark.parametrize("trace_type", ["image", "surface"])
 def test_other_trace_types_are_left_alone(trace_type):
     assert trace_overrides(trace_type, True) == {}
+
+
+def test_bar_labels_grow_to_the_projector_size():
+    """Labels beside bars (LeNet's class probabilities) were 14-16 px in projector mode."""
+    fig = go.Figure([go.Bar(x=[0.1], y=["cat"], text=["10%"], textfont={"size": 16}),
+                     go.Bar(x=[0.2], y=["dog"], text=["20%"], textfont={"size": 30})])
+    apply_projector(fig, True)
+    assert [t.textfont.size for t in fig.data] == [PROJECTOR.font_size, 30]
+    assert trace_overrides("bar", True) == {"textfont": {"size": PROJECTOR.font_size}}
 
 
 def test_high_contrast_text_is_black():

@@ -215,8 +215,9 @@ def learning_now(snapshot: Snapshot, classes: tuple[str, ...]) -> None:
     st.markdown(f"**What it is learning now**: first-layer kernels (red positive, blue "
                 f"negative) and test image #{snapshot.image_index} on its way through.")
     # Each figure is built once per snapshot for all the sessions that watch the same run (30
-    # watchers x 4 redraws/s rebuilt 5 plotly figures each, ~50 ms of CPU per redraw).
-    c1, c2, c3, c4 = st.columns(4)
+    # watchers x 4 redraws/s rebuilt 5 plotly figures each, ~50 ms of CPU per redraw). Four
+    # narrow columns cut projector mode's larger titles off: two rows of two there.
+    c1, c2, c3, c4 = (st.columns(2) + st.columns(2)) if charts.projector_on() else st.columns(4)
     charts.cached_chart(fingerprint(snapshot.kernels), lambda: kernels_figure(snapshot.kernels),
                         where=c1, key="lenet_live_kernels", live=True, theme=None)
     maps = {out.index: out for out in snapshot.maps}

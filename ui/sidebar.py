@@ -71,16 +71,36 @@ def projector_toggle() -> None:
     st.html("".join(f"<style>{_asset(name)}</style>" for name in sheets))
 
 
-def keyboard_stepping() -> None:
-    """Let arrow keys and PageUp/PageDown step the page's plotly animation (see assets/)."""
-    st.html(f"<script>{_asset('keyboard_stepping.js')}</script>", unsafe_allow_javascript=True)
+# Arrow keys and PageUp/PageDown step the page's animation (and the share link follows).
+PAGE_SCRIPTS = ("keyboard_stepping.js",)
 
 
+def page_scripts() -> None:
+    """The browser-side helpers of every page's plotly animations (see assets/)."""
+    st.html("".join(f"<script>{_asset(name)}</script>" for name in PAGE_SCRIPTS),
+            unsafe_allow_javascript=True)
+
+
+# Reports the step the browser keeps in the address (assets/step_watch.js); draws nothing.
+_step_watch = st.components.v2.component("cnnviz_step_watch",
+                                         js=(ASSETS / "step_watch.js").read_text("utf-8"))
+
+
+@st.fragment
 def share_expander() -> None:
-    """A QR code of this page's address, query string included, for students' phones."""
+    """A QR code of this page's address, query string included, for students' phones.
+
+    The animation's step changes in the browser only; the watcher reruns this fragment (not the
+    page) when it does, so the link and the QR code show the step on screen.
+    """
+    shown = st.session_state.get("_ui_share_step", "")  # the step the last link held
+    step = _step_watch(key="ui_share_step", data=shown, on_step_change=lambda: None).get("step")
+    st.session_state["_ui_share_step"] = step or ""
     public = public_base_from_env()
     browser_url = st.context.url or public or "http://localhost:8501/"
-    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    query = {key: st.query_params.get_all(key) for key in st.query_params if key != "step"}
+    if step:
+        query["step"] = [step]
     url = shareable_url(browser_url, query, public)
     with st.expander("Share this page", icon=":material/qr_code_2:"):
         st.image(_qr_png(url), caption="Scan to open this page", width=220)
@@ -110,5 +130,5 @@ def sidebar() -> None:
         if projector_on():  # the QR code costs ~2 ms a rerun: only the lecturer's session pays
             share_expander()
         classroom.sidebar_section(_qr_png)
-        keyboard_stepping()
+        page_scripts()
         st.caption(f"Computing on **{device_label()}**")

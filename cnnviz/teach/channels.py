@@ -34,10 +34,12 @@ PRESETS = {
     "multi-out": {"x": X_CHAPTER, "k": [K_CHAPTER, _plus(K_CHAPTER, 1), _plus(K_CHAPTER, 2)]},
     "1x1": {"x": X_1X1, "k": K_1X1},
 }
+# Short enough for the select box at every screen size (it cannot wrap: the longest were cut
+# off at 1920 x 1080 in projector mode).
 PRESET_LABELS = {
-    "multi-in": "Two input channels, one output (chapter: 56, 72, 104, 120)",
-    "multi-out": "Two inputs, three outputs K, K+1, K+2 (chapter)",
-    "1x1": "1x1 convolution: 3 input channels, 2 output channels",
+    "multi-in": "2 inputs, 1 output (chapter)",
+    "multi-out": "3 outputs: K, K+1, K+2",
+    "1x1": "1x1: 3 inputs, 2 outputs",
 }
 
 

@@ -36,10 +36,10 @@ CORRELATION = {
     "edges": Preset("Edge detection: 6x8 image, kernel [1, -1]",
                     {"X": [EDGES], "K": [[[1.0, -1.0]]], "flip": False},
                     [[[0, 1, 0, 0, 0, -1, 0]] * 6]),
-    "edges_t": Preset("Edge detection on the transposed image (no vertical edges)",
+    "edges_t": Preset("Edges of the transposed image",
                       {"X": [_transpose(EDGES)], "K": [[[1.0, -1.0]]], "flip": False},
                       [[[0] * 5] * 8]),
-    "convolution": Preset("True convolution of the chapter's input (kernel flipped)",
+    "convolution": Preset("True convolution (kernel flipped)",
                           {"X": [X3], "K": [K2], "flip": True}, [[[5, 11], [23, 29]]]),
 }
 
@@ -60,7 +60,7 @@ PADDING = {
     "stride_2": Preset("8x8 input, 3x3 kernel, padding 1, stride 2 -> 4x4",
                        {**_PS, "X": [X8], "K": [random_matrix(3, 3, -1, 1, seed=3)],
                         "padding": (1, 1), "stride": (2, 2)}, note="4x4"),
-    "stride_34": Preset("8x8 input, 3x5 kernel, padding (0, 1), stride (3, 4) -> 2x2",
+    "stride_34": Preset("3x5 kernel, pad (0, 1), stride (3, 4)",
                         {**_PS, "X": [X8], "K": [random_matrix(3, 5, -1, 1, seed=35)],
                          "padding": (0, 1), "stride": (3, 4)}, note="2x2"),
 }

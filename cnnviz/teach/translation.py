@@ -30,12 +30,14 @@ PRESETS = {
                       "mode": "circular"},
     "edge-zeros": {"x": [EDGE], "k": [CENTRAL_DIFFERENCE], "dy": 0, "dx": 1, "mode": "zeros"},
 }
+# Short enough for the select box at every screen size (it cannot wrap: longer ones were cut
+# off at 1920 x 1080 in projector mode).
 PRESET_LABELS = {
-    "square-circular": "Bright square, circular padding (exact)",
-    "square-zeros": "Bright square pushed to the border, zero padding (breaks)",
-    "square-inside": "Bright square kept inside, zero padding (exact)",
-    "edge-circular": "Chapter's edge image, circular padding (exact)",
-    "edge-zeros": "Chapter's edge image, zero padding (breaks)",
+    "square-circular": "Square, circular (exact)",
+    "square-zeros": "Border square, zeros (breaks)",
+    "square-inside": "Inner square, zeros (exact)",
+    "edge-circular": "Chapter edge, circular (exact)",
+    "edge-zeros": "Chapter edge, zeros (breaks)",
 }
 
 

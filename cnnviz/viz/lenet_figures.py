@@ -196,7 +196,8 @@ def probabilities_figure(probs: torch.Tensor, classes: Sequence[str]) -> go.Figu
     colours = ["#0B5CAD" if i == best else "#9DB8D6" for i in range(len(p))]
     fig = go.Figure(go.Bar(x=p, y=list(classes), orientation="h", marker_color=colours,
                            text=[f"{v:.0%}" for v in p], textposition="outside",
-                           textfont_size=LABEL_PX, cliponaxis=False))
+                           textfont_size=LABEL_PX, cliponaxis=False,
+                           constraintext="none"))  # plotly would shrink them to the bar
     # Room for the label right of the longest bar; never past 100 %.
     fig.update_xaxes(range=[0, min(1.0, max(p) * 1.25) or 1.0], tickformat=".0%",
                      title="probability")
@@ -211,7 +212,9 @@ def confusion_figure(counts: torch.Tensor, classes: Sequence[str]) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=z, x=list(classes), y=list(classes), colorscale=colors.SEQUENTIAL,
                                text=z, texttemplate="%{text}", showscale=False,
                                hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
-    fig.update_xaxes(title="predicted", side="top")
+    # Upright names ran off the right edge at projector size ("ankle boot"); vertical ones
+    # stay over their column, and the top margin grows to hold them.
+    fig.update_xaxes(title="predicted", side="top", tickangle=-90, automargin=True)
     fig.update_yaxes(title="true", autorange="reversed", automargin=True)
     fig.update_layout(height=480, margin=dict(l=110, r=5, t=70, b=5))
     return fig

@@ -63,7 +63,7 @@ def trace_overrides(trace_type: str, enabled: bool, style: ProjectorStyle = PROJ
         return {"line": {"width": style.line_width},
                 "marker": {"size": style.marker_size},
                 "textfont": {"size": style.font_size}}
-    if trace_type in ("heatmap", "table"):
+    if trace_type in ("heatmap", "table", "bar"):
         return {"textfont": {"size": style.font_size}}
     return {}
 
@@ -90,6 +90,10 @@ def _enlarge(trace, style: ProjectorStyle, partial: bool) -> None:
     updates (``partial``): they only get changes to what they already set, since anything
     added there would override the figure's base trace.
     """
+    if trace.type == "bar":  # labels beside bars are fitted to nothing: they grow
+        if not partial or trace.textfont.size is not None:
+            trace.textfont.size = max(trace.textfont.size or 0, style.font_size)
+        return
     if trace.type not in ("scatter", "heatmap", "table"):
         return
     if trace.type != "scatter":

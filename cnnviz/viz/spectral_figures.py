@@ -18,7 +18,8 @@ def mixing_figure(channels: np.ndarray, units: str, mean_spectrum: np.ndarray,
     fig = make_subplots(rows=2, cols=max(n, 1), specs=[[{"colspan": max(n, 1)}] + [None] * (n - 1),
                                                        [{} for _ in range(max(n, 1))]],
                         row_heights=[0.4, 0.6], vertical_spacing=0.2,
-                        subplot_titles=["", *names])
+                        # "map 3<br>8.05 +- 0.15 keV": one line ran off a phone's screen
+                        subplot_titles=["", *(name.replace(": ", "<br>") for name in names)])
     fig.add_trace(go.Scatter(x=channels, y=mean_spectrum, name="mean spectrum",
                              line={"color": "#555555"}), row=1, col=1)
     top = float(mean_spectrum.max()) if mean_spectrum.size else 1.0
