@@ -1,15 +1,11 @@
-import uuid
-
-import numpy as np
 import streamlit as st
 
 from cnnviz.device import available_devices
-from cnnviz.lab import display, kernels, samples
-from cnnviz.lab.filtering import apply_kernel
+from cnnviz.lab import display, kernels
 from cnnviz.lab.page import OPERATIONS, PAGE
 from cnnviz.viz import colors
 from cnnviz.viz.lab_figures import frequency_figure, histogram_figure
-from ui import charts, config_ui
+from ui import charts, config_ui, lab_results
 from ui import kernel_lab as parts
 
 st.title("Kernel lab")
@@ -17,53 +13,6 @@ st.markdown("Filter a micrograph with any kernel up to 15 x 15 and compare the r
             "original; the settings are below the pair.")
 # The original and the result come first, side by side, so every change shows without scrolling.
 original, result_slot = (column.empty() for column in st.columns(2))
-
-
-# Views and their images are shared by every session that shows the same arrays the same way
-# (the built-in samples): a 512-pixel view with its percentiles and two JPEG encodings costs
-# several milliseconds per rerun otherwise.
-@st.cache_resource(max_entries=32, show_spinner=False)
-def rendered(shown_as: str, _source: np.ndarray, _result: np.ndarray, _view: dict) -> dict:
-    """Browser-sized views of the arrays; ``_view`` holds display.render_pair's settings.
-
-    Only ``shown_as`` (text naming the arrays and those settings) is hashed.
-    """
-    view = display.render_pair(_source, _result, **_view)
-    return {**view, "result_min": float(_result.min()), "result_max": float(_result.max())}
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def shared_result(settings: str, _source: np.ndarray, _K: np.ndarray, mode: str,
-                  convolution: bool, device: str) -> np.ndarray:
-    """A built-in sample's filtered version, computed once per server (``settings`` names it)."""
-    result = apply_kernel(_source, _K, mode=mode, convolution=convolution, device=device)
-    result.flags.writeable = False
-    return result
-
-
-def filtered(image: dict, K: np.ndarray, mode: str, convolution: bool, dose: float | None,
-             device: str):
-    """Filter once per (image, kernel, settings); remembered for this session only.
-
-    Returns the source (noisy when ``dose`` is set), the result, and text that identifies
-    both (for charts.cached_chart). The result does not depend on ``device`` (tested to 1e-4).
-    """
-    key = (image["token"], image["frame"], K.tobytes(), K.shape, mode, convolution, dose)
-    memo = parts.stored_result()
-    if memo is None or memo[0] != key or memo[4] != device:
-        source = image["array"] if dose is None else samples.shot_noise(image["array"], dose)
-        if dose is None and image["token"].startswith("sample:"):  # the same for every session
-            result = shared_result(repr((key, device)), source, K, mode, convolution, device)
-        else:
-            result = apply_kernel(source, K, mode=mode, convolution=convolution, device=device)
-        # Uploads have unique tokens, so the key names the arrays, except that added noise is
-        # drawn anew for each memo: then a random name (charts of samples stay shared).
-        name = repr(key) + (f" noise {uuid.uuid4().hex}" if dose is not None else "")
-        memo = (key, source, result, name, device)
-        parts.store_result(memo)
-    return memo[1], memo[2], memo[3]
-
-
 page = config_ui.start(PAGE)
 left, right = st.columns([1, 1])
 with left:
@@ -101,14 +50,14 @@ device = shown.config["device"] if shown.config["device"] in available_devices()
 
 if K is not None:
     try:
-        source, result, arrays = filtered(image, K, mode, op != OPERATIONS[0],
+        source, result, arrays = lab_results.filtered(image, K, mode, op != OPERATIONS[0],
                                           dose or None, device)
     except ValueError as err:
         st.error(str(err))
         st.stop()
     shown_as = repr((arrays, zoom, cy, cx, low, high, gamma))
-    view = rendered(shown_as, source, result, dict(zoom=zoom, center=(cy, cx), low_pct=low,
-                                                   high_pct=high, gamma=gamma))
+    view = lab_results.rendered(shown_as, source, result, dict(
+        zoom=zoom, center=(cy, cx), low_pct=low, high_pct=high, gamma=gamma))
     (r0, r1), (c0, c1_) = view["rows"], view["cols"]
     where = f"rows {r0}-{r1 - 1}, columns {c0}-{c1_ - 1}, {view['scale']:.3g} pixels per dot"
     with result_slot.container():

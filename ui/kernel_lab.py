@@ -31,20 +31,7 @@ def _sample(name: str, size: int) -> np.ndarray:
 
 PARAMETER_LABELS = {"sigma": "σ (Gaussian)", "box": "size (box)", "v1": "direction v1 (rows)",
                     "v2": "direction v2 (columns)"}
-IMAGE_SLOT, RESULT_SLOT = "kernel lab image", "kernel lab result"
-
-
-def stored_result():
-    """The page's last filter result for this session, or None (never stored, or evicted)."""
-    return budget.UPLOADS.get(session_owner(), RESULT_SLOT)
-
-
-def store_result(memo) -> None:
-    """Keep the page's filter result under the server-wide budget (evicted when memory runs out)."""
-    try:
-        budget.UPLOADS.put(session_owner(), RESULT_SLOT, memo)
-    except budget.BudgetError as err:
-        st.error(str(err))
+IMAGE_SLOT = "kernel lab image"
 
 
 def _store_upload(data: bytes, name: str, frame: int,
