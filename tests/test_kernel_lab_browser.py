@@ -49,7 +49,7 @@ def test_kernel_lab_shows_original_and_result(page, app_url):
 def test_painting_a_kernel_with_the_mouse(page, app_url):
     page.goto(f"{app_url}/kernel_lab")
     page.wait_for_selector("h1:has-text('Kernel lab')", timeout=60_000)
-    page.get_by_text("Paint the kernel").click()
+    page.get_by_text("Paint with the mouse").click()
     canvas = page.locator("canvas.upper-canvas")
     canvas.wait_for(timeout=60_000)
     canvas.scroll_into_view_if_needed()  # the settings are below the original and the result

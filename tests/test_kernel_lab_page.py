@@ -156,6 +156,7 @@ def test_patch_animation_has_one_frame_per_output_cell():
 
 def test_typed_kernel_is_used_and_bad_text_gets_an_error():
     at = fresh()
+    at.radio(key="kl_edit").set_value("Type").run()
     at.text_input(key="kl_typed").set_value("1 -1").run()
     at.button(key="kl_use_typed").click().run()
     assert not at.exception
@@ -167,10 +168,27 @@ def test_typed_kernel_is_used_and_bad_text_gets_an_error():
     np.testing.assert_array_equal(at.session_state["kl_kernel"], [[1, -1]])
 
 
+def test_kernel_shows_read_only_until_the_grid_editor_is_chosen():
+    at = fresh()
+    (shown,) = at.dataframe
+    assert not shown.proto.editing_mode  # read-only: no editor is built on a plain rerun
+    np.testing.assert_array_equal(shown.value.to_numpy(), kernels.preset("Sobel x"))
+    assert not {"rows", "columns"} & {n.label for n in at.number_input}
+    at.radio(key="kl_edit").set_value("Edit cells").run()
+    assert at.dataframe[0].proto.editing_mode  # the grid editor
+    next(n for n in at.number_input if n.label == "rows").set_value(4).run()
+    assert np.asarray(at.session_state["kl_kernel"]).shape == (4, 3)
+    at.radio(key="kl_edit").set_value("Show").run()
+    at.radio(key="kl_edit").set_value("Edit cells").run()  # back: the grid shows the 4x3 kernel
+    assert not at.exception
+    assert at.dataframe[0].value.to_numpy().shape == (4, 3)
+    assert np.asarray(at.session_state["kl_kernel"]).shape == (4, 3)
+
+
 def test_paint_mode_opens_without_exception_and_keeps_the_kernel():
     at = fresh()
     before = at.session_state["kl_kernel"].copy()
-    at.toggle(key="kl_paint_on").set_value(True).run()
+    at.radio(key="kl_edit").set_value("Paint with the mouse").run()
     assert not at.exception
     assert at.button(key="kl_paint_use") is not None
     at.button(key="kl_paint_use").click().run()  # nothing painted yet: a hint, kernel unchanged

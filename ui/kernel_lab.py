@@ -118,8 +118,13 @@ def _apply_preset(spec) -> None:
         config_ui.update(spec, {"kernel": preset_kernel(config)})  # else: messages show
 
 
+# How the kernel is changed besides presets; only the chosen editor is built on a rerun (the
+# grid editor alone cost about 1 ms of server CPU per rerun, typing and painting 0.5 ms more).
+EDIT_MODES = ("Show", "Edit cells", "Type", "Paint with the mouse")
+
+
 def kernel_editor(page: config_ui.Page) -> np.ndarray | None:
-    """Preset menu plus an editable grid; the kernel is a field of the page's configuration."""
+    """Preset menu plus one editor at a time; the kernel is a field of the page's configuration."""
     state = st.session_state
     c1, c2, c3 = st.columns([2, 1, 1])
     apply = {"on_change": _apply_preset, "args": (page.spec,)}
@@ -129,43 +134,71 @@ def kernel_editor(page: config_ui.Page) -> np.ndarray | None:
     if (note := preset_note({**page.valid, **page.values})) is not None:
         st.caption(note)
     current = np.asarray(config_ui.kernel(page, "kernel"), np.float64)  # the link's exact values
-    b2, b3, b4 = st.columns(3)
-    rows = b3.number_input("rows", 1, kernels.MAX_SIZE, current.shape[0])
-    cols = b4.number_input("columns", 1, kernels.MAX_SIZE, current.shape[1])
-    t1, t2 = st.columns([2, 1], vertical_alignment="bottom")
-    typed = t1.text_input("Or type a kernel (rows separated by ';')", key="kl_typed",
-                          placeholder="1 0 -1; 2 0 -2; 1 0 -1")
+    with st.container(horizontal=True, vertical_alignment="bottom"):  # one layout block
+        how = st.radio("Kernel", EDIT_MODES, horizontal=True, key="kl_edit",
+                       help="Show: the values. Edit cells: click a cell to change it. Type: "
+                       "rows separated by ';'. Paint: red adds, blue subtracts; a fully "
+                       "painted cell gets the full value, a partly painted one its fraction.")
+        normalize = st.button("Normalize")
     new = None
-    if st.toggle("Paint the kernel", key="kl_paint_on",
-                 help="Paint cells with the mouse: red adds, blue subtracts; a fully painted "
-                 "cell gets the full value, a partly painted one its painted fraction."):
-        new = kernel_painter(current.shape)
     try:
-        if b2.button("Normalize"):
-            new = kernels.normalize(current)
-        if t2.button("Use typed", key="kl_use_typed"):
-            new = kernels.parse_kernel_text(typed)
+        typed = _typed_kernel() if how == EDIT_MODES[2] else None
+        new = kernels.normalize(current) if normalize else typed
     except ValueError as err:
         st.error(str(err))
-    if new is None and (rows, cols) != current.shape:
-        new = np.zeros((rows, cols), np.float32)
-        h, w = min(rows, current.shape[0]), min(cols, current.shape[1])
-        new[:h, :w] = current[:h, :w]
+    if how == EDIT_MODES[3]:
+        new = kernel_painter(current.shape) if new is None else new
+    if how == EDIT_MODES[1]:
+        new = _resized(current) if new is None else new
     if new is not None:
         config_ui.kernel(page, "kernel", new.tolist())
         st.rerun()
-    if state.get("kl_editor_out") != page.values["kernel"]:  # set by a preset, link or switch
-        state.kl_version, state.kl_base = state.get("kl_version", 0) + 1, current
-    st.caption("Kernel: click a cell to change its value (rows and columns resize the grid).")
-    edited = st.data_editor(pd.DataFrame(state.kl_base), key=f"kl_editor_{state.kl_version}")
-    values = edited.to_numpy(dtype=float)
+    if how == EDIT_MODES[1]:
+        values = _cell_editor(page, current)
+    else:
+        state.kl_editor_out = None  # the grid starts from the current kernel when it comes back
+        charts.cached_elements(repr(current.tolist()),
+                               lambda: st.dataframe(pd.DataFrame(current), height="content"))
+        values = current
     try:
         K = kernels.as_kernel(values)
     except ValueError as err:
         st.error(f"Kernel not applied: {err}")
         return None
-    state.kl_editor_out = config_ui.kernel(page, "kernel", values.tolist())
+    if how == EDIT_MODES[1]:  # the grid's values become the page's kernel
+        state.kl_editor_out = config_ui.kernel(page, "kernel", values.tolist())
     return K
+
+
+def _typed_kernel() -> np.ndarray | None:
+    """A text field for the kernel's rows; the parsed kernel once 'Use typed' is pressed."""
+    t1, t2 = st.columns([2, 1], vertical_alignment="bottom")
+    typed = t1.text_input("Type a kernel (rows separated by ';')", key="kl_typed",
+                          placeholder="1 0 -1; 2 0 -2; 1 0 -1")
+    return kernels.parse_kernel_text(typed) if t2.button("Use typed", key="kl_use_typed") else None
+
+
+def _resized(current: np.ndarray) -> np.ndarray | None:
+    """Row and column counts of the grid; the kernel cropped or zero-padded when they change."""
+    with st.container(horizontal=True):  # one layout block
+        rows = st.number_input("rows", 1, kernels.MAX_SIZE, current.shape[0])
+        cols = st.number_input("columns", 1, kernels.MAX_SIZE, current.shape[1])
+    if (rows, cols) == current.shape:
+        return None
+    new = np.zeros((rows, cols), np.float32)
+    h, w = min(rows, current.shape[0]), min(cols, current.shape[1])
+    new[:h, :w] = current[:h, :w]
+    return new
+
+
+def _cell_editor(page: config_ui.Page, current: np.ndarray) -> np.ndarray:
+    """The grid editor, started from the current kernel; returns its values, edits included."""
+    state = st.session_state
+    if state.get("kl_editor_out") != page.values["kernel"]:  # set by a preset, link or switch
+        state.kl_version, state.kl_base = state.get("kl_version", 0) + 1, current
+    st.caption("Click a cell to change its value (rows and columns resize the grid).")
+    edited = st.data_editor(pd.DataFrame(state.kl_base), key=f"kl_editor_{state.kl_version}")
+    return edited.to_numpy(dtype=float)
 
 
 def learning_section() -> None:
