@@ -74,9 +74,9 @@ if K is not None:
     response[1].caption(f"Kernel footprint: {footprint}. "
                f"Result range {view['result_min']:.4g} to {view['result_max']:.4g}.{noise} "
                f"{shown.caption()}")
-    with st.expander("Histogram of the original"):
-        charts.cached_chart(f"{arrays} {view['limits']}",
-                        lambda: histogram_figure(*display.histogram(source), *view["limits"]))
+    if (histogram := parts.lazy_section("Histogram of the original", "kl_hist_open")):
+        charts.cached_chart(f"{arrays} {view['limits']}", where=histogram, build=lambda:
+                            histogram_figure(*display.histogram(source), *view["limits"]))
     box = parts.patch_section(source, K, op != OPERATIONS[0], arrays)
 
     def draw_original():

@@ -25,6 +25,7 @@ def test_kernel_lab_shows_original_and_result(page, app_url):
     # Moving the patch reruns the page: the result image is replayed from the cache (its
     # media file registered again for this session), the original is drawn with the new box.
     first = images.nth(1).get_attribute("src")
+    page.get_by_text("Step by step on a patch of your image").click()  # built once opened
     top = page.get_by_label("Patch top row")
     top.fill("3")
     top.press("Enter")

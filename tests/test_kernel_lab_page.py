@@ -20,6 +20,13 @@ def fresh() -> AppTest:
     return at
 
 
+def opened(at: AppTest, *sections: str) -> AppTest:
+    """The page with these sections (expanders built only while open) opened, as a click does."""
+    for key in sections:
+        at.session_state[key] = True
+    return at.run()
+
+
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
     at.radio(key="kl_source").set_value("My upload").run()
     at.file_uploader(key="kl_uploader").set_value((name, data, "application/octet-stream"))
@@ -99,7 +106,7 @@ def test_upload_and_edited_kernel_survive_a_page_switch():
 
 
 def test_chapter_training_runs_from_the_page():
-    at = fresh()
+    at = opened(fresh(), "kl_learn_open")
     at.button(key="kl_train").click().run()
     assert not at.exception
     history = at.session_state["kl_learned"]["history"]
@@ -136,7 +143,7 @@ def test_oversized_upload_gets_an_error(monkeypatch):
 
 
 def test_learning_a_sobel_kernel_from_the_micrograph():
-    at = fresh()
+    at = opened(fresh(), "kl_learn_open")
     at.radio(key="kl_learn_which").set_value("3x3 kernel from a micrograph").run()
     at.button(key="kl_train").click().run()
     assert not at.exception
@@ -145,13 +152,25 @@ def test_learning_a_sobel_kernel_from_the_micrograph():
 
 
 def test_patch_animation_has_one_frame_per_output_cell():
-    at = fresh()
+    at = opened(fresh(), "kl_patch_open")
     at.number_input(key="kl_patch_size").set_value(6).run()
     assert not at.exception
     figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     animated = [f for f in figures if f.get("frames")]
     assert len(animated) == 1
     assert len(animated[0]["frames"]) == (6 - 2) ** 2  # valid 3x3 Sobel on a 6x6 patch
+
+
+def test_sections_below_the_pair_are_built_only_while_open():
+    at = fresh()
+    assert not at.get("plotly_chart")[1:]  # closed: only the frequency response is drawn
+    assert not {"kl_patch_size", "kl_learn_which"} & {w.key for w in [*at.number_input, *at.radio]}
+    at = opened(at, "kl_patch_open", "kl_learn_open", "kl_hist_open")
+    assert not at.exception
+    assert at.number_input(key="kl_patch_size").value == 8
+    assert at.radio(key="kl_learn_which") is not None
+    assert len(at.get("plotly_chart")) == 3  # frequency response, histogram, patch animation
+    assert any("orange box in the original" in c.value for c in at.caption)
 
 
 def test_typed_kernel_is_used_and_bad_text_gets_an_error():
@@ -235,7 +254,7 @@ def test_a_preset_shows_only_its_own_parameters_and_the_gaussian_cap():
 
 def test_patch_of_a_16_bit_micrograph_states_one_scale_and_fits_its_cells():
     arr = (30000 + np.arange(32 * 32).reshape(32, 32) * 31).astype(np.uint16)  # 30000-61713
-    at = upload(fresh(), "counts.tif", tiff_bytes(arr))
+    at = opened(upload(fresh(), "counts.tif", tiff_bytes(arr)), "kl_patch_open")
     assert not at.exception
     assert any("values x 10^3" in c.value for c in at.caption)
     figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]

@@ -201,40 +201,52 @@ def _cell_editor(page: config_ui.Page, current: np.ndarray) -> np.ndarray:
     return edited.to_numpy(dtype=float)
 
 
+def lazy_section(label: str, key: str):
+    """An expander whose content is built only while it is open; None while it is closed.
+
+    Closed (the default) it costs one element per rerun: the sections below the pair cost
+    about 1 ms of server CPU per rerun when built.
+    """
+    section = st.expander(label, key=key, on_change="rerun")
+    return section if section.open else None
+
+
 def learning_section() -> None:
     """The chapter's experiment and learning a 3x3 kernel from a micrograph, drawn live."""
-    st.subheader("Learning a kernel")
-    st.markdown("Can gradient descent recover a kernel from an image and its filtered version "
-                "alone? Start from a wrong kernel, compare the output with the target by "
-                "squared error, and step the kernel against the gradient.")
-    which = st.radio("Experiment", ["Chapter: 6x8 stripes, target from [1, -1]",
-                                    "3x3 kernel from a micrograph"], key="kl_learn_which")
-    target = None
-    if which.startswith("3x3"):
-        target = st.selectbox("Kernel to recover", ["Sobel x", "Sobel y", "Laplacian",
-                                                    "sharpen", "Scharr x"], key="kl_learn_t")
-    if st.button("Train", key="kl_train"):
-        run = chapter_experiment() if target is None else micrograph_experiment(target)
-        bar, history = st.progress(0.0), []
-        for record in run:
-            history.append(record)
-            total = 10 if target is None else 150
-            bar.progress(record["step"] / total, text=f"step {record['step']}: "
-                         f"loss {record['loss']:.4g}")
-        st.session_state.kl_learned = {"which": which, "target": target, "history": history}
-    learned = st.session_state.get("kl_learned")
-    if learned:
-        hist = learned["history"]
-        c1, c2 = st.columns(2)
-        learned_id = repr((learned["which"], hist))
-        charts.cached_chart(learned_id, lambda: loss_figure([r["step"] for r in hist],
-                                                        [r["loss"] for r in hist]), where=c1)
-        charts.cached_chart(learned_id, lambda: kernel_figure(
-            hist[-1]["kernel"], f"Learned kernel after step {hist[-1]['step']}"), where=c2)
-        every_second = ", ".join(f"{r['loss']:.3f}" for r in hist[1::2][:5])
-        st.caption(f"Loss at steps 2, 4, 6, 8, 10: {every_second}.")
-        step = st.slider("Kernel at step", 1, len(hist), len(hist), key="kl_learn_step")
-        st.dataframe(pd.DataFrame(hist[step - 1]["kernel"]).style.format("{:.4f}"))
+    if (section := lazy_section("Learning a kernel", "kl_learn_open")) is None:
+        return
+    with section:
+        st.markdown("Can gradient descent recover a kernel from an image and its filtered version "
+                    "alone? Start from a wrong kernel, compare the output with the target by "
+                    "squared error, and step the kernel against the gradient.")
+        which = st.radio("Experiment", ["Chapter: 6x8 stripes, target from [1, -1]",
+                                        "3x3 kernel from a micrograph"], key="kl_learn_which")
+        target = None
+        if which.startswith("3x3"):
+            target = st.selectbox("Kernel to recover", ["Sobel x", "Sobel y", "Laplacian",
+                                                        "sharpen", "Scharr x"], key="kl_learn_t")
+        if st.button("Train", key="kl_train"):
+            run = chapter_experiment() if target is None else micrograph_experiment(target)
+            bar, history = st.progress(0.0), []
+            for record in run:
+                history.append(record)
+                total = 10 if target is None else 150
+                bar.progress(record["step"] / total, text=f"step {record['step']}: "
+                             f"loss {record['loss']:.4g}")
+            st.session_state.kl_learned = {"which": which, "target": target, "history": history}
+        learned = st.session_state.get("kl_learned")
+        if learned:
+            hist = learned["history"]
+            c1, c2 = st.columns(2)
+            learned_id = repr((learned["which"], hist))
+            charts.cached_chart(learned_id, lambda: loss_figure([r["step"] for r in hist],
+                                                            [r["loss"] for r in hist]), where=c1)
+            charts.cached_chart(learned_id, lambda: kernel_figure(
+                hist[-1]["kernel"], f"Learned kernel after step {hist[-1]['step']}"), where=c2)
+            every_second = ", ".join(f"{r['loss']:.3f}" for r in hist[1::2][:5])
+            st.caption(f"Loss at steps 2, 4, 6, 8, 10: {every_second}.")
+            step = st.slider("Kernel at step", 1, len(hist), len(hist), key="kl_learn_step")
+            st.dataframe(pd.DataFrame(hist[step - 1]["kernel"]).style.format("{:.4f}"))
 
 
 def _patch_animation(patch: np.ndarray, K: np.ndarray, flip: bool, scale: float,
@@ -251,24 +263,27 @@ def patch_section(image: np.ndarray, K: np.ndarray, flip: bool,
 
     ``image_id``: text that identifies ``image`` (the chart is cached under it).
     """
-    st.subheader("Step by step on a patch of your image")
-    if max(K.shape) > 5:
-        st.info("The step-by-step view works for kernels up to 5 x 5; pick a smaller kernel.")
+    section = lazy_section("Step by step on a patch of your image", "kl_patch_open")
+    if section is None:
         return None
-    h, w = image.shape
-    c1, c2, c3 = st.columns(3)
-    size = c1.number_input("Patch size", max(K.shape), min(12, h, w), min(8, h, w),
-                           key="kl_patch_size")
-    top = c2.number_input("Patch top row", 0, h - size, min(h // 2, h - size), key="kl_patch_r")
-    left = c3.number_input("Patch left column", 0, w - size, min(w // 2, w - size),
-                           key="kl_patch_c")
-    patch = np.array(image[top: top + size, left: left + size])  # a copy: samples are read-only
-    exponent = display.patch_exponent(patch)
-    values = (f"values x 10^{exponent} (the patch and the result alike; hover a number for "
-              "its raw value)" if exponent else "with the raw values")
-    st.caption(f"Rows {top}-{top + size - 1}, columns {left}-{left + size - 1} (orange box in "
-               f"the original), no padding: the output is the valid part, {values}.")
-    charts.cached_chart(f"{image_id} {top} {left} {size} {flip}",
-                        lambda: _patch_animation(patch, K, flip, 10.0**exponent,
-                                                 charts.projector_on()), key="kl_patch_anim")
-    return int(top), int(left), int(size)
+    with section:
+        if max(K.shape) > 5:
+            st.info("The step-by-step view works for kernels up to 5 x 5; pick a smaller kernel.")
+            return None
+        h, w = image.shape
+        c1, c2, c3 = st.columns(3)
+        size = c1.number_input("Patch size", max(K.shape), min(12, h, w), min(8, h, w),
+                               key="kl_patch_size")
+        top = c2.number_input("Patch top row", 0, h - size, min(h // 2, h - size), key="kl_patch_r")
+        left = c3.number_input("Patch left column", 0, w - size, min(w // 2, w - size),
+                               key="kl_patch_c")
+        patch = np.array(image[top: top + size, left: left + size])  # a copy: samples are read-only
+        exponent = display.patch_exponent(patch)
+        values = (f"values x 10^{exponent} (the patch and the result alike; hover a number for "
+                  "its raw value)" if exponent else "with the raw values")
+        st.caption(f"Rows {top}-{top + size - 1}, columns {left}-{left + size - 1} (orange box in "
+                   f"the original), no padding: the output is the valid part, {values}.")
+        charts.cached_chart(f"{image_id} {top} {left} {size} {flip}",
+                            lambda: _patch_animation(patch, K, flip, 10.0**exponent,
+                                                     charts.projector_on()), key="kl_patch_anim")
+        return int(top), int(left), int(size)
