@@ -173,6 +173,23 @@ def test_sections_below_the_pair_are_built_only_while_open():
     assert any("orange box in the original" in c.value for c in at.caption)
 
 
+def test_zoom_pan_and_contrast_open_when_asked_or_when_a_link_changes_them():
+    at = fresh()
+    assert not {"kl_zoom", "kl_gamma"} & {w.key for w in [*at.slider, *at.select_slider]}
+    at = opened(at, "kl_display_open")
+    at.select_slider(key="kl_zoom").set_value(4).run()
+    assert not at.exception
+    assert at.session_state["kl__valid"]["zoom"] == 4
+    at.session_state["kl_display_open"] = False
+    at.run()  # closed again: the zoom stays, in the figure and in the link
+    assert at.session_state["kl__valid"]["zoom"] == 4
+    assert at.query_params["zoom"] == "4"
+    linked = AppTest.from_file(PAGE, default_timeout=60)
+    linked.query_params["zoom"] = "4"
+    linked.run()  # someone opens that link: the section shows the zoom it sets
+    assert linked.select_slider(key="kl_zoom").value == 4
+
+
 def test_typed_kernel_is_used_and_bad_text_gets_an_error():
     at = fresh()
     at.radio(key="kl_edit").set_value("Type").run()

@@ -126,10 +126,12 @@ EDIT_MODES = ("Show", "Edit cells", "Type", "Paint with the mouse")
 def kernel_editor(page: config_ui.Page) -> np.ndarray | None:
     """Preset menu plus one editor at a time; the kernel is a field of the page's configuration."""
     state = st.session_state
-    c1, c2, c3 = st.columns([2, 1, 1])
+    # Columns only for a preset with parameters (the menu's value is known before it is drawn).
+    uses = PRESET_USES.get(state.get(page.k("preset"), page.valid["preset"]), ())
+    c1, *spots = st.columns([2, 1, 1]) if uses else (st,)
     apply = {"on_change": _apply_preset, "args": (page.spec,)}
     preset = config_ui.widget(page, "preset", "Preset", where=c1, **apply)
-    for name, where in zip(PRESET_USES.get(preset, ()), (c2, c3), strict=False):
+    for name, where in zip(PRESET_USES.get(preset, ()), spots, strict=False):
         config_ui.widget(page, name, PARAMETER_LABELS[name], where=where, **apply)
     if (note := preset_note({**page.valid, **page.values})) is not None:
         st.caption(note)
