@@ -62,7 +62,7 @@ if K is not None:
         st.error(str(err))
         st.stop()
     shown_as = repr((arrays, zoom, cy, cx, low, high, gamma))
-    view = lab_results.rendered(shown_as, source, result, dict(
+    view = lab_results.rendered(shown_as=shown_as, _source=source, _result=result, _view=dict(
         zoom=zoom, center=(cy, cx), low_pct=low, high_pct=high, gamma=gamma))
     (r0, r1), (c0, c1_) = view["rows"], view["cols"]
     where = f"rows {r0}-{r1 - 1}, columns {c0}-{c1_ - 1}, {view['scale']:.3g} pixels per dot"

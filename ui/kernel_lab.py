@@ -58,7 +58,7 @@ def _store_upload(data: bytes, name: str, frame: int,
 
 
 def _fallback(name: str) -> dict:
-    return {"array": _sample(name, 256), "pixel_size_nm": None, "source": "built-in",
+    return {"array": _sample(name=name, size=256), "pixel_size_nm": None, "source": "built-in",
             "name": name, "notes": [], "n_frames": 1, "frame": 0, "spectral_range": None,
             "band": None, "token": f"sample:{name}"}
 

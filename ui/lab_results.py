@@ -1,7 +1,8 @@
 """The kernel lab's filtered result and its browser views: computed once, remembered.
 
 Cached functions live here, not in the page script: a decorator inside a page runs again on
-every rerun, and Streamlit then hashes the function's source (about 0.5 ms a rerun).
+every rerun, and Streamlit then hashes the function's source (about 0.5 ms a rerun). Callers
+pass keywords (see ui/charts.py).
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def filtered(image: dict, K: np.ndarray, mode: str, convolution: bool, dose: flo
     if memo is None or memo[0] != key or memo[4] != device:
         source = image["array"] if dose is None else samples.shot_noise(image["array"], dose)
         if dose is None and image["token"].startswith("sample:"):  # the same for every session
-            result = shared_result(repr((key, device)), source, K, mode, convolution, device)
+            result = shared_result(settings=repr((key, device)), _source=source, _K=K, mode=mode,
+                                   convolution=convolution, device=device)
         else:
             result = apply_kernel(source, K, mode=mode, convolution=convolution, device=device)
         # Uploads have unique tokens, so the key names the arrays, except that added noise is
