@@ -1,69 +1,18 @@
-import uuid
-
-import numpy as np
 import streamlit as st
 
 from cnnviz.device import available_devices
-from cnnviz.lab import display, kernels, samples
-from cnnviz.lab.filtering import apply_kernel
-from cnnviz.lab.page import OPERATIONS, PAGE
+from cnnviz.lab import display, kernels
+from cnnviz.lab.page import DISPLAY_FIELDS, OPERATIONS, PAGE
 from cnnviz.viz import colors
 from cnnviz.viz.lab_figures import frequency_figure, histogram_figure
-from ui import charts, config_ui
+from ui import charts, config_ui, lab_results
 from ui import kernel_lab as parts
 
 st.title("Kernel lab")
 st.markdown("Filter a micrograph with any kernel up to 15 x 15 and compare the result with the "
             "original; the settings are below the pair.")
 # The original and the result come first, side by side, so every change shows without scrolling.
-original, result_slot = (column.empty() for column in st.columns(2))
-
-
-# Views and their images are shared by every session that shows the same arrays the same way
-# (the built-in samples): a 512-pixel view with its percentiles and two JPEG encodings costs
-# several milliseconds per rerun otherwise.
-@st.cache_resource(max_entries=32, show_spinner=False)
-def rendered(shown_as: str, _source: np.ndarray, _result: np.ndarray, _view: dict) -> dict:
-    """Browser-sized views of the arrays; ``_view`` holds display.render_pair's settings.
-
-    Only ``shown_as`` (text naming the arrays and those settings) is hashed.
-    """
-    view = display.render_pair(_source, _result, **_view)
-    return {**view, "result_min": float(_result.min()), "result_max": float(_result.max())}
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def shared_result(settings: str, _source: np.ndarray, _K: np.ndarray, mode: str,
-                  convolution: bool, device: str) -> np.ndarray:
-    """A built-in sample's filtered version, computed once per server (``settings`` names it)."""
-    result = apply_kernel(_source, _K, mode=mode, convolution=convolution, device=device)
-    result.flags.writeable = False
-    return result
-
-
-def filtered(image: dict, K: np.ndarray, mode: str, convolution: bool, dose: float | None,
-             device: str):
-    """Filter once per (image, kernel, settings); remembered for this session only.
-
-    Returns the source (noisy when ``dose`` is set), the result, and text that identifies
-    both (for charts.cached_chart). The result does not depend on ``device`` (tested to 1e-4).
-    """
-    key = (image["token"], image["frame"], K.tobytes(), K.shape, mode, convolution, dose)
-    memo = parts.stored_result()
-    if memo is None or memo[0] != key or memo[4] != device:
-        source = image["array"] if dose is None else samples.shot_noise(image["array"], dose)
-        if dose is None and image["token"].startswith("sample:"):  # the same for every session
-            result = shared_result(repr((key, device)), source, K, mode, convolution, device)
-        else:
-            result = apply_kernel(source, K, mode=mode, convolution=convolution, device=device)
-        # Uploads have unique tokens, so the key names the arrays, except that added noise is
-        # drawn anew for each memo: then a random name (charts of samples stay shared).
-        name = repr(key) + (f" noise {uuid.uuid4().hex}" if dose is not None else "")
-        memo = (key, source, result, name, device)
-        parts.store_result(memo)
-    return memo[1], memo[2], memo[3]
-
-
+original, result_slot = st.columns(2)  # filled once the result exists
 page = config_ui.start(PAGE)
 left, right = st.columns([1, 1])
 with left:
@@ -77,23 +26,29 @@ with left:
 with right:
     K = parts.kernel_editor(page)
 
-with st.expander("Filter, noise and display settings", expanded=True):
-    c1, c2, c3, c4 = st.columns(4)
+with st.expander("Filter and noise", expanded=True):
+    c1, c2, c3 = st.columns(3)
     config_ui.widget(page, "op", "Operation", where=c1, style="radio")
-    config_ui.widget(page, "mode", "Border", where=c1)
+    config_ui.widget(page, "mode", "Border", where=c2)
     if len(devices := available_devices()) > 1:  # a GPU: offered, but not the default
         config_ui.widget(
-            page, "device", "Filter on", where=c1, choices=devices,
+            page, "device", "Filter on", where=c2, choices=devices,
             help="The CPU (OpenCV) is the faster choice for one image: on an H200 machine the "
             "GPU filtered a 4096 x 4096 image in a third of OpenCV's time, but copying it to "
             "the GPU and back made the whole 9-15 times slower.")
-    config_ui.widget(page, "dose", "Dose (electrons/pixel, 0 = no added noise)", where=c2,
+    config_ui.widget(page, "dose", "Dose (electrons/pixel, 0 = no added noise)", where=c3,
                      style="select_slider")
-    config_ui.widget(page, "pct", "Contrast percentiles", where=c3, style="slider", step=0.5)
-    config_ui.widget(page, "gamma", "Gamma", where=c3, style="slider", step=0.1)
-    config_ui.widget(page, "zoom", "Zoom", where=c4, style="select_slider")
-    config_ui.widget(page, "cy", "Pan: rows", where=c4, style="slider", step=0.01)
-    config_ui.widget(page, "cx", "Pan: columns", where=c4, style="slider", step=0.01)
+# Built only while open (five widgets, ~0.5 ms a rerun); a link that changes them opens it.
+st.session_state.setdefault("kl_display_open", any(
+    page.valid[n] != PAGE.fields[n].default for n in DISPLAY_FIELDS))
+if (view_settings := parts.lazy_section("Zoom, pan and contrast", "kl_display_open")):
+    with view_settings:
+        c1, c2, c3 = st.columns(3)
+        config_ui.widget(page, "zoom", "Zoom", where=c1, style="select_slider")
+        config_ui.widget(page, "cy", "Pan: rows", where=c2, style="slider", step=0.01)
+        config_ui.widget(page, "cx", "Pan: columns", where=c2, style="slider", step=0.01)
+        config_ui.widget(page, "pct", "Contrast percentiles", where=c3, style="slider", step=0.5)
+        config_ui.widget(page, "gamma", "Gamma", where=c3, style="slider", step=0.1)
 shown = config_ui.finish(page)
 op, mode, dose, (low, high), gamma, zoom, cy, cx = (
     shown.config[n] for n in ("op", "mode", "dose", "pct", "gamma", "zoom", "cy", "cx"))
@@ -101,17 +56,17 @@ device = shown.config["device"] if shown.config["device"] in available_devices()
 
 if K is not None:
     try:
-        source, result, arrays = filtered(image, K, mode, op != OPERATIONS[0],
+        source, result, arrays = lab_results.filtered(image, K, mode, op != OPERATIONS[0],
                                           dose or None, device)
     except ValueError as err:
         st.error(str(err))
         st.stop()
     shown_as = repr((arrays, zoom, cy, cx, low, high, gamma))
-    view = rendered(shown_as, source, result, dict(zoom=zoom, center=(cy, cx), low_pct=low,
-                                                   high_pct=high, gamma=gamma))
+    view = lab_results.rendered(shown_as=shown_as, _source=source, _result=result, _view=dict(
+        zoom=zoom, center=(cy, cx), low_pct=low, high_pct=high, gamma=gamma))
     (r0, r1), (c0, c1_) = view["rows"], view["cols"]
     where = f"rows {r0}-{r1 - 1}, columns {c0}-{c1_ - 1}, {view['scale']:.3g} pixels per dot"
-    with result_slot.container():
+    with result_slot:
         charts.cached_elements(shown_as, lambda: st.image(
             view["result"], caption=f"Result. {colors.SIGN_LEGEND} Full colour at "
             f"±{view['signed_limit']:.3g}.",
@@ -125,9 +80,9 @@ if K is not None:
     response[1].caption(f"Kernel footprint: {footprint}. "
                f"Result range {view['result_min']:.4g} to {view['result_max']:.4g}.{noise} "
                f"{shown.caption()}")
-    with st.expander("Histogram of the original"):
-        charts.cached_chart(f"{arrays} {view['limits']}",
-                        lambda: histogram_figure(*display.histogram(source), *view["limits"]))
+    if (histogram := parts.lazy_section("Histogram of the original", "kl_hist_open")):
+        charts.cached_chart(f"{arrays} {view['limits']}", where=histogram, build=lambda:
+                            histogram_figure(*display.histogram(source), *view["limits"]))
     box = parts.patch_section(source, K, op != OPERATIONS[0], arrays)
 
     def draw_original():
@@ -135,7 +90,7 @@ if K is not None:
             view["image"], view, (box[0], box[0] + box[2]), (box[1], box[1] + box[2]))
         st.image(shown, caption=f"Original ({where})", width="stretch")
 
-    with original.container():
+    with original:
         charts.cached_elements(f"{shown_as} {box}", draw_original)
 
 parts.learning_section()

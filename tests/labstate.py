@@ -1,7 +1,7 @@
 """What a kernel lab AppTest session keeps in the server-wide upload store."""
 
 from cnnviz.lab import budget
-from ui import kernel_lab
+from ui import kernel_lab, lab_results
 
 
 def stored_image(at):
@@ -11,4 +11,4 @@ def stored_image(at):
 
 def stored_result(at):
     """The session's stored filter memo (key, source, result, name, device) or None."""
-    return budget.UPLOADS.get(at.session_state["upload_owner"], kernel_lab.RESULT_SLOT)
+    return budget.UPLOADS.get(at.session_state["upload_owner"], lab_results.RESULT_SLOT)

@@ -25,6 +25,7 @@ def test_kernel_lab_shows_original_and_result(page, app_url):
     # Moving the patch reruns the page: the result image is replayed from the cache (its
     # media file registered again for this session), the original is drawn with the new box.
     first = images.nth(1).get_attribute("src")
+    page.get_by_text("Step by step on a patch of your image").click()  # built once opened
     top = page.get_by_label("Patch top row")
     top.fill("3")
     top.press("Enter")
@@ -49,7 +50,7 @@ def test_kernel_lab_shows_original_and_result(page, app_url):
 def test_painting_a_kernel_with_the_mouse(page, app_url):
     page.goto(f"{app_url}/kernel_lab")
     page.wait_for_selector("h1:has-text('Kernel lab')", timeout=60_000)
-    page.get_by_text("Paint the kernel").click()
+    page.get_by_text("Paint with the mouse").click()
     canvas = page.locator("canvas.upper-canvas")
     canvas.wait_for(timeout=60_000)
     canvas.scroll_into_view_if_needed()  # the settings are below the original and the result

@@ -20,6 +20,13 @@ def fresh() -> AppTest:
     return at
 
 
+def opened(at: AppTest, *sections: str) -> AppTest:
+    """The page with these sections (expanders built only while open) opened, as a click does."""
+    for key in sections:
+        at.session_state[key] = True
+    return at.run()
+
+
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
     at.radio(key="kl_source").set_value("My upload").run()
     at.file_uploader(key="kl_uploader").set_value((name, data, "application/octet-stream"))
@@ -99,7 +106,7 @@ def test_upload_and_edited_kernel_survive_a_page_switch():
 
 
 def test_chapter_training_runs_from_the_page():
-    at = fresh()
+    at = opened(fresh(), "kl_learn_open")
     at.button(key="kl_train").click().run()
     assert not at.exception
     history = at.session_state["kl_learned"]["history"]
@@ -136,7 +143,7 @@ def test_oversized_upload_gets_an_error(monkeypatch):
 
 
 def test_learning_a_sobel_kernel_from_the_micrograph():
-    at = fresh()
+    at = opened(fresh(), "kl_learn_open")
     at.radio(key="kl_learn_which").set_value("3x3 kernel from a micrograph").run()
     at.button(key="kl_train").click().run()
     assert not at.exception
@@ -145,7 +152,7 @@ def test_learning_a_sobel_kernel_from_the_micrograph():
 
 
 def test_patch_animation_has_one_frame_per_output_cell():
-    at = fresh()
+    at = opened(fresh(), "kl_patch_open")
     at.number_input(key="kl_patch_size").set_value(6).run()
     assert not at.exception
     figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -154,8 +161,38 @@ def test_patch_animation_has_one_frame_per_output_cell():
     assert len(animated[0]["frames"]) == (6 - 2) ** 2  # valid 3x3 Sobel on a 6x6 patch
 
 
+def test_sections_below_the_pair_are_built_only_while_open():
+    at = fresh()
+    assert not at.get("plotly_chart")[1:]  # closed: only the frequency response is drawn
+    assert not {"kl_patch_size", "kl_learn_which"} & {w.key for w in [*at.number_input, *at.radio]}
+    at = opened(at, "kl_patch_open", "kl_learn_open", "kl_hist_open")
+    assert not at.exception
+    assert at.number_input(key="kl_patch_size").value == 8
+    assert at.radio(key="kl_learn_which") is not None
+    assert len(at.get("plotly_chart")) == 3  # frequency response, histogram, patch animation
+    assert any("orange box in the original" in c.value for c in at.caption)
+
+
+def test_zoom_pan_and_contrast_open_when_asked_or_when_a_link_changes_them():
+    at = fresh()
+    assert not {"kl_zoom", "kl_gamma"} & {w.key for w in [*at.slider, *at.select_slider]}
+    at = opened(at, "kl_display_open")
+    at.select_slider(key="kl_zoom").set_value(4).run()
+    assert not at.exception
+    assert at.session_state["kl__valid"]["zoom"] == 4
+    at.session_state["kl_display_open"] = False
+    at.run()  # closed again: the zoom stays, in the figure and in the link
+    assert at.session_state["kl__valid"]["zoom"] == 4
+    assert at.query_params["zoom"] == "4"
+    linked = AppTest.from_file(PAGE, default_timeout=60)
+    linked.query_params["zoom"] = "4"
+    linked.run()  # someone opens that link: the section shows the zoom it sets
+    assert linked.select_slider(key="kl_zoom").value == 4
+
+
 def test_typed_kernel_is_used_and_bad_text_gets_an_error():
     at = fresh()
+    at.radio(key="kl_edit").set_value("Type").run()
     at.text_input(key="kl_typed").set_value("1 -1").run()
     at.button(key="kl_use_typed").click().run()
     assert not at.exception
@@ -167,10 +204,27 @@ def test_typed_kernel_is_used_and_bad_text_gets_an_error():
     np.testing.assert_array_equal(at.session_state["kl_kernel"], [[1, -1]])
 
 
+def test_kernel_shows_read_only_until_the_grid_editor_is_chosen():
+    at = fresh()
+    (shown,) = at.dataframe
+    assert not shown.proto.editing_mode  # read-only: no editor is built on a plain rerun
+    np.testing.assert_array_equal(shown.value.to_numpy(), kernels.preset("Sobel x"))
+    assert not {"rows", "columns"} & {n.label for n in at.number_input}
+    at.radio(key="kl_edit").set_value("Edit cells").run()
+    assert at.dataframe[0].proto.editing_mode  # the grid editor
+    next(n for n in at.number_input if n.label == "rows").set_value(4).run()
+    assert np.asarray(at.session_state["kl_kernel"]).shape == (4, 3)
+    at.radio(key="kl_edit").set_value("Show").run()
+    at.radio(key="kl_edit").set_value("Edit cells").run()  # back: the grid shows the 4x3 kernel
+    assert not at.exception
+    assert at.dataframe[0].value.to_numpy().shape == (4, 3)
+    assert np.asarray(at.session_state["kl_kernel"]).shape == (4, 3)
+
+
 def test_paint_mode_opens_without_exception_and_keeps_the_kernel():
     at = fresh()
     before = at.session_state["kl_kernel"].copy()
-    at.toggle(key="kl_paint_on").set_value(True).run()
+    at.radio(key="kl_edit").set_value("Paint with the mouse").run()
     assert not at.exception
     assert at.button(key="kl_paint_use") is not None
     at.button(key="kl_paint_use").click().run()  # nothing painted yet: a hint, kernel unchanged
@@ -217,7 +271,7 @@ def test_a_preset_shows_only_its_own_parameters_and_the_gaussian_cap():
 
 def test_patch_of_a_16_bit_micrograph_states_one_scale_and_fits_its_cells():
     arr = (30000 + np.arange(32 * 32).reshape(32, 32) * 31).astype(np.uint16)  # 30000-61713
-    at = upload(fresh(), "counts.tif", tiff_bytes(arr))
+    at = opened(upload(fresh(), "counts.tif", tiff_bytes(arr)), "kl_patch_open")
     assert not at.exception
     assert any("values x 10^3" in c.value for c in at.caption)
     figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]

@@ -44,6 +44,8 @@ def plotly_chart(fig: go.Figure | dict, projector: bool | None = None, where=Non
     return (where or st).plotly_chart(fig, **kwargs)
 
 
+# Cached blocks are called with keywords only: for a positional argument Streamlit computes the
+# function's signature (inspect.signature) again on every call to find its name.
 # Each entry holds one serialized figure; 256 of them bound the memory.
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _chart_block(settings: str, origin: str, projector: bool, key: str | None, options: str,
@@ -75,8 +77,8 @@ def cached_chart(settings: str, build: Callable[[], go.Figure | dict], key: str 
     """
     block = _live_chart_block if live else _chart_block
     with where if where is not None else contextlib.nullcontext():
-        block(settings, _origin(build), projector_on(), key,
-                     repr(sorted(kwargs.items())), build)
+        block(settings=settings, origin=_origin(build), projector=projector_on(), key=key,
+              options=repr(sorted(kwargs.items())), _build=build)
 
 
 def _origin(function) -> str:
@@ -96,6 +98,6 @@ def cached_elements(settings: str, draw: Callable[[], None]) -> None:
 
     Use it for output that costs real time to serialize on every rerun, such as st.table.
     """
-    _element_block(settings, _origin(draw), projector_on(), draw)
+    _element_block(settings=settings, origin=_origin(draw), projector=projector_on(), _draw=draw)
 
 

@@ -12,6 +12,7 @@ DEVICES = ("cpu", "cuda", "mps")  # the page offers those this machine has
 DOSES = (0, 1, 3, 10, 30, 100, 300, 1000)  # electrons per pixel; 0: no added noise
 ZOOMS = (1, 2, 4, 8, 16, 32)
 PRESET_PARAMETERS = ("preset", "sigma", "box", "v1", "v2")
+DISPLAY_FIELDS = ("zoom", "cy", "cx", "pct", "gamma")  # how the pair is shown, not filtered
 # The parameters each preset uses (the page shows only these); the others have none.
 PRESET_USES = {"Gaussian blur": ("sigma",), "box blur": ("box",),
                "directional derivative": ("v1", "v2")}
