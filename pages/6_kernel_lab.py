@@ -65,7 +65,8 @@ if K is not None:
     view = lab_results.rendered(shown_as=shown_as, _source=source, _result=result, _view=dict(
         zoom=zoom, center=(cy, cx), low_pct=low, high_pct=high, gamma=gamma))
     (r0, r1), (c0, c1_) = view["rows"], view["cols"]
-    where = f"rows {r0}-{r1 - 1}, columns {c0}-{c1_ - 1}, {view['scale']:.3g} pixels per dot"
+    dots = "pixel" if view["scale"] == 1 else "pixels"
+    where = f"rows {r0}-{r1 - 1}, columns {c0}-{c1_ - 1}, {view['scale']:.3g} {dots} per dot"
     with result_slot:
         charts.cached_elements(shown_as, lambda: st.image(
             view["result"], caption=f"Result. {colors.SIGN_LEGEND} Full colour at "
