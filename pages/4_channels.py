@@ -34,12 +34,13 @@ big = charts.projector_on()  # figures sized for a lecture hall
 # The picker spans the page: in the input column its names were cut off at 1280 x 720.
 config_ui.preset_picker(page)
 left, right = st.columns([1, 2], gap="large")
-summary, show_place = right.container(), right.container()
+summary = right.container()
 with left:
     fit = channels.fit_kernels  # kernels follow the input's channels and kernel 1's size
     config_ui.matrix(page, "x", "Input X: one matrix per channel, channels separated by a blank "
                      "line", adjust=fit)
     co = config_ui.widget(page, "co", "Output channels", adjust=fit)
+    show_place = st.container()  # with the controls, so that the animation starts higher
     for d, name in enumerate(channels.KERNEL_NAMES[:co], start=1):
         config_ui.matrix(page, name, f"Kernel for output channel {d}: one slice per input "
                          "channel", channels=False, adjust=fit if d == 1 else None)
@@ -55,18 +56,20 @@ with right:
     st.markdown(f"**{c_i} input channel(s), {c_o} output channel(s)**: the kernel has shape "
                 f"{c_o} x {c_i} x {kh} x {kw}, that is {c_o * c_i * kh * kw} weights.")
     settings = repr((config["x"], kernels))
-    charts.cached_chart(settings, lambda: static_figures.outputs_figure(
-        channels.multi_in_out(config["x"], kernels), big), key="chan_outputs_chart")
     d = config["show"]
+    charts.cached_chart(f"{settings} {d}", lambda: animation_of(config["x"], kernels[d - 1], d,
+                                                                big),
+                    key="chan_window_chart", config={"displayModeBar": False})
     st.caption(f"Y{d} is output channel {d}. " + (
         "With one input channel each step is the window times the kernel." if c_i == 1 else
         f"Each step adds {c_i} brackets, one per input channel: that channel's window times "
         "its kernel slice." + (" The chapter's figure writes channel 2's bracket first; the "
                                "sum is the same." if c_i == 2 else "")) + f" {shown.caption()}")
-    charts.cached_chart(f"{settings} {d}", lambda: animation_of(config["x"], kernels[d - 1], d,
-                                                                big),
-                    key="chan_window_chart", config={"displayModeBar": False})
     st.caption(charts.PLAY_HELP)
+    # Every output channel after the animation, the page's main figure, which then starts
+    # on the first screen in projector mode at 1280 x 720.
+    charts.cached_chart(settings, lambda: static_figures.outputs_figure(
+        channels.multi_in_out(config["x"], kernels), big), key="chan_outputs_chart")
 
 st.header("1x1 convolution = matrix product")
 if (kh, kw) != (1, 1):
