@@ -18,10 +18,11 @@ def shift_demo(settings: str):
     return translation.demo_for(ast.literal_eval(settings))
 
 
-def animation_of(shifted: list, kernel: list, padding: tuple, mode: str, big: bool) -> dict:
+def animation_of(shifted: list, kernel: list, padding: tuple, mode: str, big: bool,
+                 px: int | None) -> dict:
     plan = frames.correlation_steps(shifted, kernel, padding=padding, padding_mode=mode)
-    return animation.PrebuiltFigure(
-        animation.window_figure(plan, input_name="shifted X", output_name="Y", projector=big))
+    return animation.PrebuiltFigure(animation.window_figure(
+        plan, input_name="shifted X", output_name="Y", projector=big, chart_px=px))
 
 
 st.title("Why convolutions")
@@ -89,8 +90,9 @@ with right:
 st.header("The sliding window on the shifted input")
 st.caption(f"'Same' padding of {demo.padding[0]} row(s) and {demo.padding[1]} column(s) per "
            f"side, {config['mode']} mode, keeps the output as large as the input.")
-charts.cached_chart(settings, lambda: animation_of(demo.shifted_input, config["k"][0],
-                                              demo.padding, config["mode"], big),
+px = charts.narrow_chart_px()  # a phone's column: the figure's height fits its grids
+charts.cached_chart(f"{settings} {px}", lambda: animation_of(demo.shifted_input, config["k"][0],
+                                                            demo.padding, config["mode"], big, px),
                 key="why_window_chart", config={"displayModeBar": False})
 st.caption(charts.PLAY_HELP)
 with st.expander("PyTorch code for these settings"):

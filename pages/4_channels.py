@@ -9,10 +9,10 @@ from ui import charts, config_ui, spectral_mixing
 
 # Figures are built by charts.cached_chart (once per settings text); only the 1x1 product, whose
 # numbers the page writes out, is cached as an object.
-def animation_of(x: list, kernel: list, d: int, big: bool):
+def animation_of(x: list, kernel: list, d: int, big: bool, px: int | None):
     plan = frames.correlation_steps(x, kernel)
     return animation.PrebuiltFigure(animation.window_figure(plan, output_name=f"Y{d}",
-                                                            projector=big))
+                                                            projector=big, chart_px=px))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -57,8 +57,9 @@ with right:
                 f"{c_o} x {c_i} x {kh} x {kw}, that is {c_o * c_i * kh * kw} weights.")
     settings = repr((config["x"], kernels))
     d = config["show"]
-    charts.cached_chart(f"{settings} {d}", lambda: animation_of(config["x"], kernels[d - 1], d,
-                                                                big),
+    px = charts.narrow_chart_px()  # a phone's column: the figure's height fits its grids
+    charts.cached_chart(f"{settings} {d} {px}", lambda: animation_of(config["x"], kernels[d - 1],
+                                                                     d, big, px),
                     key="chan_window_chart", config={"displayModeBar": False})
     st.caption(f"Y{d} is output channel {d}. " + (
         "With one input channel each step is the window times the kernel." if c_i == 1 else

@@ -159,3 +159,49 @@ def test_a_single_step_has_no_play_controls():
     assert "sliders" not in single["layout"]
     several = animation.window_figure(frames.pooling_steps([X], (3, 3), "max", 0, (1, 1)))
     assert len(several["layout"]["sliders"][0]["steps"]) == len(several["frames"]) == 4
+
+
+def _grid_slack(fig: dict, chart_px: int) -> list[float]:
+    """Per grid: px of its band its square cells leave empty; whether they fill its width."""
+    layout = fig["layout"]
+    plot_h = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    plot_w = chart_px - layout["margin"]["l"] - layout["margin"]["r"]
+    out = []
+    for name, xaxis in layout.items():
+        if not name.startswith("xaxis") or "range" not in xaxis or xaxis.get("visible") is False:
+            continue
+        yaxis = layout["y" + name[1:]]
+        w, h = xaxis["range"][1] - xaxis["range"][0], yaxis["range"][0] - yaxis["range"][1]
+        room_w = plot_w * (xaxis["domain"][1] - xaxis["domain"][0])
+        room_h = plot_h * (yaxis["domain"][1] - yaxis["domain"][0])
+        cell = min(room_w / w, room_h / h)
+        out.append((room_h - h * cell, cell >= room_w / w - 1e-6))
+    return out
+
+
+@pytest.mark.parametrize("plan", [
+    frames.correlation_steps(X3, K2),
+    frames.correlation_steps(torch.rand(2, 5, 5), torch.rand(2, 3, 3)),  # stacked channels
+    frames.pooling_steps([torch.rand(6, 6).tolist()], (2, 2), "max", 0, (2, 2))])
+def test_a_phone_width_fits_the_height_to_the_grids(plan):
+    desktop = animation.window_figure(plan)
+    phone = animation.window_figure(plan, chart_px=360)
+    assert phone["layout"]["height"] < desktop["layout"]["height"]
+    empty, fills = min(_grid_slack(phone, 360))  # the tallest grids: they set the height
+    assert fills  # square cells as wide as their column
+    assert empty < 40  # and little white under them
+    layout = phone["layout"]
+    plot_h = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    stacked = 0
+    for note in layout["annotations"]:  # a stacked grid's title fits between it and the one above
+        n = note["yref"].split()[0][1:]  # "y2 domain" -> "2"
+        x_dom, y_dom = layout["xaxis" + n]["domain"], layout["yaxis" + n]["domain"]
+        above = [layout["y" + k[1:]]["domain"][0] for k in layout if k.startswith("xaxis")
+                 and layout[k]["domain"] == x_dom and layout["y" + k[1:]]["domain"][0] > y_dom[1]]
+        if above:
+            stacked += 1
+            room = (min(above) - y_dom[1]) * plot_h
+            assert room >= (note["text"].count("<br>") + 1) * projector.SCREEN_TEXT.title * 1.35
+    assert stacked == (2 if len(plan.padded) == 2 else 0)  # the channel-2 input and kernel
+    sizes = [lambda f: f["data"][-1]["textfont"]["size"], lambda f: f["layout"]["font"]["size"]]
+    assert [size(phone) for size in sizes] == [size(desktop) for size in sizes]  # same type

@@ -24,6 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 PROBE = (Path(__file__).parent / "layout_probe.js").read_text(encoding="utf-8")
 RESULTS = ROOT / "layout-results"  # git-ignored; pytest-playwright empties test-results/
 ANIMATED = {"cross_correlation", "padding_and_stride", "channels", "pooling"}
+# A phone's animation: its height fits the grids (ui.charts.narrow_chart_px), so the emptiest
+# band between two things it draws (grids, titles, arithmetic line, buttons) is about the
+# gap between the buttons and the titles (22-23 px measured), never the 145-216 px of a
+# height laid out for a desktop column.
+PHONE_BAND_PX = 40
 # name: (width, height, projector mode)
 VIEWPORTS = {"1920x1080-projector": (1920, 1080, True), "1280x720-projector": (1280, 720, True),
              "1920x1080": (1920, 1080, False), "1280x720": (1280, 720, False),
@@ -146,6 +151,9 @@ def failures(viewport: str, results: dict) -> list[str]:
             out.extend(f"kernel_lab: {p}" for p in pair_problems(m["image_pair"], height))
         if width < 600 and page_name in ANIMATED and (m["animation_width"] or 0) < 300:
             out.append(f"{page_name}: animation {m['animation_width']} px wide")
+        band = (m["animation_bands"] or {}).get("inside")
+        if width < 600 and page_name in ANIMATED and (band is None or band >= PHONE_BAND_PX):
+            out.append(f"{page_name}: empty band of {band} px inside the animation")
     return out
 
 

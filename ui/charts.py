@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import contextlib
 from collections.abc import Callable
+from pathlib import Path
 
 # Plotly imports pandas lazily, on a figure's first to_dict, and takes it from sys.modules even
 # half imported: 30 sessions drawing their first chart at once then failed with "partially
@@ -24,6 +25,31 @@ PROJECTOR_KEY = "ui_projector"  # survives page switches: set only through the t
 def projector_on() -> bool:
     """Whether this user switched projector mode on (large type, thick lines, high contrast)."""
     return bool(st.session_state.get(PROJECTOR_KEY, False))
+
+
+CHART_PX_KEY = "_ui_chart_px"  # the chart column's width on a narrow screen; 0: a desktop's
+_chart_width = st.components.v2.component(
+    "cnnviz_chart_width",
+    js=(Path(__file__).resolve().parents[1] / "assets" / "chart_width.js").read_text("utf-8"))
+
+
+def narrow_chart_px() -> int | None:
+    """The width of the column this is called in when the screen is narrow, else None.
+
+    Measured by the browser (assets/chart_width.js) and kept for the session: a phone's first
+    page view reruns once when its width arrives, a desktop never does.
+    """
+    known = known_chart_px() or 0
+    width = _chart_width(key="ui_chart_width", data=known, height=0,
+                         on_width_change=lambda: None).get("width")
+    if isinstance(width, int) and 0 <= width <= 10_000:
+        st.session_state[CHART_PX_KEY] = known = width
+    return known or None
+
+
+def known_chart_px() -> int | None:
+    """The narrow chart width narrow_chart_px last measured for this session (None: a desktop)."""
+    return int(st.session_state.get(CHART_PX_KEY, 0)) or None
 
 
 def plotly_chart(fig: go.Figure | dict, projector: bool | None = None, where=None,

@@ -43,29 +43,31 @@ class View(NamedTuple):
 # cache_data: a cache_data hit unpickles the whole figure dict (6% of the server's CPU with 100
 # sessions); the shared View is only read (plotly_chart serializes the dict, never changes it).
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _correlation_view(settings: str, projector: bool) -> View:
+def _correlation_view(settings: str, projector: bool, chart_px: int | None) -> View:
     """Animation of a cross-correlation for ``repr((X, K, padding, ...))`` (cached)."""
     plan = frames.correlation_steps(*ast.literal_eval(settings))
-    return View(settings, animation.window_figure(plan, projector=projector), plan.output)
+    figure = animation.window_figure(plan, projector=projector, chart_px=chart_px)
+    return View(f"{settings}\n{chart_px}", figure, plan.output)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _pooling_view(settings: str, projector: bool) -> View:
+def _pooling_view(settings: str, projector: bool, chart_px: int | None) -> View:
     """Animation of a pooling layer for ``repr((X, window, mode, ...))`` (cached)."""
     plan = frames.pooling_steps(*ast.literal_eval(settings))
-    return View(settings, animation.window_figure(plan, projector=projector), plan.output)
+    figure = animation.window_figure(plan, projector=projector, chart_px=chart_px)
+    return View(f"{settings}\n{chart_px}", figure, plan.output)
 
 
 def correlation_view(X, K, padding, stride, dilation, mode, flip) -> View:
     """Animation figure and output of a cross-correlation (cached per settings)."""
     return _correlation_view(repr((X, K, padding, stride, dilation, mode, flip)),
-                             charts.projector_on())
+                             charts.projector_on(), charts.known_chart_px())
 
 
 def pooling_view(X, window, mode, padding, stride, dilation) -> View:
     """Animation figure and output of a pooling layer (cached per settings)."""
     return _pooling_view(repr((X, window, mode, padding, stride, dilation)),
-                         charts.projector_on())
+                         charts.projector_on(), charts.known_chart_px())
 
 
 def show_result(prefix: str, compute, shown: config_ui.Shown) -> bool:
@@ -74,6 +76,7 @@ def show_result(prefix: str, compute, shown: config_ui.Shown) -> bool:
     ``compute`` returns (View, code) for ``shown.config``. Returns True when the animation
     shows exactly the settings typed.
     """
+    charts.narrow_chart_px()  # measured first: compute() sizes the figure for a phone's column
     last, error = config_ui.key(prefix, "last_result"), shown.error
     if error is None:
         try:

@@ -9,6 +9,8 @@ animates scatter traces without a full redraw.)
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 
 from cnnviz.teach.frames import Plan, Step, format_number, step_arithmetic
@@ -139,8 +141,8 @@ def _columns(widths: list[int], gap: float = 0.05) -> list[list[float]]:
 
 
 def _vertical_layout(panels, text_lines: int, title_lines: int,
-                     text: AnimationText) -> tuple[int, float, float]:
-    """Plot height (px) and the plot fractions (text strip top, grid top) around the grids.
+                     text: AnimationText) -> tuple[int, float, float, float]:
+    """Plot height (px) and the plot fractions (text strip top, grid top, stacked grids' gap).
 
     ``panels`` holds (h, w, x_domain, n_stacked) per column; the grids get the height at which
     their square cells fill the column width, the arithmetic strip one line per text line.
@@ -148,11 +150,20 @@ def _vertical_layout(panels, text_lines: int, title_lines: int,
     needed = max(h * n * (text.column_px * (x[1] - x[0]) / w) for h, w, x, n in panels)
     text_px = int(text.arithmetic * 1.35 * text_lines + 16)
     title_px = int(text.title * 1.35 * title_lines + 12)
-    plot_px = min(900, max(300, needed * 1.15)) + text_px + title_px
-    return int(plot_px), text_px / plot_px, 1 - title_px / plot_px
+    if text.fit_grids:  # exactly the grids, and a title's height between stacked ones
+        stacked = max(n for *_, n in panels)
+        plot_px = math.ceil((needed + 4 + text_px + title_px * stacked) / (1 - GRID_BOTTOM))
+        gap = title_px / plot_px
+    else:
+        plot_px = min(900, max(300, needed * 1.15)) + text_px + title_px
+        gap = ROW_GAP
+    return int(plot_px), text_px / plot_px, 1 - title_px / plot_px, gap
 
 
-def _rows(n: int, bottom: float, top: float, gap: float = 0.06) -> list[list[float]]:
+GRID_BOTTOM, ROW_GAP = 0.03, 0.06  # plot fractions: above the arithmetic, between stacked grids
+
+
+def _rows(n: int, bottom: float, top: float, gap: float = ROW_GAP) -> list[list[float]]:
     """Vertical domains for n stacked panels, top first."""
     height = (top - bottom - gap * (n - 1)) / n
     return [[top - (k + 1) * height - k * gap, top - k * height - k * gap] for k in range(n)]
@@ -193,12 +204,14 @@ def _titles(plan: Plan, input_name: str, output_name: str) -> tuple[list, list, 
 
 
 def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y",
-                  projector: bool = False) -> dict:
+                  projector: bool = False, chart_px: int | None = None) -> dict:
     """A plotly figure (as a dict) animating ``plan``: one frame per step, played in the browser.
 
     ``projector``: type sized for a lecture hall (cnnviz.viz.projector.PROJECTOR_TEXT).
+    ``chart_px``: the chart's width on a narrow screen (None: the desktop column), see
+    cnnviz.viz.projector.animation_text.
     """
-    text = animation_text(projector)
+    text = animation_text(projector, chart_px)
     c_in, (hp, wp) = len(plan.padded), (len(plan.padded[0]), len(plan.padded[0][0]))
     c_out, oh, ow = plan.out_shape
     pooling = plan.kernel is None
@@ -227,12 +240,12 @@ def window_figure(plan: Plan, input_name: str = "X", output_name: str = "Y",
                     ) if legend else 0
     margin = {"l": 10, "r": 10, "b": playback.bottom_margin(text) if animated else 12,
               "t": (playback.top_margin(text) if animated else 12) + legend_px}
-    plot_px, text_top, grid_top = _vertical_layout(
+    plot_px, text_top, grid_top, row_gap = _vertical_layout(
         [(hp, wp, cols[0], c_in), (oh, ow, cols[-1], c_out)],
         max(line.count("<br>") + 1 for line in lines),
         max(t.count("<br>") + 1 for ts in titles for t in ts), text)
-    rows_in, rows_out = _rows(c_in, text_top + 0.03, grid_top), _rows(c_out, text_top + 0.03,
-                                                                     grid_top)
+    rows_in = _rows(c_in, text_top + GRID_BOTTOM, grid_top, row_gap)
+    rows_out = _rows(c_out, text_top + GRID_BOTTOM, grid_top, row_gap)
     layout = {"annotations": [], "images": [], "showlegend": False, "template": {},
               "margin": margin, "height": plot_px + margin["t"] + margin["b"],
               "plot_bgcolor": "white", "paper_bgcolor": "white",

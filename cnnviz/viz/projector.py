@@ -6,7 +6,7 @@ Figure code applies them with ``apply_projector(fig, enabled)``; pages get it fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 
@@ -163,6 +163,9 @@ class AnimationText:
     border: float  # border of the play and step buttons
     column_px: int  # px of the chart column the cells are sized for
     narrow_px: int  # px of the narrowest chart column: text is wrapped to fit it
+    # True for a measured (phone) column: the plot is as high as its square cells need there.
+    # False: a column of about column_px, at least 300 px of grids with 15 % to spare.
+    fit_grids: bool = False
 
 
 # On a laptop: the chart column is ~760 px; on a 390 px phone it is ~360 px.
@@ -176,6 +179,19 @@ PROJECTOR_TEXT = AnimationText(cell_max=32, cell_min=22, title=24, arithmetic=24
                                narrow_px=640)
 
 
-def animation_text(enabled: bool) -> AnimationText:
-    """The animation's type sizes with projector mode on or off."""
-    return PROJECTOR_TEXT if enabled else SCREEN_TEXT
+# Plotly's plot area is the chart's width less the figure's side margins (10 px each).
+SIDE_MARGINS_PX = 20
+
+
+def animation_text(enabled: bool, chart_px: int | None = None) -> AnimationText:
+    """The animation's type sizes with projector mode on or off.
+
+    ``chart_px``: the chart's measured width on a narrow screen (None: the desktop column the
+    sizes assume). The grids are then sized for that width, and their band is only as high as
+    their square cells need, so no empty band opens between the grids and the arithmetic line.
+    """
+    text = PROJECTOR_TEXT if enabled else SCREEN_TEXT
+    if chart_px is None:
+        return text
+    column = max(100, chart_px - SIDE_MARGINS_PX)
+    return replace(text, column_px=column, narrow_px=min(text.narrow_px, column), fit_grids=True)
