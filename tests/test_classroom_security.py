@@ -53,7 +53,10 @@ def test_a_student_sending_the_lecturers_figure_moves_changes_nothing():
     lecturer, code = lecturer_with_question()
     student = join(app(), code)
     before = classroom.class_store().state(code)
-    assert not student.get("bidi_component")  # students' pages have no step reporter
+    def reporters(at):
+        return [e for e in at.get("bidi_component") if e.key == classroom.REPORTER_KEY]
+    assert reporters(lecturer)  # the lecturer's page reports the figure's steps ...
+    assert not reporters(student)  # ... a student's page has no step reporter
     forge(student, figure_move(lecturer, {"step": 3}))
     assert not student.exception, student.exception
     assert classroom.class_store().state(code) == before
