@@ -221,6 +221,22 @@ def test_tries_to_join_are_rate_limited_per_session_and_per_address(backend):
     assert store.join(code, "guesser", "203.0.113.7").code == code
 
 
+def test_counts_of_tries_to_join_do_not_pile_up_in_sqlite(tmp_path):
+    clock = Clock()
+    store = SqliteStore(tmp_path / "classes.sqlite3", LIFETIME, clock=clock)
+    code = store.start().code
+    for i in range(50):  # a lecture hall joining, each from its own session and address
+        store.join(code, f"s{i}", f"198.51.100.{i}")
+
+    def join_rows() -> int:
+        return store._db().execute("SELECT count(*) FROM hits WHERE code = ''").fetchone()[0]
+
+    assert join_rows() == 100  # one count per session and one per address
+    clock.now += cs.JOIN_WINDOW_S  # a minute later those counts no longer limit anyone
+    store.join(code, "late", "203.0.113.9")
+    assert join_rows() == 2  # only the late student's: the old minute's counts are gone
+
+
 def test_the_lecturer_shares_one_image_stored_once_and_bounded(store, monkeypatch):
     lecturer = store.start()
     data = bytes(range(256)) * 4

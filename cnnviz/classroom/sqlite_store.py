@@ -97,6 +97,8 @@ class SqliteStore(ClassStore):
                                   (code, since)).fetchone()[0]
 
     def _hit(self, code: str, who: str, window: int, window_s: float) -> int:
+        if not code:  # tries to join belong to no class, so no class's expiry removes them:
+            self._db().execute("DELETE FROM hits WHERE code = '' AND slot < ?", (window,))
         return self._db().execute(
             "INSERT INTO hits VALUES (?, ?, ?, 1) ON CONFLICT (code, session) DO UPDATE SET "
             "count = CASE WHEN slot = excluded.slot THEN count + 1 ELSE 1 END, "
