@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import contextlib
 from collections.abc import Callable
-from pathlib import Path
 
 # Plotly imports pandas lazily, on a figure's first to_dict, and takes it from sys.modules even
 # half imported: 30 sessions drawing their first chart at once then failed with "partially
@@ -15,6 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnviz.viz.projector import apply_projector
+from ui import assets
 
 # Under every sliding-window animation (the buttons come from cnnviz.viz.animation._buttons).
 PLAY_HELP = ("Play runs in your browser: ▶ Slow / Play / ▶▶ Fast, ■ Pause; ◀ Step / Step ▶, the "
@@ -28,9 +28,7 @@ def projector_on() -> bool:
 
 
 CHART_PX_KEY = "_ui_chart_px"  # the chart column's width on a narrow screen; 0: a desktop's
-_chart_width = st.components.v2.component(
-    "cnnviz_chart_width",
-    js=(Path(__file__).resolve().parents[1] / "assets" / "chart_width.js").read_text("utf-8"))
+_chart_width = assets.component("cnnviz_chart_width", "chart_width.js")
 
 
 def narrow_chart_px() -> int | None:

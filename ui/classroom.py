@@ -12,7 +12,6 @@ lecturer's session (assets/class_step_reporter.js): moves cost a fragment run, n
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -23,7 +22,7 @@ from cnnviz.classroom.images import image_array, image_bytes
 from cnnviz.classroom.store import ClassError, ClassState, ClassStore, open_store
 from cnnviz.pagespecs import SPECS
 from cnnviz.share import client_address, public_base_from_env, shareable_url
-from ui import class_questions, config_ui
+from ui import assets, class_questions, config_ui
 
 POLL_S = 1  # followers and the lecturer's histogram look for changes this often
 HEARTBEAT_S = 3.0  # a follower says it is there at most this often (the store counts 10 s)
@@ -31,9 +30,8 @@ STEP_BACK, STEP_NEXT = "◀ Step for all", "Step ▶ for all"
 MAX_STEP = 100_000  # more steps than any figure has: a bigger reported step is not one
 PAGES = {info.url_path: info for info in all_pages()}
 REPORTER_KEY = "class_reporter"
-step_reporter_component = st.components.v2.component(
-    "cnnviz.class_step_reporter",
-    js=(Path(__file__).resolve().parents[1] / "assets" / "class_step_reporter.js").read_text())
+step_reporter_component = assets.component("cnnviz.class_step_reporter",
+                                           "class_step_reporter.js")
 
 
 @st.cache_resource

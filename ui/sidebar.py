@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import os
-from pathlib import Path
 
 import streamlit as st
 
@@ -12,10 +11,8 @@ from cnnviz import config
 from cnnviz.catalog import all_pages
 from cnnviz.device import choose_device, configure_threads, describe_device
 from cnnviz.share import is_local_only, public_base_from_env, qr_png, shareable_url
-from ui import classroom
+from ui import assets, classroom
 from ui.charts import PROJECTOR_KEY, projector_on
-
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 
 @st.cache_resource
@@ -53,11 +50,6 @@ def _qr_png(url: str) -> bytes:
     return qr_png(url)
 
 
-@st.cache_resource
-def _asset(name: str) -> str:
-    return (ASSETS / name).read_text(encoding="utf-8")
-
-
 def _remember_projector() -> None:
     st.session_state[PROJECTOR_KEY] = st.session_state["_ui_projector_toggle"]
 
@@ -68,7 +60,7 @@ def projector_toggle() -> None:
               on_change=_remember_projector,
               help="Large type, thick lines and high contrast for a lecture-hall projector.")
     sheets = ("layout.css", "projector.css") if projector_on() else ("layout.css",)
-    st.html("".join(f"<style>{_asset(name)}</style>" for name in sheets))
+    st.html("".join(f"<style>{assets.text(name)}</style>" for name in sheets))
 
 
 # Arrow keys and PageUp/PageDown step the page's animation (and the share link follows).
@@ -77,13 +69,12 @@ PAGE_SCRIPTS = ("keyboard_stepping.js",)
 
 def page_scripts() -> None:
     """The browser-side helpers of every page's plotly animations (see assets/)."""
-    st.html("".join(f"<script>{_asset(name)}</script>" for name in PAGE_SCRIPTS),
+    st.html("".join(f"<script>{assets.text(name)}</script>" for name in PAGE_SCRIPTS),
             unsafe_allow_javascript=True)
 
 
 # Reports the step the browser keeps in the address (assets/step_watch.js); draws nothing.
-_step_watch = st.components.v2.component("cnnviz_step_watch",
-                                         js=(ASSETS / "step_watch.js").read_text("utf-8"))
+_step_watch = assets.component("cnnviz_step_watch", "step_watch.js")
 
 
 @st.fragment
