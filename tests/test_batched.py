@@ -1,5 +1,7 @@
 """Training LeNets together in batched steps equals training each alone (against torch)."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 from torch.testing import assert_close
@@ -65,6 +67,56 @@ def test_requests_that_cannot_share_steps_are_refused():
                       [request("adam", 1e-3, 0), request("sgd", 0.1, 0)])
     with pytest.raises(ValueError, match="same optimizer"):
         TrainTogether(VARIANTS["modern"], TRAIN, TEST,
-                      [request("adam", 1e-3, 0), request("adam", 1e-3, 0, steps=20)])
-    with pytest.raises(ValueError, match="Nothing"):
-        TrainTogether(VARIANTS["modern"], TRAIN, TEST, [])
+                      [request("adam", 1e-3, 0), replace(request("adam", 1e-3, 0), batch_size=8)])
+    late = TrainTogether(VARIANTS["modern"], TRAIN, TEST, [request("adam", 1e-3, 0)])
+    with pytest.raises(ValueError, match="same optimizer"):  # joining later: the same rule
+        late.add("other", request("sgd", 0.1, 1))
+    with pytest.raises(ValueError, match="already"):
+        late.add(0, request("adam", 1e-3, 0))
+
+
+def test_an_empty_stack_trains_nothing_until_someone_joins():
+    together = TrainTogether(VARIANTS["modern"], TRAIN, TEST)
+    assert together.keys == []
+    assert together.step() == {}
+    together.add("a", request("adam", 2e-3, 3, steps=4))
+    assert together.keys == ["a"]
+    while not (points := together.step()):
+        pass
+    assert points["a"].step == 4
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_models_that_join_a_running_stack_end_as_if_trained_alone(optimizer):
+    """Joined at different steps, their passes over the data are out of step: the short last
+    batch of one pass (100 images, batch 16: 4 images) meets others' full batches."""
+    lr = 0.1 if optimizer == "sgd" else 3e-3
+    first, second, third = (request(optimizer, lr * (i + 1), seed=i, steps=14) for i in range(3))
+    together = TrainTogether(VARIANTS["modern"], TRAIN, TEST, [first])
+    histories = {0: [], "second": [], "third": []}
+    finished = {}
+    stack_step = 0
+    while together.keys:
+        stack_step += 1
+        if stack_step == 3:
+            together.add("second", second)
+        if stack_step == 6:
+            together.add("third", third)
+        for key, metrics in together.step().items():
+            histories[key].append(metrics)
+            if metrics.step == metrics.steps_total:
+                finished[key] = together.model(key)
+                together.remove(key)
+    assert stack_step == 5 + 14  # the third joined before stack step 6 and took its 14 steps
+    for key, config in ((0, first), ("second", second), ("third", third)):
+        alone = build_lenet(VARIANTS["modern"], seed=config.seed)
+        history = list(train_lenet(alone, TRAIN, TEST, config))
+        atol = 1e-5 if optimizer == "sgd" else 0.05 * config.lr
+        for name, value in alone.state_dict().items():
+            assert_close(finished[key].state_dict()[name], value, rtol=1e-4, atol=atol)
+        mine = [m for m in histories[key] if m.test_acc is not None]
+        assert [m.step for m in mine] == [m.step for m in history] == [4, 8, 12, 14]
+        assert [m.images for m in mine] == [m.images for m in history]
+        assert mine[-1].images == 14 * 16 - 2 * 12  # two passes of 7 steps, each ends short
+        assert [m.test_acc for m in mine] == pytest.approx([m.test_acc for m in history],
+                                                           abs=1.5 / len(TEST))

@@ -9,9 +9,10 @@ from torch.testing import assert_close
 
 from cnnviz.jobs.training import TrainingJob
 from cnnviz.jobs.training_queue import TrainingGate
+from cnnviz.lenet.batched import TrainTogether
 from cnnviz.lenet.model import VARIANTS, build_lenet
 from cnnviz.lenet.shapes import shapes_split
-from cnnviz.lenet.train import TrainConfig, train_lenet
+from cnnviz.lenet.train import TrainConfig, evaluate
 
 TRAIN, TEST = shapes_split(True, n=128), shapes_split(False, n=30)
 ARCH = VARIANTS["modern"]
@@ -35,8 +36,13 @@ def job(gate, cfg, label):
 
 
 def alone(cfg):
-    model = build_lenet(ARCH, seed=cfg.seed)
-    return model, list(train_lenet(model, TRAIN, TEST, cfg))
+    """The run of ``cfg`` by itself as the server computes a fresh model: in batched steps, a
+    stack of one (others may join it). Hundreds of steps of it drift apart from train_lenet's
+    in the last bits (summation order), so the references take this path; test_batched holds
+    the two paths equal over short runs."""
+    together = TrainTogether(ARCH, TRAIN, TEST, [cfg])
+    history = [points[0] for points in together.run()]
+    return together.model(0), history
 
 
 def assert_same_model(a, b):
@@ -103,3 +109,67 @@ def test_a_different_request_still_waits_in_line(tmp_path):
     assert other.view().state == "done"
     model, _ = alone(other.config)
     assert_same_model(other.model, model)
+
+
+def test_a_request_that_queues_meanwhile_joins_the_running_batch_at_once(tmp_path):
+    gate = TrainingGate(1, str(tmp_path / "queue.sqlite"))
+    first = job(gate, config(0, steps=100_000), "first").start()
+    wait_until(lambda: len(first.view().history) >= 3)
+    late = job(gate, config(7, steps=40), "late").start()  # distinct: its own model
+    late.join(60)  # trained at once, not after the first run
+    assert late.view().state == "done", late.view().error
+    assert first.view().state == "running"
+    assert late.worker_pid is None  # in the first one's training process
+    model, history = alone(late.config)
+    assert_same_model(late.model, model)  # as if trained alone
+    assert [m.step for m in late.view().history] == [m.step for m in history]
+    assert late.view().history[-1].test_images == len(TEST)
+    first.stop()
+    first.join(60)
+    assert first.view().state == "stopped"
+    assert gate.running() == gate.waiting() == 0
+
+
+def test_the_leader_ends_at_its_own_last_step_and_the_others_go_on(tmp_path):
+    gate = TrainingGate(1, str(tmp_path / "queue.sqlite"))
+    first = job(gate, config(0, steps=500), "first").start()
+    wait_until(lambda: len(first.view().history) >= 3)
+    late = job(gate, config(7, steps=1500), "late").start()
+    wait_until(lambda: late.view().history)
+    assert late.view().history[0].step == 1  # from its own first step
+    assert first.view().history[-1].step < 500  # it joined while the first one trained
+    wait_until(lambda: first.view().state != "running")
+    assert first.view().state == "done", first.view().error
+    assert late.view().state == "running"
+    late.join(120)
+    first.join(60)
+    assert late.view().state == "done", late.view().error
+    assert late.worker_pid is None
+    for j in (first, late):
+        last = j.view().history[-1]
+        assert last.step == j.config.steps
+        assert last.test_images == len(TEST)
+        assert evaluate(j.model, TEST.images, TEST.labels) == pytest.approx(last.test_acc)
+    assert gate.running() == gate.waiting() == 0
+
+
+def test_two_slots_spread_a_class_over_two_training_processes(tmp_path):
+    gate = TrainingGate(2, str(tmp_path / "queue.sqlite"))
+    leaders = [job(gate, config(seed, steps=100_000), f"lead{seed}").start() for seed in (0, 1)]
+    for j in leaders:
+        wait_until(lambda j=j: j.view().history)
+    rest = [job(gate, config(seed, steps=100_000), f"s{seed}").start() for seed in range(2, 8)]
+    for j in rest:
+        wait_until(lambda j=j: j.view().history)
+    by_leader = {}
+    for j in rest:
+        leader, _ = gate.role(j)
+        by_leader[leader] = by_leader.get(leader, 0) + 1
+    assert sorted(by_leader.values()) == [3, 3]
+    assert gate.running() == 2
+    for j in leaders + rest:
+        j.stop()
+    for j in leaders + rest:
+        j.join(60)
+        assert j.view().state == "stopped", j.view().error
+    assert gate.running() == gate.waiting() == 0

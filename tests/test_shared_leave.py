@@ -28,12 +28,25 @@ STEPS = 600  # long enough to leave in the middle; every step is a point (report
 
 def weights_after_some_step(model, cfg) -> int | None:
     """The step at which a run of ``cfg`` alone has exactly ``model``'s weights (None: never)."""
-    reference = build_lenet(ARCH, seed=cfg.seed)
-    for m in train_lenet(reference, TRAIN, None, replace(cfg, report_every_s=0)):  # every step
+    together = TrainTogether(ARCH, TRAIN, None, [replace(cfg, report_every_s=0)])
+    for points in together.run():  # a point every step
+        reference = together.model(0)
         if all(torch.allclose(reference.state_dict()[k], v, rtol=1e-4, atol=1e-5)
                for k, v in model.state_dict().items()):
-            return m.step
+            return points[0].step
     return None
+
+
+def batched_then_alone(cfg, step):
+    """The run of ``cfg`` in batched steps up to ``step``, then on alone from a checkpoint."""
+    together = TrainTogether(ARCH, TRAIN, TEST, [replace(cfg, report_every_s=0)])
+    for points in together.run():
+        if points[0].step == step:
+            break
+    model = build_lenet(ARCH, seed=None)
+    list(train_lenet(model, TRAIN, TEST, cfg, make_optimizer(model, cfg),
+                     together.checkpoint(0)))
+    return model
 
 
 def identical_pair(tmp_path, optimizer="sgd"):
@@ -91,7 +104,7 @@ def test_pause_forks_an_own_run_that_resumes_alone_to_the_same_model(tmp_path, w
     steps = [m.step for m in fork.view().history]
     assert steps == sorted(steps)
     assert steps[-1] == STEPS
-    model, _ = alone(fork.config)
+    model = batched_then_alone(fork.config, fork.start_from.step)
     assert_same_model(fork.model, model)  # as if it had never left: optimizer state kept
     assert fork.worker_pid is not None  # trained in a process of its own
 

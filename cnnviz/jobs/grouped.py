@@ -2,13 +2,16 @@
 
 A TrainingJob whose model is fresh (built from its architecture and seed) queues with a
 :class:`~cnnviz.jobs.training_queue.Request`. Its keys say what it may share: ``group`` (same
-architecture, data and hyperparameters except seed and learning rate: trainable together by
-cnnviz.lenet.batched) and ``exact`` (everything, seed included: the same run). The queue
-decides the roles; this module plays them:
+architecture, data, optimizer and batch size; seed, learning rate and steps may differ:
+trainable together by cnnviz.lenet.batched) and ``exact`` (everything, seed included: the
+same run). The queue decides the roles; this module plays them:
 
 - :func:`lead`: the job that got the slot trains its own request and the claimed ones in one
   training process (one model per distinct request, batched steps) and publishes each one's
-  points and final weights to its stream in the queue's database;
+  points and final weights to its stream in the queue's database. Requests of its group that
+  queue while it runs join it between two steps (within TICK_S), each at its own step 0, and
+  each ends at its own last step: a student who presses Train a few seconds after the others
+  sees a first point within about a second, not after the others' run;
 - :func:`follow`: every other job reads its stream, from the first point on, into its own
   history, and loads its own weights at the end, whichever server process it lives in.
 
@@ -34,69 +37,84 @@ from cnnviz.lenet.batched import shared_part
 from cnnviz.lenet.train import fingerprint
 
 FOLLOW_POLL_S = 0.1  # how often a follower reads its stream
-TICK_S = 0.2  # how often a leader looks for asks and for its own student leaving
+TICK_S = 0.2  # how often a leader takes in newcomers, looks for asks and for who left
 ANSWER_TIMEOUT_S = 30.0  # a member that asked gives up waiting for its checkpoint after this
 
 
 class Sharing:
-    """A leader's duties in a shared run: answer asks, let its own student leave, end it.
+    """A leader's duties in a batched run: take in newcomers, answer asks, drop who left.
 
-    ``streams``: the run's streams, the leader's own first. Call :meth:`tick` often and
-    :meth:`answer` with each checkpoint the training process sends (one per stream).
+    ``own``: the leader's own stream. Call :meth:`tick` often, :meth:`answer` with each set of
+    checkpoints the training process sends, and :meth:`finished` when a member's run ends.
+    ``active``: the streams the training process trains now.
     """
 
-    def __init__(self, job, process, streams: list[int]):
-        self.job, self.process, self.streams = job, process, streams
+    def __init__(self, job, process, own: int, active: list[int]):
+        self.job, self.process, self.own = job, process, own
+        self.active = set(active)
         self.after, self.pending, self.own_asked = 0, set(), False
-        self.detached = self.stop_sent = False  # the own student left / the run is told to end
+        self.detached = self.stop_sent = False  # the own student left or ended / run told to end
         self._due = 0.0
 
     def tick(self) -> None:
-        """At most every TICK_S: forward asks; let the own student leave; end an unwatched run."""
+        """At most every TICK_S: drop streams nobody watches, take newcomers, forward asks."""
         now = time.monotonic()
-        if now < self._due:
+        if now < self._due or self.stop_sent:
             return
         self._due = now + TICK_S
         job, gate = self.job, self.job.gate
-        followers = gate.followers(job)
-        job._shared = followers > 0
-        asks = gate.asked(self.streams, self.after)
+        followed = gate.followed(job)
+        job._shared = bool(followed) or len(self.active) > 1
+        watched = followed | ({self.own} if not self.detached else set())
+        for stream in sorted(self.active - watched):  # left (Stop, Pause, a closed tab)
+            self.active.discard(stream)
+            self.pending.discard(stream)
+            self.process.signal("drop", stream)
+        new = gate.claim(job)
+        if new:
+            self.active.update(stream for stream, _ in new)
+            self.process.signal("join", pickle.dumps(
+                [(stream, pickle.loads(blob)[1]) for stream, blob in new],
+                protocol=pickle.HIGHEST_PROTOCOL))
+        want = set()
+        asks = gate.asked(sorted(self.active), self.after)
         if asks:
             self.after = asks[-1][0]
             self.pending.update(stream for _, stream in asks)
-            self.process.signal("checkpoint", True)
-        if self.detached or not job.leaving():
-            self.own_asked = False  # resumed before the checkpoint came: it stays in the run
-            if self.detached and not followers and not self.stop_sent:
-                self._end()  # nobody watches any more
-            return
-        if followers or len(self.streams) > 1:
+            want |= self.pending
+        if not self.detached and job.leaving():
             if not self.own_asked:
                 self.own_asked = True
-                self.process.signal("checkpoint", True)
-        elif job._stop.is_set():  # alone in its run: stop or pause the process itself
-            if not self.stop_sent:
-                self._end()
-        elif job._go.is_set():
-            with job._control:
-                if not job._resume.is_set():
-                    job._switch(job._go, "go", False)
+                want.add(self.own)
+        elif not job.leaving():
+            self.own_asked = False  # resumed before the checkpoint came: it stays in the run
+        if want:
+            self.process.signal("want", sorted(want))
+        if not self.active:  # everyone has finished or left
+            self.stop_sent = True
+            self.process.signal("stop", True)
 
-    def _end(self) -> None:
-        self.stop_sent = True
-        self.process.signal("stop", True)
-        self.process.signal("go", True)
-
-    def answer(self, parts: list[bytes]) -> None:
-        """A checkpoint per stream: publish the asked ones; the own one lets the student leave."""
-        for stream, part in zip(self.streams, parts, strict=True):
+    def answer(self, parts: dict[int, bytes]) -> None:
+        """Checkpoints by stream: publish the asked ones; the own one lets the student leave."""
+        for stream, part in parts.items():
             if stream in self.pending:
                 self.job.gate.publish(stream, "checkpoint", part)
-        self.pending.clear()
-        if self.own_asked and not self.detached and self.job.leaving():
+                self.pending.discard(stream)
+        if self.own in parts and self.own_asked and not self.detached and self.job.leaving():
             self.detached = True
-            self.job.leave_with(checkpoint.from_bytes(parts[0]))
+            self.job.gate.close_stream(self.job)  # no newcomer may follow a stream left early
+            self.job.leave_with(checkpoint.from_bytes(parts[self.own]))
         self.own_asked = False
+
+    def finished(self, stream: int, kind: str, state: dict) -> None:
+        """``stream``'s run ended (``kind`` done or stopped) with these weights."""
+        self.active.discard(stream)
+        self.pending.discard(stream)
+        self.job.gate.publish(stream, kind, _weights(state))
+        if stream == self.own and not self.detached:
+            self.detached = True
+            self.job.model.load_state_dict(state)
+            self.job._set(kind)
 
 
 def data_key(train_set, test_set) -> str:
@@ -122,51 +140,54 @@ def _weights(model_state: dict) -> bytes:
 
 
 def lead(job, members: list[tuple[int, bytes]]) -> None:
-    """Train every distinct request of the group in one process; publish each one's stream.
+    """Train this job's request and those of its group that queue meanwhile, in one process.
 
+    Batched steps, until every member has finished or left; each stream is published.
     ``members`` comes from TrainingJob.gate.members: (stream, request), this job's first.
     """
     gate = job.gate
-    streams = [stream for stream, _ in members]
-    configs = [pickle.loads(blob)[1] for _, blob in members]
-    payload = pickle.dumps(("together", job.architecture, job.train_set, job.test_set, configs),
+    first = [(stream, pickle.loads(blob)[1]) for stream, blob in members]
+    payload = pickle.dumps(("together", job.architecture, job.train_set, job.test_set, first),
                            protocol=pickle.HIGHEST_PROTOCOL)
     conn = job._spawn(payload)
-    sharing = Sharing(job, job._process, streams)
+    sharing = Sharing(job, job._process, first[0][0], [stream for stream, _ in first])
     try:
         while True:
             sharing.tick()
-            if not conn.poll(0.2):
+            if not conn.poll(0.05):
                 continue
             try:
                 kind, value = conn.recv()
             except (EOFError, OSError):
                 job._process.join(5)
                 error = WorkerDied(job._process.exitcode)
-                for stream in streams:
+                for stream in sharing.active:
                     gate.publish(stream, "failed", str(error).encode())
                 raise error from None
             if kind == "points":
-                for stream, metrics in zip(streams, pickle.loads(value), strict=True):
-                    data = pickle.dumps(metrics, protocol=pickle.HIGHEST_PROTOCOL)
-                    gate.publish(stream, "metrics", data)
-                    if stream == streams[0] and not sharing.detached:
+                for stream, metrics in pickle.loads(value):
+                    if stream not in sharing.active:
+                        continue  # it left; the process had not heard yet
+                    gate.publish(stream, "metrics",
+                                 pickle.dumps(metrics, protocol=pickle.HIGHEST_PROTOCOL))
+                    if stream == sharing.own and not sharing.detached:
                         job._add_point(metrics)
             elif kind == "checkpoint":
                 sharing.answer(pickle.loads(value))
+            elif kind == "finished":
+                stream, state = pickle.loads(value)
+                if stream in sharing.active:
+                    sharing.finished(stream, "done", state)
             elif kind == "failed":
-                for stream in streams:
+                for stream in sharing.active:
                     gate.publish(stream, "failed", value.encode())
                 if not sharing.detached:
                     job._set("failed", f"Training failed: {value}")
                 return
-            else:  # done | stopped: every model's weights
-                states = pickle.loads(value)
-                for stream, state in zip(streams, states, strict=True):
-                    gate.publish(stream, kind, _weights(state))
-                if not sharing.detached:
-                    job.model.load_state_dict(states[0])
-                    job._set(kind)
+            else:  # stopped: the weights of those still in the run
+                for stream, state in pickle.loads(value).items():
+                    if stream in sharing.active:
+                        sharing.finished(stream, "stopped", state)
                 return
     finally:
         conn.close()

@@ -232,13 +232,13 @@ class TrainingJob:
                 checkpoint = grouped.follow(self, leader, stream)
                 if checkpoint is not None:
                     self.leave_with(checkpoint)
-            elif len(members) > 1:
+            elif members:  # a run others may join, now or while it trains
                 grouped.lead(self, members)
             else:
                 conn = self._spawn(pickle.dumps(
                     (self.model, self.train_set, self.test_set, self.config, self.start_from),
                     protocol=pickle.HIGHEST_PROTOCOL))
-                self._relay(conn, stream)
+                self._relay(conn)
         except Exception as exc:  # shown to the user; the server keeps running
             self._set("failed", f"Training failed: {exc}" if isinstance(exc, WorkerDied)
                       else f"Training failed: {type(exc).__name__}: {exc}")
@@ -273,18 +273,9 @@ class TrainingJob:
             raise WorkerDied(trainer.exitcode) from None
         return trainer.conn
 
-    def _relay(self, conn: Connection, stream: int | None = None) -> None:
-        """Copy the worker's messages into this job until it ends.
-
-        With ``stream`` set they go there too, for the identical requests that join this run
-        (cnnviz.jobs.grouped), and its student's Stop and Pause leave the run to them.
-        """
-        from cnnviz.jobs import grouped  # noqa: PLC0415 - it imports this module
-
-        sharing = grouped.Sharing(self, self._process, [stream]) if stream is not None else None
+    def _relay(self, conn: Connection) -> None:
+        """Copy the worker's messages into this job until it ends (a run of its own)."""
         while True:
-            if sharing is not None:
-                sharing.tick()
             if not conn.poll(0.2):
                 continue
             try:
@@ -292,15 +283,6 @@ class TrainingJob:
             except (EOFError, OSError):  # a killed worker may also reset the connection
                 self._process.join(5)
                 raise WorkerDied(self._process.exitcode) from None
-            if kind == "checkpoint":
-                sharing.answer([value])
-                continue
-            if stream is not None and kind != "paused":
-                self.gate.publish(stream, kind, value.encode() if kind == "failed" else value)
-            if sharing is not None and sharing.detached and kind != "paused":
-                if kind in ("failed", "done", "stopped"):
-                    return  # the run ended for the others; this student left it before
-                continue
             if kind == "metrics":
                 self._add_point(pickle.loads(value))
             elif kind == "paused":

@@ -190,17 +190,72 @@ class TrainingGate:
         """Run ``ticket``, training the waiting tickets of its group with it."""
         self._db.execute("UPDATE tickets SET running = 1, stream = ? WHERE ticket = ?",
                          (ticket if group is not None else None, ticket))
-        if group is None:
-            return
-        streams = {exact: ticket}
-        for other, other_exact in self._db.execute(
-                "SELECT ticket, exact FROM tickets WHERE running = 0 AND grp = ? "
+        if group is not None:
+            self._claim(ticket, group)
+
+    def _claim(self, ticket: int, group: str) -> list[tuple[int, bytes]]:
+        """Take waiting tickets of ``group`` into leader ``ticket``'s run; its new streams.
+
+        An identical request follows the stream that trains its twin; a distinct one gets a
+        stream (and a model) of its own, up to MAX_GROUP. With several leaders in a group each
+        takes a ticket only while it trains no more models than any other, so the class is
+        spread over the training processes (one per slot).
+        """
+        rows = self._db.execute(
+            "SELECT COALESCE(leader, ticket), stream, exact FROM tickets WHERE running = 1 AND "
+            "grp = ? AND stream IS NOT NULL", (group,)).fetchall()
+        streams = {exact: stream for lead, stream, exact in rows if lead == ticket}
+        mine = {stream for lead, stream, _ in rows if lead == ticket}
+        others: dict[int, set[int]] = {}
+        for lead, stream, _ in rows:
+            if lead != ticket:
+                others.setdefault(lead, set()).add(stream)
+        fewest = min((len(v) for v in others.values()), default=MAX_GROUP)
+        new = []
+        for other, other_exact, blob in self._db.execute(
+                "SELECT ticket, exact, request FROM tickets WHERE running = 0 AND grp = ? "
                 "ORDER BY ticket", (group,)).fetchall():
-            if other_exact not in streams and len(streams) >= MAX_GROUP:
-                continue
-            stream = streams.setdefault(other_exact, other)
+            if other_exact not in streams:
+                if len(mine) >= min(MAX_GROUP, fewest + 1):
+                    continue
+                streams[other_exact] = other
+                mine.add(other)
+                new.append((other, blob))
             self._db.execute("UPDATE tickets SET running = 1, leader = ?, stream = ? "
-                             "WHERE ticket = ?", (ticket, stream, other))
+                             "WHERE ticket = ?", (ticket, streams[other_exact], other))
+        return new
+
+    def claim(self, owner: object) -> list[tuple[int, bytes]]:
+        """A leader takes the tickets of its group that wait now; its new streams.
+
+        (stream, request) of each new distinct one: cnnviz.jobs.grouped trains them in the
+        running process.
+        """
+        with self._lock:
+            ticket = self._tickets.get(id(owner))
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute("SELECT grp FROM tickets WHERE ticket = ? AND "
+                                       "running = 1 AND leader IS NULL", (ticket,)).fetchone()
+                new = self._claim(ticket, row[0]) if row is not None and row[0] else []
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return new
+
+    def close_stream(self, owner: object) -> None:
+        """A leader's own stream ends early (its student left): no one may join it any more."""
+        with self._lock:
+            self._db.execute("UPDATE tickets SET exact = NULL WHERE ticket = ?",
+                             (self._tickets.get(id(owner)),))
+
+    def followed(self, owner: object) -> set[int]:
+        """The streams of a leader's run that other sessions still watch."""
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT stream FROM tickets WHERE leader = ?",
+                                    (self._tickets.get(id(owner)),))
+            return {stream for (stream,) in rows}
 
     def role(self, owner: object) -> tuple[int | None, int | None]:
         """(leader, stream) of a running ``owner``: leader None when it trains itself."""

@@ -13,10 +13,9 @@ import os
 # ahead (cnnviz.jobs.pool) imports them while it waits for its payload.
 
 # Messages on the socket, worker to server: ("pid", int) first, then ("metrics", pickled Metrics),
-# ("paused", None), ("checkpoint", bytes of cnnviz.lenet.checkpoint), ("done" | "stopped",
-# state_dict saved with torch.save, as bytes), ("failed", text). Server to worker: the payload
-# (bytes), then ("stop" | "go" | "checkpoint", bool): "checkpoint" asks for one after the next
-# point (a student leaves a shared run: cnnviz.jobs.grouped).
+# ("paused", None), ("done" | "stopped", state_dict saved with torch.save, as bytes), ("failed",
+# text). Server to worker: the payload (bytes), then ("stop" | "go", bool). A batched run
+# (payload "together") has messages of its own: see _train_together.
 NICENESS = 10  # how much lower the worker's priority is than the server's
 # Once the server's end of the socket closes, a run stops after its current step; a trainer
 # still alive this many seconds later (a long evaluation) exits by itself.
@@ -39,19 +38,20 @@ def lower_priority(increment: int = NICENESS) -> None:
         pass
 
 
-def train_worker(payload: bytes, conn, stop, go, server_alive, wanted=None) -> None:
+def train_worker(payload: bytes, conn, stop, go, server_alive, control=None) -> None:
     """Train the pickled (model, train_set, test_set, config, start); report over ``conn``.
 
     ``stop`` and ``go`` are Events: ``stop`` ends the run after the current point, a cleared
     ``go`` makes the worker say "paused" and wait until the server sets it. ``server_alive()``
-    tells a paused worker whether anyone is left to resume it. A set ``wanted`` Event asks for
-    a checkpoint after the next point. ``start``: a Checkpoint to go on from, or None. The
+    tells a paused worker whether anyone is left to resume it. ``start``: a Checkpoint to go on
+    from, or None.
+    ``control``: a queue of the server's other messages (members joining a batched run). The
     caller has lowered this process's priority.
     """
-    import threading
+    import queue
 
     try:
-        _train(payload, conn, stop, go, server_alive, wanted or threading.Event())
+        _train(payload, conn, stop, go, server_alive, control or queue.Queue())
     except (BrokenPipeError, ConnectionError, EOFError):
         return  # the server went away: nobody is left to report to
     except Exception as exc:  # reported to the page as a message, never as a traceback
@@ -71,6 +71,7 @@ def train_over_socket(sock, announce_ready: bool = False) -> None:
     train_worker sends. End of stream from the server stops the run, and the process exits at
     the latest ORPHAN_EXIT_S later: that is how a server stops a trainer it did not start.
     """
+    import queue
     import threading
     import time
     from multiprocessing.connection import Connection
@@ -88,15 +89,18 @@ def train_over_socket(sock, announce_ready: bool = False) -> None:
         return  # a worker started ahead that nobody needed: the server has gone
 
     stop, go, gone = threading.Event(), threading.Event(), threading.Event()
-    wanted = threading.Event()
     go.set()
-    events = {"stop": stop, "go": go, "checkpoint": wanted}
+    events = {"stop": stop, "go": go}
+    control = queue.Queue()  # ("join" | "drop" | "want", value) for a batched run
 
     def follow_server() -> None:
         try:
             while True:
                 name, on = conn.recv()
-                events[name].set() if on else events[name].clear()
+                if name in events:
+                    events[name].set() if on else events[name].clear()
+                else:
+                    control.put((name, on))
         except (EOFError, OSError, TypeError):  # TypeError: the run closed conn meanwhile
             gone.set()
             stop.set()
@@ -105,10 +109,10 @@ def train_over_socket(sock, announce_ready: bool = False) -> None:
             os._exit(1)  # the run did not end in time; nobody reads its weights any more
 
     threading.Thread(target=follow_server, name="control", daemon=True).start()
-    train_worker(payload, conn, stop, go, server_alive=lambda: not gone.is_set(), wanted=wanted)
+    train_worker(payload, conn, stop, go, server_alive=lambda: not gone.is_set(), control=control)
 
 
-def _train(payload: bytes, conn, stop, go, server_alive, wanted) -> None:
+def _train(payload: bytes, conn, stop, go, server_alive, control) -> None:
     """The body of train_worker: unpickle, drain the generator, send the weights at the end."""
     import io
     import pickle
@@ -117,14 +121,13 @@ def _train(payload: bytes, conn, stop, go, server_alive, wanted) -> None:
 
     from cnnviz.device import configure_threads
     from cnnviz.jobs.pacing import Pacer, pressure_reader
-    from cnnviz.lenet import checkpoint
     from cnnviz.lenet.train import make_optimizer, train_lenet
 
     configure_threads()
     request = pickle.loads(payload)
     del payload
     if request[0] == "together":
-        return _train_together(*request[1:], conn, stop, wanted)
+        return _train_together(*request[1:], conn, stop, control, server_alive)
     model, train_set, test_set, config, start = request
     ending = "done"
     pace = Pacer(pressure=pressure_reader())  # a busy server slows the training, not pages
@@ -135,10 +138,6 @@ def _train(payload: bytes, conn, stop, go, server_alive, wanted) -> None:
         while (metrics := next_point(run, interval)) is not None:
             # Plain pickle: a snapshot's tensors travel by value, not as shared-memory handles.
             conn.send(("metrics", pickle.dumps(metrics, protocol=pickle.HIGHEST_PROTOCOL)))
-            if wanted.is_set():
-                wanted.clear()
-                conn.send(("checkpoint", checkpoint.to_bytes(
-                    checkpoint.take(metrics.step, model, optimizer))))
             # Paced, a point costs its training time / duty of wall time: train for duty x the
             # interval, so the page still gets a point every report_every_s.
             interval = config.report_every_s * (pace.duty if pace() else 1.0)
@@ -157,40 +156,97 @@ def _train(payload: bytes, conn, stop, go, server_alive, wanted) -> None:
     conn.send((ending, buffer.getvalue()))
 
 
-def _train_together(architecture, train_set, test_set, configs, conn, stop, wanted) -> None:
-    """Train one model per config in batched steps (cnnviz.lenet.batched).
+def _train_together(architecture, train_set, test_set, members, conn, stop, control,
+                    server_alive) -> None:
+    """Train one model per member in batched steps (cnnviz.lenet.batched).
 
-    Messages: ("points", pickled list of Metrics), ("checkpoint", pickled list of checkpoint
-    bytes) when ``wanted``, then ("done" | "stopped", pickled list of state dicts), one per
-    config, in order. A group does not pause: a member who pauses goes on alone from its
-    checkpoint (cnnviz.jobs.grouped).
+    Members come and go between steps.
+    ``members``: the first (key, config) pairs. ``control`` (a queue) brings ("join", pickled
+    list of (key, config)), ("drop", key) and ("want", list of keys: send their checkpoints
+    after their next point). Messages: ("points", pickled list of (key, Metrics)),
+    ("checkpoint", pickled dict key -> checkpoint bytes), ("finished", pickled (key, state
+    dict)) for each member at its end; once ``stop`` is set, ("stopped", pickled dict key ->
+    state dict) of those left, and the process ends. A member does not pause: a student who
+    pauses goes on alone from a checkpoint (cnnviz.jobs.grouped).
     """
     import pickle
+    import queue
+    import time
     from dataclasses import replace
 
     from cnnviz.lenet import checkpoint
     from cnnviz.lenet.batched import TrainTogether
     from cnnviz.lenet.train import take_snapshot
 
-    together = TrainTogether(architecture, train_set, test_set, configs)
-    watch = None if test_set is None or not len(test_set) else [
-        min(c.watch_index, len(test_set) - 1) for c in configs]
-    ending = "done"
-    for points in together.run():
-        if watch is not None:  # what each model has learned so far, as a single run shows it
-            points = [replace(m, snapshot=take_snapshot(together.model(i),
-                                                        test_set.images[watch[i]], watch[i]))
-                      for i, m in enumerate(points)]
-        conn.send(("points", pickle.dumps(points, protocol=pickle.HIGHEST_PROTOCOL)))
-        if wanted.is_set():
-            wanted.clear()
-            conn.send(("checkpoint", pickle.dumps([checkpoint.to_bytes(together.checkpoint(i))
-                                                   for i in range(len(configs))])))
+    together = TrainTogether(architecture, train_set, test_set)
+    configs, wanted, pictured = {}, set(), {}  # pictured: when each member's snapshot was taken
+
+    def join(pairs) -> None:
+        for key, config in pairs:
+            configs[key] = config
+            together.add(key, config)
+
+    def send(kind, value) -> None:
+        conn.send((kind, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
+
+    join(members)
+    while True:
+        while True:  # what the server asked for since the last step
+            try:
+                name, value = control.get(timeout=0.05) if not together.keys and \
+                    not stop.is_set() else control.get_nowait()
+            except queue.Empty:
+                break
+            if name == "join":
+                join(pickle.loads(value))
+            elif name == "drop":
+                together.remove(value)
+                wanted.discard(value)
+            elif name == "want":
+                wanted.update(k for k in value if k in configs)
         if stop.is_set():
-            ending = "stopped"
-            break
-    states = [together.model(i).state_dict() for i in range(len(configs))]
-    conn.send((ending, pickle.dumps(states, protocol=pickle.HIGHEST_PROTOCOL)))
+            send("stopped", {k: together.model(k).state_dict() for k in together.keys})
+            return
+        if not together.keys:
+            if not server_alive():
+                return
+            continue
+        points = together.step()
+        if not points:
+            continue
+        now, pictures = time.monotonic(), snapshot_every(len(together.keys))
+        out = []
+        for key, metrics in points.items():
+            last = metrics.step == metrics.steps_total
+            if test_set is not None and len(test_set) and (
+                    last or now - pictured.get(key, -1e9) >= pictures):
+                # What the model has learned so far, as a single run shows it; with many
+                # members less often, as every student's page draws its own.
+                pictured[key] = now
+                watch = min(configs[key].watch_index, len(test_set) - 1)
+                metrics = replace(metrics, snapshot=take_snapshot(
+                    together.model(key), test_set.images[watch], watch))
+            out.append((key, metrics))
+        send("points", out)
+        asked = wanted & points.keys()
+        if asked:
+            wanted -= asked
+            send("checkpoint", {k: checkpoint.to_bytes(together.checkpoint(k)) for k in asked})
+        for key, metrics in points.items():
+            if metrics.step == metrics.steps_total:
+                send("finished", (key, together.model(key).state_dict()))
+                together.remove(key)
+                del configs[key]
+                pictured.pop(key, None)
+
+
+def snapshot_every(members: int) -> float:
+    """Seconds between a member's live kernels and feature maps.
+
+    Every point for a few members, once a second for more: each watching page redraws four
+    figures per snapshot.
+    """
+    return 0.0 if members <= 4 else 1.0
 
 
 def next_point(run, interval: float | None):
