@@ -290,6 +290,38 @@ def test_waiting_user_sees_queue_position_and_can_stop(tiny_env, monkeypatch):
     assert not at.button(key="lenet_train").disabled
 
 
+def test_a_busy_server_redraws_each_live_panel_less_often_and_says_so(tiny_env, monkeypatch):
+    gate = jobs.TrainingGate(32)
+    monkeypatch.setattr(training_queue, "_gate", gate)
+    others = [object() for _ in range(20)]
+    for other in others:  # twenty other students' trainings run on this server
+        assert gate.acquire(other, threading.Event())
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.select_slider(key="lenet_steps").set_value(9600).run()
+    at.button(key="lenet_train").click().run()
+    job = at.session_state["lenet_job"]
+    wait_for(lambda: job.view().state == "running", 30)
+    at.run()
+    assert not at.exception
+    assert any("21 students watch a training on this server now" in c.value
+               and "every 1 s" in c.value for c in at.caption)
+    for other in others:
+        gate.release(other)
+    at.run()  # one watcher left: the page goes back to 4 redraws a second, without the note
+    at.run()
+    assert not any("students watch a training" in c.value for c in at.caption)
+    at.button(key="lenet_stop").click().run()
+    job.join(30)
+    assert job.view().state == "stopped"
+
+
+def test_live_panels_share_about_32_redraws_a_second_between_them():
+    from ui.lenet_train import live_interval
+
+    assert [live_interval(n) for n in (0, 1, 8, 9, 16, 17, 30, 32, 33, 64, 500)] == [
+        0.25, 0.25, 0.25, 0.5, 0.5, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0]
+
+
 def test_in_a_shared_run_pause_forks_an_own_run_and_stop_keeps_the_model(tiny_env,
                                                                           monkeypatch):
     monkeypatch.setattr(training_queue, "_gate", jobs.TrainingGate(1))

@@ -33,6 +33,17 @@ from ui import charts, config_ui
 DATASET_TITLES = {"fashion": "Fashion-MNIST", "mnist": "MNIST digits",
                   "shapes": "Shapes (generated here, no internet needed)"}
 LIVE_EVERY_S = 0.25  # the worker sends a point about this often
+# Live panels of one server redraw about this often per second, all sessions together at most:
+# a redraw costs 10-30 ms of server CPU, and 30 students at 4 redraws a second each would take
+# more than two cores from the trainings and every other page. Below 8 watchers each gets 4.
+LIVE_REDRAWS_PER_S = 32
+LIVE_STEPS_S = (0.25, 0.5, 1.0, 2.0)
+
+
+def live_interval(watchers: int) -> float:
+    """Seconds between two redraws of one live panel while ``watchers`` sessions watch one."""
+    wanted = watchers / LIVE_REDRAWS_PER_S
+    return next((s for s in LIVE_STEPS_S if s >= wanted), LIVE_STEPS_S[-1])
 
 
 @st.cache_resource(show_spinner="Loading the data set into memory (once for everyone)...")
@@ -157,16 +168,28 @@ def harvest(job: TrainingJob) -> None:
 
 
 def live_panel(classes: tuple[str, ...]) -> None:
-    """Progress, buttons, curves and what is being learned; redrawn 4 times a second in a run."""
+    """Progress, buttons, curves and what is being learned; redrawn 4 times a second in a run.
+
+    Less often while many sessions of the server watch one (:func:`live_interval`).
+    """
     pool.prepare()  # the next run's process imports torch while the student chooses
     job = current_job()
     active = job is not None and job.view().active
+    every = live_interval(job.gate.watched()) if active else None
 
-    @st.fragment(run_every=LIVE_EVERY_S if active else None)
+    @st.fragment(run_every=every)
     def panel():
         job = current_job()
         view = job.view() if job else None
-        if view is not None and view.active:
+        if view is not None and view.active and every is not None:
+            watchers = job.gate.watched()
+            # Slower at once, faster only well below the threshold (no back and forth).
+            if live_interval(watchers) > every or live_interval(watchers * 3 // 2) < every:
+                st.rerun()  # the whole page, to redraw at the new rate
+            if every > LIVE_EVERY_S:
+                st.caption(f"{watchers} students watch a training on this server now: your "
+                           f"panel redraws every {every:g} s so that every page stays quick "
+                           "(the training does not wait for the drawing).")
             if view.state == "queued":
                 st.info(f"Waiting for a free training slot: you are number "
                         f"{view.queue_position or 1} in the queue.")

@@ -337,6 +337,12 @@ class TrainingGate:
             return self._db.execute("SELECT COUNT(*) FROM tickets WHERE running = 1 AND "
                                     "leader IS NULL").fetchone()[0]
 
+    def watched(self) -> int:
+        """How many sessions watch a running training now, server-wide (a shared run: each)."""
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM tickets WHERE running = 1"
+                                    ).fetchone()[0]
+
     def waiting(self) -> int:
         """How many trainings wait for a slot, server-wide."""
         with self._lock:

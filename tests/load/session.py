@@ -32,6 +32,7 @@ class RunResult:
     markdown: list[str] = field(default_factory=list)  # bodies of markdown elements
     charts: list[str] = field(default_factory=list)  # plotly figure specs (JSON text)
     fragments: list[str] = field(default_factory=list)  # ids of fragments that rerun by timer
+    intervals: list[float] = field(default_factory=list)  # and their seconds between reruns
     progress: list[str] = field(default_factory=list)  # texts of progress bars
     # st.components.v2 components: name -> (widget id, id of the fragment it is in)
     components: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -110,6 +111,7 @@ class BrowserSession:
                                                                     fwd.delta.fragment_id)
             elif kind == "auto_rerun":
                 result.fragments.append(fwd.auto_rerun.fragment_id)
+                result.intervals.append(fwd.auto_rerun.interval)
             elif kind == "navigation":
                 # The last navigation message names the page that actually ran. (A
                 # page_not_found may come first: Streamlit checks the name against the pages/

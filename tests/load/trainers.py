@@ -1,8 +1,8 @@
 """``--trainers N``: N sessions press Train on the LeNet page within the same few seconds.
 
 Each trainer loads the page, waits for the others, presses Train at a random moment of the
-``spread_s`` window, then reruns the page's live fragment as the browser does (every
-LIVE_EVERY_S) until the run's end shows. Measured per trainer: seconds from the click to the
+``spread_s`` window, then reruns the page's live fragment as the browser does (at the interval
+the server gives it) until the run's end shows. Measured per trainer: seconds from the click to the
 first curve point (a progress text "step ..."), and to the end ("Last run (...), done: ...").
 The other sessions of the scenario rerun their page meanwhile (lecture_hall.Scenario).
 ``distinct``: trainer i opens the page with seed i in its address, so no two requests are
@@ -20,7 +20,7 @@ import time
 from tests.load.session import BrowserSession, RunFailed
 from tests.load.stats import percentile
 
-LIVE_EVERY_S = 0.25  # ui/lenet_train.py's fragment interval
+LIVE_EVERY_S = 0.25  # ui/lenet_train.py's fragment interval, until the server names another
 ENDED = (", done:", ", stopped:", ", failed:")
 GOALS = {"first_max_s": 5.0, "finish_max_s": 60.0}
 
@@ -96,7 +96,7 @@ class Trainers:
         with self.lock:
             self.window[0] = min(self.window[0] or start, start)
         result = session.rerun(clicked_button_id=button)
-        first, fragments = None, []
+        first, fragments, every = None, [], LIVE_EVERY_S
         while True:
             elapsed = time.perf_counter() - start
             if first is None and any(text.startswith("step ") for text in result.progress):
@@ -107,7 +107,8 @@ class Trainers:
             if elapsed > self.timeout_s:
                 last = result.progress[-1] if result.progress else "no progress shown"
                 raise RunFailed(f"training did not end within {self.timeout_s} s ({last})")
-            time.sleep(LIVE_EVERY_S)
+            every = result.intervals[0] if result.intervals else every  # as the server says
+            time.sleep(every)
             fragment = result.fragments[0] if result.fragments else ""
             try:
                 result = session.rerun(fragment_id=fragment)
