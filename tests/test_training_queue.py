@@ -111,3 +111,23 @@ def test_slots_limit_running_trainings(slots):
     late.join(10)
     assert gate.position(owners[-1]) is None
     assert gate.running() == slots
+
+
+def test_a_session_reads_its_stream_through_an_index(tmp_path):
+    gate = TrainingGate(1, str(tmp_path / "queue.sqlite"))
+    plan = gate._db.execute("EXPLAIN QUERY PLAN SELECT id, kind, value FROM points WHERE "
+                            "stream = ? AND id > ? ORDER BY id", (1, 0)).fetchall()
+    assert any("points_by_stream" in row[-1] for row in plan), plan
+    first = gate.publish(1, "metrics", b"a")
+    gate.publish(2, "metrics", b"b")
+    gate.publish(1, "metrics", b"c")
+    assert [value for _, _, value in gate.read(1)] == [b"a", b"c"]
+    assert [value for _, _, value in gate.read(1, after=first)] == [b"c"]
+
+
+def test_big_batched_runs_send_fewer_points_and_pictures():
+    from cnnviz.jobs.worker import point_every, snapshot_every
+
+    assert [point_every(0.25, k) for k in (1, 8, 16, 30, 64)] == [0.25, 0.25, 0.5, 0.9375, 1.0]
+    assert point_every(0, 30) == 0  # a test asking for every step gets every step
+    assert [snapshot_every(k) for k in (1, 4, 5, 30)] == [0.0, 0.0, 1.0, 1.0]

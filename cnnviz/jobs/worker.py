@@ -211,6 +211,8 @@ def _train_together(architecture, train_set, test_set, members, conn, stop, cont
             if not server_alive():
                 return
             continue
+        together.point_every_s = point_every(configs[together.keys[0]].report_every_s,
+                                             len(together.keys))
         points = together.step()
         if not points:
             continue
@@ -238,6 +240,16 @@ def _train_together(architecture, train_set, test_set, members, conn, stop, cont
                 together.remove(key)
                 del configs[key]
                 pictured.pop(key, None)
+
+
+def point_every(report_every_s: float, members: int) -> float:
+    """Seconds between live points of a batched run of ``members`` models.
+
+    Up to 8 models every report_every_s; more, proportionally less often (up to 1 s): each
+    point of each model is written to the queue's database and read by its student's page,
+    whose live panel redraws less often anyway while many watch (ui.lenet_train).
+    """
+    return max(report_every_s, min(1.0, report_every_s * members / 8))
 
 
 def snapshot_every(members: int) -> float:

@@ -129,6 +129,7 @@ class TrainTogether:
         self._pending: list[tuple[Hashable, TrainConfig]] = []  # join at the next step
         self._removed: set[Hashable] = set()
         self.clock: PointClock | None = None
+        self.point_every_s: float | None = None  # None: the requests' report_every_s
         self._stack_steps = 0  # steps of the stack: each member steps once in each
         for key, config in enumerate(self.unique):
             self.add(key, config)
@@ -302,7 +303,7 @@ class TrainTogether:
                 counts[i] if acc is not None else 0, self.clock.active - m.active_at_join,
                 self.clock.step_seconds)
             m.window, m.loss_sum, m.correct = 0, 0.0, 0
-        self.clock.resume()
+        self.clock.resume(self.point_every_s)
         return points
 
     def run(self) -> Iterator[list[Metrics]]:
