@@ -120,3 +120,20 @@ def test_models_that_join_a_running_stack_end_as_if_trained_alone(optimizer):
         assert mine[-1].images == 14 * 16 - 2 * 12  # two passes of 7 steps, each ends short
         assert [m.test_acc for m in mine] == pytest.approx([m.test_acc for m in history],
                                                            abs=1.5 / len(TEST))
+
+
+def test_a_stack_trained_in_parts_equals_one_trained_whole(monkeypatch):
+    from cnnviz.lenet import batched
+
+    requests = [request("adam", 1e-3 * (i + 1), seed=i, steps=8) for i in range(5)]
+    whole = TrainTogether(VARIANTS["classic"], TRAIN, TEST, requests)
+    whole_points = list(whole.run())
+    monkeypatch.setattr(batched, "CPU_CHUNK", 2)  # parts of 2, 2 and 1 models
+    parts = TrainTogether(VARIANTS["classic"], TRAIN, TEST, requests)
+    assert len(parts._chunks(5)) == 3
+    parts_points = list(parts.run())
+    for a, b in zip(whole.models(), parts.models(), strict=True):
+        for name, value in a.state_dict().items():
+            assert_close(b.state_dict()[name], value, rtol=1e-5, atol=1e-6)
+    assert [m.train_loss for p in parts_points for m in p] == pytest.approx(
+        [m.train_loss for p in whole_points for m in p], rel=1e-5)
