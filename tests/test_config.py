@@ -51,7 +51,7 @@ def test_documented_default_is_the_default(variable):
 def test_unset_gives_every_default():
     settings = config.load({})
     assert (settings.device, settings.torch_threads, settings.workers,
-            settings.max_trainings) == ("auto", 1, 1, 1)
+            settings.max_trainings) == ("auto", 1, 1, 2)
     assert settings.data_dir == Path("/home/student/.cache/cnnviz/data")
     assert (settings.port, settings.address) == (8501, None)
     assert settings.public_url is settings.training_db is settings.zygote_socket is None

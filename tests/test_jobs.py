@@ -196,7 +196,7 @@ def test_failure_is_reported_not_raised(start_method):
     assert gate.running() == 0
 
 
-@pytest.mark.parametrize(("raw", "slots"), [("", 1), ("3", 3), (" 2 ", 2)])
+@pytest.mark.parametrize(("raw", "slots"), [("", 2), ("3", 3), (" 1 ", 1)])
 def test_gate_size_from_environment(monkeypatch, raw, slots):
     monkeypatch.setenv("CNNVIZ_MAX_TRAININGS", raw)
     monkeypatch.setattr(training_queue, "_gate", None)
