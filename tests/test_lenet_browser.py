@@ -37,9 +37,9 @@ def test_train_a_short_run_then_see_curve_and_feature_maps(page, app_url, tiny_i
     page.get_by_role("tab", name="Inside the network").click()
     maps = page.locator(".js-plotly-plot", has=page.locator(".gtitle, .annotation-text",
                                                             has_text="Conv2d"))
-    page.get_by_text("Output of every layer").wait_for(timeout=30_000)
-    assert page.locator(".js-plotly-plot .heatmaplayer, .js-plotly-plot image").count() > 0
+    page.get_by_text("Output of every layer").wait_for(timeout=30_000)  # runs once opened
     maps.first.wait_for(timeout=30_000)
+    assert page.locator(".js-plotly-plot .heatmaplayer, .js-plotly-plot image").count() > 0
     assert page.locator("[data-testid='stException']").count() == 0
     # Receptive field: clicking a pixel of the feature map moves the outlined input region.
     rf_map = page.locator(".js-plotly-plot", has=page.locator(".gtitle",

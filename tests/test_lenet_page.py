@@ -60,6 +60,10 @@ def test_architecture_table_matches_the_chapter(tiny_env):
         "1x6x28x28", "1x6x28x28", "1x6x14x14", "1x16x10x10", "1x16x10x10", "1x16x5x5",
         "1x400", "1x120", "1x120", "1x84", "1x84", "1x10"]
     assert sum(table["parameters"]) == 61706
+    assert not any("Train a network" in i.value for i in at.info)  # that tab is closed
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["tab"] = "Inside the network"
+    at.run()
     assert any("Train a network" in i.value for i in at.info)
     assert at.selectbox(key="lenet_dataset").value == "fashion"  # the tiny files are found
 
@@ -124,6 +128,8 @@ def test_training_from_the_page_keeps_model_and_curve(tiny_env):
     assert len(at.session_state["lenet_runs"]) == 1
     curves = [s for s in charts(at) if any("train loss" in t.get("name", "") for t in s["data"])]
     assert len(curves) == 1
+    at.session_state["lenet_tab"] = "Inside the network"  # the student opens the tab
+    at.run()
     assert chart_with_title(at, "Conv2d") is not None  # inspection now shows feature maps
     at.run()  # a rerun keeps everything
     assert at.session_state["lenet_model"] is job.model
@@ -142,6 +148,7 @@ def trained_model(tiny_idx_data):
 
 def prefilled(trained_model):
     at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["tab"] = "Inside the network"  # only the open tab's content runs
     at.session_state["lenet_model"] = trained_model
     at.session_state["lenet_model_meta"] = {"label": "modern, test", "dataset": "fashion"}
     return at.run()
@@ -355,6 +362,32 @@ def test_in_a_shared_run_pause_forks_an_own_run_and_stop_keeps_the_model(tiny_en
     sessions[0].run().button(key="lenet_stop").click().run()
     first.join(30)
     assert first.view().state == "stopped"
+
+
+def test_a_student_training_alone_pauses_and_resumes_to_the_end(tiny_env, monkeypatch):
+    monkeypatch.setattr(training_queue, "_gate", jobs.TrainingGate(1))
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.select_slider(key="lenet_steps").set_value(400).run()
+    at.button(key="lenet_train").click().run()
+    job = at.session_state["lenet_job"]
+    wait_for(lambda: job.view().history, 60)
+    at.run().button(key="lenet_pause").click().run()
+    wait_for(lambda: job.current().view().state == "paused", 60)
+    paused = job.current()
+    at.run()
+    assert not at.exception
+    texts = [c.value for c in at.caption]
+    assert any(t.startswith(f"Paused at step {paused.start_from.step:,}: Resume goes on")
+               for t in texts), texts
+    assert not any("shared run" in t for t in texts)  # nobody else was in it
+    before = len(paused.view().history)
+    at.button(key="lenet_resume").click().run()
+    paused.join(120)
+    assert paused.view().state == "done", paused.view().error
+    steps = [m.step for m in paused.view().history]
+    assert len(steps) > before and steps == sorted(steps) and steps[-1] == 400
+    at.run()
+    assert at.session_state["lenet_model"] is paused.model
 
 
 def test_a_crashed_training_worker_is_a_message_and_keeps_no_model(tiny_env):

@@ -196,9 +196,11 @@ def live_panel(classes: tuple[str, ...]) -> None:
             elif view.shared and view.state == "running":
                 st.caption(SHARED_HELP)
             elif view.state == "paused" and job.start_from is not None:
-                st.caption(f"Your own copy of the shared run, paused at step "
-                           f"{job.start_from.step:,}: Resume trains it on alone (it may wait "
-                           "for a free slot), Stop keeps the model as it is.")
+                st.caption((f"Your own copy of the shared run, paused at step "
+                            f"{job.start_from.step:,}: Resume trains it on alone"
+                            if job.forked_from_shared else
+                            f"Paused at step {job.start_from.step:,}: Resume goes on from here")
+                           + " (it may wait for a free slot), Stop keeps the model as it is.")
             st.progress(view.last.fraction if view.last else 0.0, text=progress_text(view))
             b1, b2, _ = st.columns([1, 1, 4])
             if view.state == "paused":

@@ -89,6 +89,8 @@ class TrainingJob:
     # A run that goes on alone from here (a student paused a shared run): the job starts
     # paused, and trains from this checkpoint once resumed.
     start_from: Checkpoint | None = None
+    # Whether others trained in the run it was forked from (the page words its pause so).
+    forked_from_shared: bool = False
 
     def __post_init__(self):
         self._lock = threading.Lock()  # state, error and history
@@ -171,7 +173,8 @@ class TrainingJob:
             return
         fork = TrainingJob(self.model, self.train_set, self.test_set, self.config, self.label,
                            gate=self.gate, owner_alive=self.owner_alive,
-                           abandon_after_s=self.abandon_after_s, start_from=checkpoint)
+                           abandon_after_s=self.abandon_after_s, start_from=checkpoint,
+                           forked_from_shared=self._shared)
         with self._lock:
             fork._history, fork._snapshot = list(self._history), self._snapshot
         fork._resume.clear()
@@ -213,7 +216,7 @@ class TrainingJob:
 
         conn = None
         try:
-            if self.start_from is not None:  # forked from a shared run: it waits, paused
+            if self.start_from is not None:  # paused in a run others may join: it waits
                 self._set("paused")
                 self._resume.wait()
                 if self._stop.is_set():
