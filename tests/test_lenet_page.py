@@ -385,7 +385,9 @@ def test_a_student_training_alone_pauses_and_resumes_to_the_end(tiny_env, monkey
     paused.join(120)
     assert paused.view().state == "done", paused.view().error
     steps = [m.step for m in paused.view().history]
-    assert len(steps) > before and steps == sorted(steps) and steps[-1] == 400
+    assert len(steps) > before
+    assert steps == sorted(steps)
+    assert steps[-1] == 400
     at.run()
     assert at.session_state["lenet_model"] is paused.model
 
