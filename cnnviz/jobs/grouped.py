@@ -36,7 +36,7 @@ from cnnviz.lenet import checkpoint
 from cnnviz.lenet.batched import shared_part
 from cnnviz.lenet.train import fingerprint
 
-FOLLOW_POLL_S = 0.1  # how often a follower reads its stream
+FOLLOW_POLL_S = 0.2  # how often a follower reads its stream (the panel redraws every 0.25 s+)
 TICK_S = 0.2  # how often a leader takes in newcomers, looks for asks and for who left
 ANSWER_TIMEOUT_S = 30.0  # a member that asked gives up waiting for its checkpoint after this
 

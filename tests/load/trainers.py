@@ -96,7 +96,10 @@ class Trainers:
         with self.lock:
             self.window[0] = min(self.window[0] or start, start)
         result = session.rerun(clicked_button_id=button)
-        first, fragments, every = None, [], LIVE_EVERY_S
+        first, fragments = None, []
+        # The browser keeps rerunning a fragment at the interval a full run announced for it;
+        # a fragment's own reruns announce nothing (Streamlit sends auto_rerun from full runs).
+        fragment, every = self._timer(result, "", LIVE_EVERY_S)
         while True:
             elapsed = time.perf_counter() - start
             if first is None and any(text.startswith("step ") for text in result.progress):
@@ -107,21 +110,30 @@ class Trainers:
             if elapsed > self.timeout_s:
                 last = result.progress[-1] if result.progress else "no progress shown"
                 raise RunFailed(f"training did not end within {self.timeout_s} s ({last})")
-            every = result.intervals[0] if result.intervals else every  # as the server says
             time.sleep(every)
-            fragment = result.fragments[0] if result.fragments else ""
             try:
                 result = session.rerun(fragment_id=fragment)
-                fragments.append(result.seconds)
+                if fragment:
+                    fragments.append(result.seconds)
+                if result.fragments or not fragment:  # a full run (asked for, or st.rerun)
+                    fragment, every = self._timer(result, fragment, every)
             except RunFailed:
                 # At the end the fragment asks for a full rerun (st.rerun), whose navigation
                 # message this client reads as another page; the next full run is the page's.
                 result = session.rerun()
+                fragment, every = self._timer(result, fragment, every)
         with self.lock:
             self.first.append(elapsed if first is None else first)
             self.finish.append(time.perf_counter() - start)
             self.fragment_s += fragments
             self.window[1] = max(self.window[1], time.perf_counter())
+
+    @staticmethod
+    def _timer(result, fragment: str, every: float) -> tuple[str, float]:
+        """After a full run: the fragment to rerun by timer and its interval ("" when none)."""
+        if result.fragments:
+            return result.fragments[0], result.intervals[0]
+        return "", every
 
     def met(self) -> bool:
         """Whether every trainer finished within the goals."""
