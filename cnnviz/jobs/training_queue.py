@@ -19,7 +19,9 @@ The API, for the page and for schedulers::
 Grouping (cnnviz.jobs.grouped): a ticket may carry a :class:`Request` (keys and a pickled
 request). The ticket that gets a slot leads: it claims the waiting tickets whose ``group`` key
 matches (trained together in batched steps by one process; they take no slot of their own),
-and a ticket whose ``exact`` key matches one that runs joins it at once (one computation).
+at the start and every few tenths of a second while it runs (:meth:`TrainingGate.claim`,
+spread evenly over the leaders of a group), and a ticket whose ``exact`` key matches one that
+runs joins it at once (one computation).
 Every distinct request of a group has a stream of messages in the database (``publish`` /
 ``read``), so a session on any worker watches its own model being trained.
 
