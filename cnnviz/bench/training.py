@@ -16,6 +16,7 @@ from torch.utils.data import DataLoader
 
 from cnnviz.bench import Result
 from cnnviz.lenet import data, shapes
+from cnnviz.lenet.batched import TrainTogether
 from cnnviz.lenet.inspection import feature_maps
 from cnnviz.lenet.model import VARIANTS, build_lenet
 from cnnviz.lenet.train import TRAINING_DEFAULTS, TrainConfig, train_lenet
@@ -148,9 +149,10 @@ def accuracy(quick: bool) -> list[Result]:
         config = replace(TRAINING_DEFAULTS[variant], device="cpu")
         if quick:
             config = replace(config, steps=config.steps // 4)
-        model = build_lenet(VARIANTS[variant], seed=config.seed)
         cpu = time.thread_time()  # this thread alone: other processes' load does not count
-        last = list(train_lenet(model, train_set, test_set, config))[-1]
+        # As the page trains a fresh model: a batched run (of one here) that others may join.
+        together = TrainTogether(VARIANTS[variant], train_set, test_set, [config])
+        last = list(together.run())[-1][0]
         cpu = time.thread_time() - cpu
         name = (f"{variant} default ({config.optimizer} {config.lr:g}, batch "
                 f"{config.batch_size}, {config.steps} steps), {len(train_set)}/{len(test_set)}")
