@@ -57,21 +57,35 @@ class StackedOptimizer:
 
     @torch.no_grad()
     def step(self) -> None:
-        """One update of every model from the gradients in ``.grad``."""
+        """One update of every model from the gradients in ``.grad``.
+
+        All weight tensors at once (torch._foreach_*): one call per operation instead of one
+        per operation and tensor, which in a small network is most of an update's time.
+        """
         self.t += 1
         b1, b2 = ADAM_BETAS
+        params = list(self.params.values())
+        grads = [p.grad for p in params]
+
+        def per_model(values: torch.Tensor) -> list[torch.Tensor]:  # (K,) -> (K, 1, ...) each
+            return [values.view(-1, *[1] * (p.dim() - 1)) for p in params]
+
+        if self.kind == "sgd":
+            torch._foreach_sub_(params, torch._foreach_mul(grads, per_model(self.lrs)))
+            return
         step_size = (self.lrs.double() / (1 - b1 ** self.t)).float()  # (K,)
         root_correction = (1 - b2 ** self.t).sqrt().float()
-        for name, p in self.params.items():
-            shape = (-1, *[1] * (p.dim() - 1))  # (K, 1, ...)
-            if self.kind == "sgd":
-                p.sub_(self.lrs.view(shape) * p.grad)
-                continue
-            m, v = self.moments[name]
-            m.lerp_(p.grad, 1 - b1)
-            v.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
-            denom = (v.sqrt() / root_correction.view(shape)).add_(ADAM_EPS)
-            p.sub_(step_size.view(shape) * (m / denom))
+        ms = [self.moments[name][0] for name in self.params]
+        vs = [self.moments[name][1] for name in self.params]
+        torch._foreach_lerp_(ms, grads, 1 - b1)
+        torch._foreach_mul_(vs, b2)
+        torch._foreach_addcmul_(vs, grads, grads, value=1 - b2)
+        denom = torch._foreach_sqrt(vs)
+        torch._foreach_div_(denom, per_model(root_correction))
+        torch._foreach_add_(denom, ADAM_EPS)
+        update = torch._foreach_div(ms, denom)
+        torch._foreach_mul_(update, per_model(step_size))
+        torch._foreach_sub_(params, update)
 
     def zero_grad(self) -> None:
         """Drop the gradients of the previous step."""
