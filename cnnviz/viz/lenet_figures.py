@@ -149,18 +149,32 @@ def feature_maps_figure(outputs: Sequence[LayerOutput], classes: Sequence[str] =
     return fig
 
 
+def _levels_trace(values: np.ndarray, scale: dict) -> dict:
+    """Values as levels 0..254 over ``scale`` (colors.value_range), NaN as white gaps.
+
+    Plain data, for :func:`_unvalidated`; :func:`_levels_heatmap` is the same as a trace.
+    """
+    return {"type": "heatmap", "z": quantize(values, scale), "zmin": 0, "zmax": 255,
+            "colorscale": tile_scale(scale["signed"]), "showscale": False, "hoverinfo": "skip"}
+
+
 def _levels_heatmap(values: np.ndarray, scale: dict, x: list[str] | None = None
                     ) -> go.Heatmap:
-    """Values as levels 0..254 over ``scale`` (colors.value_range), NaN as white gaps."""
-    return go.Heatmap(z=quantize(values, scale), x=x, colorscale=tile_scale(scale["signed"]),
-                      zmin=0, zmax=255, showscale=False, hoverinfo="skip")
+    """:func:`_levels_trace` as a plotly trace, with category names ``x`` if given."""
+    trace = _levels_trace(values, scale)
+    del trace["type"]
+    return go.Heatmap(**trace, x=x)
+
+
+# Hide the axes of a one-image figure and make every pixel square (layout parts).
+SQUARE_PIXELS = {"xaxis": {"visible": False, "constrain": "domain"},
+                 "yaxis": {"visible": False, "autorange": "reversed", "scaleanchor": "x",
+                           "constrain": "domain"}}
 
 
 def _square_pixels(fig: go.Figure) -> go.Figure:
-    """Hide the axes of a one-image figure and make every pixel square; returns ``fig``."""
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
-    return fig
+    """SQUARE_PIXELS applied to ``fig``; returns ``fig``."""
+    return fig.update_layout(SQUARE_PIXELS)
 
 
 def _map_title(output: LayerOutput) -> str:
@@ -168,17 +182,6 @@ def _map_title(output: LayerOutput) -> str:
     values = output.values.float()
     shape = "x".join(str(s) for s in output.values.shape)
     return f"{output.index} {output.name} {shape}<br>[{values.min():.2g}, {values.max():.2g}]"
-
-
-def _levels_trace(values: np.ndarray, scale: dict) -> dict:
-    """_levels_heatmap as plain data (for :func:`_unvalidated`)."""
-    return {"type": "heatmap", "z": quantize(values, scale), "zmin": 0, "zmax": 255,
-            "colorscale": tile_scale(scale["signed"]), "showscale": False, "hoverinfo": "skip"}
-
-
-SQUARE_PIXELS = {"xaxis": {"visible": False, "constrain": "domain"},
-                 "yaxis": {"visible": False, "autorange": "reversed", "scaleanchor": "x",
-                           "constrain": "domain"}}  # _square_pixels as layout parts
 
 
 def layer_figure(output: LayerOutput, height: int = 260) -> go.Figure:
