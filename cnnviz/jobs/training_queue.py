@@ -66,8 +66,9 @@ CREATE TABLE IF NOT EXISTS points (
     id INTEGER PRIMARY KEY AUTOINCREMENT, stream INTEGER NOT NULL, kind TEXT NOT NULL,
     value BLOB
 );
--- Every watching session reads its stream's new messages 10 times a second: without this a
--- class's 30 readers each scanned all messages of all streams (thousands) on every read.
+-- Every watching session reads its stream's new messages several times a second (FOLLOW_POLL_S
+-- in cnnviz.jobs.grouped): without this a class's 30 readers each scanned all messages of all
+-- streams (thousands) on every read.
 CREATE INDEX IF NOT EXISTS points_by_stream ON points (stream, id);
 """
 

@@ -186,6 +186,12 @@ def _train_together(architecture, train_set, test_set, members, conn, stop, cont
             configs[key] = config
             together.add(key, config)
 
+    def forget(key) -> None:  # it finished or left
+        together.remove(key)
+        configs.pop(key, None)
+        wanted.discard(key)
+        pictured.pop(key, None)
+
     def send(kind, value) -> None:
         conn.send((kind, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
 
@@ -200,8 +206,7 @@ def _train_together(architecture, train_set, test_set, members, conn, stop, cont
             if name == "join":
                 join(pickle.loads(value))
             elif name == "drop":
-                together.remove(value)
-                wanted.discard(value)
+                forget(value)
             elif name == "want":
                 wanted.update(k for k in value if k in configs)
         if stop.is_set():
@@ -217,11 +222,10 @@ def _train_together(architecture, train_set, test_set, members, conn, stop, cont
         if not points:
             continue
         now, pictures = time.monotonic(), snapshot_every(len(together.keys))
-        out = []
+        out, finished = [], [k for k, m in points.items() if m.step == m.steps_total]
         for key, metrics in points.items():
-            last = metrics.step == metrics.steps_total
             if test_set is not None and len(test_set) and (
-                    last or now - pictured.get(key, -1e9) >= pictures):
+                    key in finished or now - pictured.get(key, -1e9) >= pictures):
                 # What the model has learned so far, as a single run shows it; with many
                 # members less often, as every student's page draws its own.
                 pictured[key] = now
@@ -234,12 +238,9 @@ def _train_together(architecture, train_set, test_set, members, conn, stop, cont
         if asked:
             wanted -= asked
             send("checkpoint", {k: checkpoint.to_bytes(together.checkpoint(k)) for k in asked})
-        for key, metrics in points.items():
-            if metrics.step == metrics.steps_total:
-                send("finished", (key, together.model(key).state_dict()))
-                together.remove(key)
-                del configs[key]
-                pictured.pop(key, None)
+        for key in finished:
+            send("finished", (key, together.model(key).state_dict()))
+            forget(key)
 
 
 def point_every(report_every_s: float, members: int) -> float:

@@ -245,23 +245,21 @@ class TrainTogether:
 
     def _points(self) -> dict[Hashable, Metrics]:
         """The Metrics of the members whose point is due after this step."""
-        due = self.clock.due()
+        due, testable = self.clock.due(), self.test_set is not None and len(self.test_set)
         keys = list(self._members)
-        chosen = [i for i, m in enumerate(self._members.values())
-                  if due or m.finished or m.step % m.config.test_every == 0]
+        chosen, counts = [], {}  # places with a point; test images of those tested now
+        for i, m in enumerate(self._members.values()):
+            on_test = m.finished or m.step % m.config.test_every == 0
+            if due or on_test:
+                chosen.append(i)
+            if on_test and testable:
+                counts[i] = (len(self.test_set) if m.finished
+                             else min(m.config.test_sample, len(self.test_set)))
         if not chosen:
             return {}
-        tested, counts = [], {}
-        for i in chosen:
-            member = self._members[keys[i]]
-            last, on_test = member.finished, member.step % member.config.test_every == 0
-            if self.test_set is not None and len(self.test_set) and (last or on_test):
-                tested.append(i)
-                counts[i] = (len(self.test_set) if last
-                             else min(member.config.test_sample, len(self.test_set)))
         accuracies = {}
         for count in set(counts.values()):
-            group = [i for i in tested if counts[i] == count]
+            group = [i for i, c in counts.items() if c == count]
             accuracies.update(zip(group, self.evaluate(count, group), strict=True))
         self.clock.point(self._stack_steps)
         points = {}
